@@ -1,0 +1,17 @@
+package org.hotline.booking;
+
+/**
+ * Domain events published inside the transaction that caused them, so a listener (the SMS outbox)
+ * writes its rows in that same transaction: a rolled-back booking sends nothing.
+ */
+public final class BookingEvents {
+
+    private BookingEvents() {
+    }
+
+    public record BookingConfirmed(Booking booking) {
+    }
+
+    public record BookingCancelled(Booking booking, Channel channel) {
+    }
+}

@@ -1,0 +1,27 @@
+package org.hotline.booking;
+
+import java.util.List;
+
+/**
+ * What a channel knows when it confirms a hold.
+ *
+ * @param residentId          as keyed or typed ({@code *} stands for X)
+ * @param smsPhone            the number that gets the confirmation (a mobile), or null for none
+ * @param familyPhones        further mobiles that get a copy (proxy booking)
+ * @param callingNumber       the caller's number (caller ID), null when unknown
+ * @param actor               agent or doctor user name, or the call id on the menu
+ * @param referringFacilityId the community centre making a referral (community doctor channel)
+ */
+public record BookingRequest(long holdId, String residentId, String smsPhone, List<String> familyPhones,
+        String callingNumber, Channel channel, String actor, Long referringFacilityId) {
+
+    public BookingRequest {
+        familyPhones = familyPhones == null ? List.of() : List.copyOf(familyPhones);
+    }
+
+    public static BookingRequest phone(long holdId, String residentId, String smsPhone, String callingNumber,
+            String callId) {
+        return new BookingRequest(holdId, residentId, smsPhone, List.of(), callingNumber, Channel.PHONE_MENU,
+                callId, null);
+    }
+}

@@ -1,0 +1,616 @@
+package org.hotline.booking;
+
+import java.security.SecureRandom;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.support.GeneratedKeyHolder;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import org.hotline.booking.Booking.BookingStatus;
+
+/**
+ * The one booking API every channel uses: hold, confirm, release, cancel, find.
+ *
+ * <p>Quota is taken by one conditional UPDATE on the pool row ({@code held + booked < capacity});
+ * the row count says whether the caller got the place, so no place is ever sold twice. The pool
+ * row is always the last row a transaction locks (hold → patient → calling number → pool), which
+ * keeps the hot row's lock short and the lock order free of cycles.
+ */
+@Service
+public class BookingService {
+
+    private static final Logger log = LoggerFactory.getLogger(BookingService.class);
+
+    private final JdbcTemplate jdbc;
+    private final TransactionTemplate tx;
+    private final Clock clock;
+    private final BookingProperties props;
+    private final KeyedHash hash;
+    private final ApplicationEventPublisher events;
+    private final SecureRandom random = new SecureRandom();
+
+    public BookingService(JdbcTemplate jdbc, TransactionTemplate tx, Clock clock, BookingProperties props,
+            ApplicationEventPublisher events) {
+        this.jdbc = jdbc;
+        this.tx = tx;
+        this.clock = clock;
+        this.props = props;
+        this.hash = new KeyedHash(props.idHashKey());
+        this.events = events;
+    }
+
+    /** The keyed hash used for resident IDs and calling numbers (for modules that match on them). */
+    public String hashOf(String value) {
+        return hash.of(value);
+    }
+
+    // ---------------------------------------------------------------- hold
+
+    /** Holds a place in the slot from the first of the channel's pools that has room. */
+    public HoldOutcome hold(long slotId, Channel channel) {
+        return hold(slotId, null, channel);
+    }
+
+    /** Holds a place in a given pool (null: the channel's first pool with room). */
+    public HoldOutcome hold(long slotId, Pool pool, Channel channel) {
+        LocalDateTime now = now();
+        List<Map<String, Object>> pools = jdbc.queryForList("""
+                SELECT q.id, q.pool, q.capacity, q.held, q.booked, q.opens_at, q.closes_at, sl.starts_at
+                FROM quota_pool q JOIN slot sl ON sl.id = q.slot_id WHERE q.slot_id = ?""", slotId);
+        if (pools.isEmpty()) {
+            return new HoldOutcome.Refused(Refusal.NOT_FOUND);
+        }
+        if (pool != null && !channel.mayBook(pool)) {
+            return new HoldOutcome.Refused(Refusal.POOL_NOT_FOR_CHANNEL);
+        }
+        LocalDateTime startsAt = (LocalDateTime) pools.get(0).get("starts_at");
+        if (!startsAt.isAfter(now)) {
+            return new HoldOutcome.Refused(Refusal.SLOT_PAST);
+        }
+        List<Pool> candidates = pool != null ? List.of(pool) : channel.pools();
+        if (candidates.isEmpty()) {
+            return new HoldOutcome.Refused(Refusal.POOL_NOT_FOR_CHANNEL);
+        }
+        Refusal why = null;
+        for (Pool p : candidates) {
+            Map<String, Object> row = pools.stream().filter(r -> p.name().equals(r.get("pool"))).findFirst()
+                    .orElse(null);
+            if (row == null) {
+                why = worst(why, Refusal.FULL);
+                continue;
+            }
+            LocalDateTime opens = (LocalDateTime) row.get("opens_at");
+            LocalDateTime closes = (LocalDateTime) row.get("closes_at");
+            if (now.isBefore(opens) || !now.isBefore(closes)) {
+                why = worst(why, Refusal.POOL_CLOSED);
+                continue;
+            }
+            long poolId = ((Number) row.get("id")).longValue();
+            HoldOutcome out = tryHold(poolId, slotId, p, channel, now);
+            if (out instanceof HoldOutcome.Held) {
+                return out;
+            }
+            why = worst(why, ((HoldOutcome.Refused) out).reason());
+        }
+        return new HoldOutcome.Refused(why);
+    }
+
+    /** FULL is the most useful thing to say when one pool is full and another closed. */
+    private static Refusal worst(Refusal a, Refusal b) {
+        if (a == null) {
+            return b;
+        }
+        return a == Refusal.FULL || b == Refusal.FULL ? Refusal.FULL : a;
+    }
+
+    private HoldOutcome tryHold(long poolId, long slotId, Pool pool, Channel channel, LocalDateTime now) {
+        LocalDateTime expires = now.plus(props.holdTtl());
+        return tx.execute(status -> {
+            int taken = jdbc.update("""
+                    UPDATE quota_pool SET held = held + 1
+                    WHERE id = ? AND held + booked < capacity AND opens_at <= ? AND closes_at > ?""",
+                    poolId, now, now);
+            if (taken == 0) {
+                return new HoldOutcome.Refused(Refusal.FULL);
+            }
+            GeneratedKeyHolder key = new GeneratedKeyHolder();
+            jdbc.update(c -> {
+                var ps = c.prepareStatement("""
+                        INSERT INTO hold (pool_id, slot_id, channel, status, created_at, expires_at)
+                        VALUES (?, ?, ?, 'ACTIVE', ?, ?)""", new String[] {"id"});
+                ps.setLong(1, poolId);
+                ps.setLong(2, slotId);
+                ps.setString(3, channel.name());
+                ps.setObject(4, now);
+                ps.setObject(5, expires);
+                return ps;
+            }, key);
+            return new HoldOutcome.Held(key.getKey().longValue(), slotId, pool, expires);
+        });
+    }
+
+    /** Gives a held place back at once (the caller hung up or chose again). Idempotent. */
+    public boolean release(long holdId) {
+        return endHold(holdId, "RELEASED");
+    }
+
+    /** Releases every hold whose time is up; returns how many. Safe to run on several nodes at once. */
+    public int expireHolds() {
+        List<Long> ids = jdbc.queryForList(
+                "SELECT id FROM hold WHERE status = 'ACTIVE' AND expires_at <= ? ORDER BY expires_at LIMIT 1000",
+                Long.class, now());
+        int n = 0;
+        for (long id : ids) {
+            if (endHold(id, "EXPIRED")) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private boolean endHold(long holdId, String endStatus) {
+        LocalDateTime now = now();
+        return Boolean.TRUE.equals(tx.execute(status -> {
+            Long poolId = jdbc.query("SELECT pool_id FROM hold WHERE id = ? AND status = 'ACTIVE' FOR UPDATE",
+                    rs -> rs.next() ? rs.getLong(1) : null, holdId);
+            if (poolId == null) {
+                return false;
+            }
+            jdbc.update("UPDATE hold SET status = ?, ended_at = ? WHERE id = ?", endStatus, now, holdId);
+            jdbc.update("UPDATE quota_pool SET held = held - 1 WHERE id = ?", poolId);
+            return true;
+        }));
+    }
+
+    // ---------------------------------------------------------------- patient rules
+
+    /**
+     * Checks a patient against a service and day before anything is held, so a menu can say "no"
+     * early. Confirmation checks again, under locks.
+     */
+    public Optional<BookingOutcome.Refused> checkPatient(long serviceId, LocalDate date, String residentIdInput,
+            Channel channel) {
+        ResidentId.Parsed parsed = ResidentId.parse(residentIdInput);
+        if (!parsed.valid()) {
+            return Optional.of(new BookingOutcome.Refused(parsed.refusal()));
+        }
+        try {
+            checkRules(parsed.id(), hash.of(parsed.id().value()), serviceId, date, channel, null);
+            return Optional.empty();
+        } catch (RefusedException e) {
+            return Optional.of(e.refused);
+        }
+    }
+
+    private record RuleResult(Long vaccineId, Integer doseNumber, LocalDate nextDoseFrom) {
+    }
+
+    private RuleResult checkRules(ResidentId id, String patientHash, long serviceId, LocalDate date,
+            Channel channel, Long excludeBookingId) {
+        LocalDate today = LocalDate.now(clock);
+        if (channel == Channel.PHONE_MENU) {
+            LocalDate blockedUntil = jdbc.query("SELECT phone_blocked_until FROM patient WHERE id_hash = ?",
+                    rs -> rs.next() ? rs.getObject(1, LocalDate.class) : null, patientHash);
+            if (blockedUntil != null && !blockedUntil.isBefore(today)) {
+                throw new RefusedException(Refusal.PATIENT_BLOCKED, blockedUntil.plusDays(1));
+            }
+        }
+        Integer sameDay = jdbc.queryForObject("""
+                SELECT COUNT(*) FROM booking WHERE patient_hash = ? AND service_id = ? AND slot_date = ?
+                  AND status = 'ACTIVE'""", Integer.class, patientHash, serviceId, date);
+        if (sameDay > 0) {
+            throw new RefusedException(Refusal.DUPLICATE_SAME_DAY, null);
+        }
+        Integer active = jdbc.queryForObject("""
+                SELECT COUNT(*) FROM booking WHERE patient_hash = ? AND status = 'ACTIVE' AND slot_starts_at > ?""",
+                Integer.class, patientHash, now());
+        if (active >= props.maxActivePerPatient()) {
+            throw new RefusedException(Refusal.TOO_MANY_FOR_PATIENT, null);
+        }
+        Map<String, Object> v = jdbc.query("""
+                SELECT v.id, v.doses, v.min_interval_days, v.min_age_years, v.max_age_years
+                FROM service s JOIN vaccine v ON v.id = s.vaccine_id WHERE s.id = ?""",
+                rs -> rs.next() ? Map.<String, Object>of("id", rs.getLong(1), "doses", rs.getInt(2), "interval",
+                        rs.getInt(3), "min", rs.getInt(4), "max", rs.getInt(5)) : null, serviceId);
+        if (v == null) {
+            return new RuleResult(null, null, null);
+        }
+        int age = id.ageOn(date);
+        if (age < (int) v.get("min") || age > (int) v.get("max")) {
+            throw new RefusedException(Refusal.AGE_OUT_OF_RANGE, null);
+        }
+        long vaccineId = (long) v.get("id");
+        List<LocalDate> doses = jdbc.queryForList("""
+                SELECT slot_date FROM booking WHERE patient_hash = ? AND vaccine_id = ?
+                  AND status IN ('ACTIVE', 'ATTENDED') ORDER BY slot_date""", LocalDate.class, patientHash,
+                vaccineId);
+        int doseNumber = doses.size() + 1;
+        if (doseNumber > (int) v.get("doses")) {
+            throw new RefusedException(Refusal.ALL_DOSES_DONE, null);
+        }
+        int interval = (int) v.get("interval");
+        if (!doses.isEmpty()) {
+            LocalDate earliest = doses.get(doses.size() - 1).plusDays(interval);
+            if (date.isBefore(earliest)) {
+                throw new RefusedException(Refusal.DOSE_TOO_SOON, earliest);
+            }
+        }
+        LocalDate next = doseNumber < (int) v.get("doses") ? date.plusDays(interval) : null;
+        return new RuleResult(vaccineId, doseNumber, next);
+    }
+
+    // ---------------------------------------------------------------- confirm
+
+    /** Turns a hold into a booking, or refuses with a typed reason (the hold then stays, so the caller can correct). */
+    public BookingOutcome confirm(BookingRequest req) {
+        ResidentId.Parsed parsed = ResidentId.parse(req.residentId());
+        if (!parsed.valid()) {
+            return new BookingOutcome.Refused(parsed.refusal());
+        }
+        List<String> phones = new ArrayList<>();
+        String sms = null;
+        if (req.smsPhone() != null && !req.smsPhone().isBlank()) {
+            if (!PhoneNumber.isMobile(req.smsPhone())) {
+                return new BookingOutcome.Refused(Refusal.PHONE_NOT_MOBILE);
+            }
+            sms = PhoneNumber.normalise(req.smsPhone());
+        }
+        for (String f : req.familyPhones()) {
+            if (!PhoneNumber.isMobile(f)) {
+                return new BookingOutcome.Refused(Refusal.PHONE_NOT_MOBILE);
+            }
+            phones.add(PhoneNumber.normalise(f));
+        }
+        for (int attempt = 0;; attempt++) {
+            try {
+                String smsPhone = sms;
+                Booking booking = tx.execute(status -> confirmInTx(req, parsed.id(), smsPhone, phones));
+                log.info("Booked {} slot {} for {} via {} (sms {})", booking.code(), booking.slotId(),
+                        booking.patientMasked(), req.channel(), PhoneNumber.mask(smsPhone));
+                return new BookingOutcome.Booked(booking);
+            } catch (RefusedException e) {
+                return e.refused;
+            } catch (DuplicateKeyException e) {
+                String msg = String.valueOf(e.getMessage());
+                if (msg.contains("uq_active_patient_day")) {
+                    return new BookingOutcome.Refused(Refusal.DUPLICATE_SAME_DAY);
+                }
+                if (!msg.contains("uq_active_code") || attempt >= 5) {
+                    throw e;
+                }
+                // two bookings drew the same code at once: draw again
+            }
+        }
+    }
+
+    /** Hold and confirm in one step (agent console, tests). A refusal releases the hold. */
+    public BookingOutcome book(long slotId, Pool pool, BookingRequest reqWithoutHold) {
+        HoldOutcome h = hold(slotId, pool, reqWithoutHold.channel());
+        if (h instanceof HoldOutcome.Refused r) {
+            return new BookingOutcome.Refused(r.reason());
+        }
+        long holdId = ((HoldOutcome.Held) h).holdId();
+        BookingRequest req = new BookingRequest(holdId, reqWithoutHold.residentId(), reqWithoutHold.smsPhone(),
+                reqWithoutHold.familyPhones(), reqWithoutHold.callingNumber(), reqWithoutHold.channel(),
+                reqWithoutHold.actor(), reqWithoutHold.referringFacilityId());
+        BookingOutcome out = confirm(req);
+        if (out instanceof BookingOutcome.Refused) {
+            release(holdId);
+        }
+        return out;
+    }
+
+    private Booking confirmInTx(BookingRequest req, ResidentId id, String smsPhone, List<String> familyPhones) {
+        LocalDateTime now = now();
+        Map<String, Object> h = jdbc.query("""
+                SELECT h.pool_id, h.slot_id, h.status, h.expires_at, q.pool, sl.service_id, sl.slot_date,
+                       sl.starts_at, s.facility_id
+                FROM hold h JOIN quota_pool q ON q.id = h.pool_id JOIN slot sl ON sl.id = h.slot_id
+                JOIN service s ON s.id = sl.service_id WHERE h.id = ? FOR UPDATE""", rs -> {
+            if (!rs.next()) {
+                return null;
+            }
+            return Map.<String, Object>of("pool_id", rs.getLong(1), "slot_id", rs.getLong(2), "status",
+                    rs.getString(3), "expires_at", rs.getObject(4, LocalDateTime.class), "pool", rs.getString(5),
+                    "service_id", rs.getLong(6), "slot_date", rs.getObject(7, LocalDate.class), "starts_at",
+                    rs.getObject(8, LocalDateTime.class), "facility_id", rs.getLong(9));
+        }, req.holdId());
+        if (h == null) {
+            throw new RefusedException(Refusal.NOT_FOUND, null);
+        }
+        if (!"ACTIVE".equals(h.get("status")) || !((LocalDateTime) h.get("expires_at")).isAfter(now)) {
+            throw new RefusedException(Refusal.HOLD_EXPIRED, null);
+        }
+        Pool pool = Pool.valueOf((String) h.get("pool"));
+        if (!req.channel().mayBook(pool)) {
+            throw new RefusedException(Refusal.POOL_NOT_FOR_CHANNEL, null);
+        }
+        if (pool == Pool.COMMUNITY) {
+            requireCommunityReferral(req.referringFacilityId());
+        }
+        long serviceId = (long) h.get("service_id");
+        LocalDate date = (LocalDate) h.get("slot_date");
+        String patientHash = hash.of(id.value());
+
+        // patient row lock: serialises this patient's bookings so the per-patient limits hold under races
+        jdbc.update("""
+                INSERT INTO patient (id_hash, id_masked, birth_date, created_at) VALUES (?, ?, ?, ?)
+                ON DUPLICATE KEY UPDATE id_hash = id_hash""", patientHash, id.masked(), id.birthDate(), now);
+        RuleResult rules = checkRules(id, patientHash, serviceId, date, req.channel(), null);
+
+        String callerHash = null;
+        if (req.callingNumber() != null && !req.callingNumber().isBlank()) {
+            callerHash = hash.of(PhoneNumber.normalise(req.callingNumber()));
+            LocalDate today = now.toLocalDate();
+            jdbc.update("INSERT INTO caller_day (caller_hash, day) VALUES (?, ?) ON DUPLICATE KEY UPDATE day = day",
+                    callerHash, today);
+            Integer todays = jdbc.queryForObject("""
+                    SELECT COUNT(*) FROM booking WHERE caller_hash = ? AND created_at >= ? AND status <> 'CANCELLED'""",
+                    Integer.class, callerHash, today.atStartOfDay());
+            if (todays >= props.maxPerCallerPerDay()) {
+                throw new RefusedException(Refusal.TOO_MANY_FOR_CALLER, null);
+            }
+        }
+
+        String code = freeCode();
+        GeneratedKeyHolder key = new GeneratedKeyHolder();
+        String ch = callerHash;
+        jdbc.update(c -> {
+            var ps = c.prepareStatement("""
+                    INSERT INTO booking (code, status, slot_id, pool_id, pool, service_id, facility_id, vaccine_id,
+                      dose_number, slot_date, slot_starts_at, patient_hash, patient_masked, patient_birth_date,
+                      sms_phone, calling_number, caller_hash, channel, actor, referring_facility_id, hold_id, created_at)
+                    VALUES (?, 'ACTIVE', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                    new String[] {"id"});
+            int i = 1;
+            ps.setString(i++, code);
+            ps.setLong(i++, (long) h.get("slot_id"));
+            ps.setLong(i++, (long) h.get("pool_id"));
+            ps.setString(i++, pool.name());
+            ps.setLong(i++, serviceId);
+            ps.setLong(i++, (long) h.get("facility_id"));
+            ps.setObject(i++, rules.vaccineId());
+            ps.setObject(i++, rules.doseNumber());
+            ps.setObject(i++, date);
+            ps.setObject(i++, h.get("starts_at"));
+            ps.setString(i++, patientHash);
+            ps.setString(i++, id.masked());
+            ps.setObject(i++, id.birthDate());
+            ps.setString(i++, smsPhone);
+            ps.setString(i++, req.callingNumber());
+            ps.setString(i++, ch);
+            ps.setString(i++, req.channel().name());
+            ps.setString(i++, req.actor());
+            ps.setObject(i++, req.referringFacilityId());
+            ps.setLong(i++, req.holdId());
+            ps.setObject(i++, now);
+            return ps;
+        }, key);
+        long bookingId = key.getKey().longValue();
+        LinkedHashSet<String> tied = new LinkedHashSet<>();
+        if (smsPhone != null) {
+            jdbc.update("INSERT INTO booking_phone (booking_id, phone, role) VALUES (?, ?, 'PATIENT')", bookingId,
+                    smsPhone);
+            tied.add(smsPhone);
+        }
+        for (String f : familyPhones) {
+            if (tied.add(f)) {
+                jdbc.update("INSERT INTO booking_phone (booking_id, phone, role) VALUES (?, ?, 'FAMILY')", bookingId,
+                        f);
+            }
+        }
+        jdbc.update("UPDATE hold SET status = 'CONFIRMED', ended_at = ? WHERE id = ?", now, req.holdId());
+        // last: the hot row, locked for as short a time as possible
+        int moved = jdbc.update("UPDATE quota_pool SET held = held - 1, booked = booked + 1 WHERE id = ? AND held > 0",
+                (long) h.get("pool_id"));
+        if (moved != 1) {
+            throw new IllegalStateException("pool " + h.get("pool_id") + " had no held place for hold " + req.holdId());
+        }
+        Booking booking = findById(bookingId).orElseThrow();
+        booking = withNextDose(booking, rules.nextDoseFrom());
+        events.publishEvent(new BookingEvents.BookingConfirmed(booking));
+        return booking;
+    }
+
+    private void requireCommunityReferral(Long referringFacilityId) {
+        if (referringFacilityId == null) {
+            throw new RefusedException(Refusal.REFERRAL_REQUIRED, null);
+        }
+        String kind = jdbc.query("SELECT kind FROM facility WHERE id = ?", rs -> rs.next() ? rs.getString(1) : null,
+                referringFacilityId);
+        if (!FacilityKind.COMMUNITY_CENTRE.name().equals(kind)) {
+            throw new RefusedException(Refusal.REFERRAL_REQUIRED, null);
+        }
+    }
+
+    /** Six digits, no leading zero (it reads and keys more easily), unique among active bookings. */
+    private String freeCode() {
+        for (int i = 0; i < 20; i++) {
+            String code = Integer.toString(100000 + random.nextInt(900000));
+            Integer used = jdbc.queryForObject("SELECT COUNT(*) FROM booking WHERE active_code = ?", Integer.class,
+                    code);
+            if (used == 0) {
+                return code;
+            }
+        }
+        throw new IllegalStateException("no free booking code after 20 draws");
+    }
+
+    // ---------------------------------------------------------------- cancel
+
+    /**
+     * Cancels an active booking; the place goes back to the pool it came from.
+     *
+     * @param requesterPhone for {@link Channel#SMS_REPLY}: the number that replied, which must be tied to the booking
+     */
+    public CancelOutcome cancel(String code, Channel channel, String requesterPhone, String actor) {
+        Optional<Booking> b = findActiveByCode(code);
+        if (b.isEmpty()) {
+            return new CancelOutcome.Refused(Refusal.NOT_FOUND);
+        }
+        return cancel(b.get().id(), channel, requesterPhone, actor);
+    }
+
+    public CancelOutcome cancel(long bookingId, Channel channel, String requesterPhone, String actor) {
+        LocalDateTime now = now();
+        try {
+            Booking cancelled = tx.execute(status -> {
+                Map<String, Object> row = jdbc.query(
+                        "SELECT status, pool_id, slot_starts_at FROM booking WHERE id = ? FOR UPDATE", rs -> rs.next()
+                                ? Map.<String, Object>of("status", rs.getString(1), "pool_id", rs.getLong(2),
+                                        "starts", rs.getObject(3, LocalDateTime.class))
+                                : null,
+                        bookingId);
+                if (row == null) {
+                    throw new RefusedException(Refusal.NOT_FOUND, null);
+                }
+                if (!"ACTIVE".equals(row.get("status"))) {
+                    throw new RefusedException(Refusal.NOT_ACTIVE, null);
+                }
+                if (now.isAfter(((LocalDateTime) row.get("starts")).minus(props.cancelCutoff()))) {
+                    throw new RefusedException(Refusal.CANCEL_TOO_LATE, null);
+                }
+                if (channel == Channel.SMS_REPLY) {
+                    String phone = PhoneNumber.normalise(requesterPhone);
+                    Integer tied = jdbc.queryForObject(
+                            "SELECT COUNT(*) FROM booking_phone WHERE booking_id = ? AND phone = ?", Integer.class,
+                            bookingId, phone);
+                    if (tied == 0) {
+                        throw new RefusedException(Refusal.NOT_ALLOWED, null);
+                    }
+                }
+                jdbc.update("""
+                        UPDATE booking SET status = 'CANCELLED', cancelled_at = ?, cancel_channel = ? WHERE id = ?""",
+                        now, channel.name(), bookingId);
+                jdbc.update("UPDATE quota_pool SET booked = booked - 1 WHERE id = ?", (long) row.get("pool_id"));
+                Booking b = findById(bookingId).orElseThrow();
+                events.publishEvent(new BookingEvents.BookingCancelled(b, channel));
+                return b;
+            });
+            log.info("Cancelled {} via {} by {}", cancelled.code(), channel, actor);
+            return new CancelOutcome.Cancelled(cancelled);
+        } catch (RefusedException e) {
+            return new CancelOutcome.Refused(e.refused.reason());
+        }
+    }
+
+    // ---------------------------------------------------------------- find
+
+    public Optional<Booking> findById(long id) {
+        return queryBookings(" WHERE b.id = ?", id).stream().findFirst();
+    }
+
+    public Optional<Booking> findActiveByCode(String code) {
+        if (code == null || !code.trim().matches("\\d{6}")) {
+            return Optional.empty();
+        }
+        return queryBookings(" WHERE b.active_code = ?", code.trim()).stream().findFirst();
+    }
+
+    /** A patient's bookings, newest slot first. */
+    public List<Booking> findByResidentId(String residentIdInput) {
+        Optional<ResidentId> id = ResidentId.tryParse(residentIdInput);
+        if (id.isEmpty()) {
+            return List.of();
+        }
+        return queryBookings(" WHERE b.patient_hash = ? ORDER BY b.slot_starts_at DESC, b.id DESC",
+                hash.of(id.get().value()));
+    }
+
+    /** Bookings tied to a phone (as the SMS number or a family phone) or made from it, newest slot first. */
+    public List<Booking> findByPhone(String phone) {
+        String p = PhoneNumber.normalise(phone);
+        if (p == null || p.isEmpty()) {
+            return List.of();
+        }
+        return queryBookings("""
+                 WHERE b.id IN (SELECT booking_id FROM booking_phone WHERE phone = ?)
+                    OR b.caller_hash = ?
+                 ORDER BY b.slot_starts_at DESC, b.id DESC""", p, hash.of(p));
+    }
+
+    /** Active bookings whose slot is still ahead, for "check or cancel my bookings". */
+    public List<Booking> upcoming(List<Booking> bookings) {
+        LocalDateTime now = now();
+        return bookings.stream().filter(b -> b.status() == BookingStatus.ACTIVE && b.startsAt().isAfter(now))
+                .sorted(java.util.Comparator.comparing(Booking::startsAt)).toList();
+    }
+
+    private List<Booking> queryBookings(String where, Object... args) {
+        List<Booking> list = jdbc.query("""
+                SELECT b.*, f.name AS facility_name, s.name AS service_name, s.kind AS service_kind,
+                       sl.ends_at AS slot_ends_at, v.min_interval_days, v.doses
+                FROM booking b JOIN facility f ON f.id = b.facility_id JOIN service s ON s.id = b.service_id
+                JOIN slot sl ON sl.id = b.slot_id LEFT JOIN vaccine v ON v.id = b.vaccine_id""" + where,
+                BookingService::booking, args);
+        if (list.isEmpty()) {
+            return list;
+        }
+        List<Booking> out = new ArrayList<>(list.size());
+        for (Booking b : list) {
+            List<String> family = jdbc.queryForList(
+                    "SELECT phone FROM booking_phone WHERE booking_id = ? AND role = 'FAMILY' ORDER BY phone",
+                    String.class, b.id());
+            out.add(new Booking(b.id(), b.code(), b.status(), b.facilityId(), b.facilityName(), b.serviceId(),
+                    b.serviceName(), b.serviceKind(), b.vaccineId(), b.doseNumber(), b.slotId(), b.date(),
+                    b.startsAt(), b.endsAt(), b.pool(), b.patientMasked(), b.patientBirthDate(), b.smsPhone(), family,
+                    b.callingNumber(), b.channel(), b.actor(), b.createdAt(), b.nextDoseFrom()));
+        }
+        return out;
+    }
+
+    private static Booking booking(ResultSet rs, int row) throws SQLException {
+        Integer dose = (Integer) rs.getObject("dose_number");
+        LocalDate date = rs.getObject("slot_date", LocalDate.class);
+        LocalDate next = null;
+        if (dose != null && rs.getObject("doses") != null && dose < rs.getInt("doses")) {
+            next = date.plusDays(rs.getInt("min_interval_days"));
+        }
+        return new Booking(rs.getLong("id"), rs.getString("code"), BookingStatus.valueOf(rs.getString("status")),
+                rs.getLong("facility_id"), rs.getString("facility_name"), rs.getLong("service_id"),
+                rs.getString("service_name"), ServiceKind.valueOf(rs.getString("service_kind")),
+                (Long) rs.getObject("vaccine_id", Long.class), dose, rs.getLong("slot_id"), date,
+                rs.getObject("slot_starts_at", LocalDateTime.class), rs.getObject("slot_ends_at", LocalDateTime.class),
+                Pool.valueOf(rs.getString("pool")), rs.getString("patient_masked"),
+                rs.getObject("patient_birth_date", LocalDate.class), rs.getString("sms_phone"), List.of(),
+                rs.getString("calling_number"), Channel.valueOf(rs.getString("channel")), rs.getString("actor"),
+                rs.getObject("created_at", LocalDateTime.class), next);
+    }
+
+    private static Booking withNextDose(Booking b, LocalDate next) {
+        return next == null || next.equals(b.nextDoseFrom()) ? b
+                : new Booking(b.id(), b.code(), b.status(), b.facilityId(), b.facilityName(), b.serviceId(),
+                        b.serviceName(), b.serviceKind(), b.vaccineId(), b.doseNumber(), b.slotId(), b.date(),
+                        b.startsAt(), b.endsAt(), b.pool(), b.patientMasked(), b.patientBirthDate(), b.smsPhone(),
+                        b.familyPhones(), b.callingNumber(), b.channel(), b.actor(), b.createdAt(), next);
+    }
+
+    private LocalDateTime now() {
+        return LocalDateTime.now(clock);
+    }
+
+    /** Carries a refusal out of a transaction so that it rolls back. */
+    private static final class RefusedException extends RuntimeException {
+        final BookingOutcome.Refused refused;
+
+        RefusedException(Refusal reason, LocalDate earliest) {
+            super(reason.name(), null, false, false);
+            this.refused = new BookingOutcome.Refused(reason, earliest);
+        }
+    }
+}

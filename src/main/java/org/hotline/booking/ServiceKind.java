@@ -1,0 +1,5 @@
+package org.hotline.booking;
+
+public enum ServiceKind {
+    OUTPATIENT, VACCINE
+}

