@@ -80,7 +80,7 @@ CREATE TABLE quota_pool (
 
 -- A patient is known only by a keyed hash of the resident ID; the masked form is for display.
 CREATE TABLE patient (
-  id_hash     CHAR(64)    NOT NULL PRIMARY KEY,
+  id_hash     VARCHAR(64)    NOT NULL PRIMARY KEY,
   id_masked   VARCHAR(18) NOT NULL,
   birth_date  DATE        NOT NULL,
   phone_blocked_until DATE NULL,               -- set by the no-show rule; phone menu refuses until then
@@ -89,7 +89,7 @@ CREATE TABLE patient (
 
 -- Serialises the per-calling-number daily limit: one row per number and day.
 CREATE TABLE caller_day (
-  caller_hash  CHAR(64) NOT NULL,
+  caller_hash  VARCHAR(64) NOT NULL,
   day          DATE     NOT NULL,
   PRIMARY KEY (caller_hash, day)
 ) ENGINE=InnoDB;
@@ -109,7 +109,7 @@ CREATE TABLE hold (
 
 CREATE TABLE booking (
   id                 BIGINT AUTO_INCREMENT PRIMARY KEY,
-  code               CHAR(6)      NOT NULL,
+  code               VARCHAR(6)      NOT NULL,
   status             VARCHAR(16)  NOT NULL,    -- ACTIVE, CANCELLED, NO_SHOW, ATTENDED
   slot_id            BIGINT       NOT NULL,
   pool_id            BIGINT       NOT NULL,
@@ -120,12 +120,12 @@ CREATE TABLE booking (
   dose_number        INT          NULL,
   slot_date          DATE         NOT NULL,
   slot_starts_at     DATETIME     NOT NULL,
-  patient_hash       CHAR(64)     NOT NULL,
+  patient_hash       VARCHAR(64)     NOT NULL,
   patient_masked     VARCHAR(18)  NOT NULL,
   patient_birth_date DATE         NOT NULL,
   sms_phone          VARCHAR(16)  NULL,
   calling_number     VARCHAR(32)  NULL,
-  caller_hash        CHAR(64)     NULL,
+  caller_hash        VARCHAR(64)     NULL,
   channel            VARCHAR(24)  NOT NULL,
   actor              VARCHAR(64)  NULL,        -- agent or doctor user name, call id for the menu
   referring_facility_id BIGINT    NULL,
@@ -133,7 +133,7 @@ CREATE TABLE booking (
   created_at         DATETIME(3)  NOT NULL,
   cancelled_at       DATETIME(3)  NULL,
   cancel_channel     VARCHAR(24)  NULL,
-  active_code        CHAR(6)  AS (IF(status = 'ACTIVE', code, NULL)) PERSISTENT,
+  active_code        VARCHAR(6)  AS (IF(status = 'ACTIVE', code, NULL)) PERSISTENT,
   active_patient_day VARCHAR(100) AS (IF(status = 'ACTIVE', CONCAT(patient_hash, ':', service_id, ':', slot_date), NULL)) PERSISTENT,
   UNIQUE KEY uq_active_code (active_code),
   UNIQUE KEY uq_active_patient_day (active_patient_day),

@@ -69,17 +69,21 @@ public class BookingService {
     /** Holds a place in a given pool (null: the channel's first pool with room). */
     public HoldOutcome hold(long slotId, Pool pool, Channel channel) {
         LocalDateTime now = now();
-        List<Map<String, Object>> pools = jdbc.queryForList("""
-                SELECT q.id, q.pool, q.capacity, q.held, q.booked, q.opens_at, q.closes_at, sl.starts_at
-                FROM quota_pool q JOIN slot sl ON sl.id = q.slot_id WHERE q.slot_id = ?""", slotId);
+        record PoolRow(long id, Pool pool, LocalDateTime opens, LocalDateTime closes, LocalDateTime startsAt) {
+        }
+        List<PoolRow> pools = jdbc.query("""
+                SELECT q.id, q.pool, q.opens_at, q.closes_at, sl.starts_at
+                FROM quota_pool q JOIN slot sl ON sl.id = q.slot_id WHERE q.slot_id = ?""",
+                (rs, i) -> new PoolRow(rs.getLong(1), Pool.valueOf(rs.getString(2)),
+                        rs.getObject(3, LocalDateTime.class), rs.getObject(4, LocalDateTime.class),
+                        rs.getObject(5, LocalDateTime.class)), slotId);
         if (pools.isEmpty()) {
             return new HoldOutcome.Refused(Refusal.NOT_FOUND);
         }
         if (pool != null && !channel.mayBook(pool)) {
             return new HoldOutcome.Refused(Refusal.POOL_NOT_FOR_CHANNEL);
         }
-        LocalDateTime startsAt = (LocalDateTime) pools.get(0).get("starts_at");
-        if (!startsAt.isAfter(now)) {
+        if (!pools.get(0).startsAt().isAfter(now)) {
             return new HoldOutcome.Refused(Refusal.SLOT_PAST);
         }
         List<Pool> candidates = pool != null ? List.of(pool) : channel.pools();
@@ -88,20 +92,16 @@ public class BookingService {
         }
         Refusal why = null;
         for (Pool p : candidates) {
-            Map<String, Object> row = pools.stream().filter(r -> p.name().equals(r.get("pool"))).findFirst()
-                    .orElse(null);
+            PoolRow row = pools.stream().filter(r -> r.pool() == p).findFirst().orElse(null);
             if (row == null) {
                 why = worst(why, Refusal.FULL);
                 continue;
             }
-            LocalDateTime opens = (LocalDateTime) row.get("opens_at");
-            LocalDateTime closes = (LocalDateTime) row.get("closes_at");
-            if (now.isBefore(opens) || !now.isBefore(closes)) {
+            if (now.isBefore(row.opens()) || !now.isBefore(row.closes())) {
                 why = worst(why, Refusal.POOL_CLOSED);
                 continue;
             }
-            long poolId = ((Number) row.get("id")).longValue();
-            HoldOutcome out = tryHold(poolId, slotId, p, channel, now);
+            HoldOutcome out = tryHold(row.id(), slotId, p, channel, now);
             if (out instanceof HoldOutcome.Held) {
                 return out;
             }
