@@ -556,7 +556,7 @@ public class BookingService {
                 SELECT b.*, f.name AS facility_name, s.name AS service_name, s.kind AS service_kind,
                        sl.ends_at AS slot_ends_at, v.min_interval_days, v.doses
                 FROM booking b JOIN facility f ON f.id = b.facility_id JOIN service s ON s.id = b.service_id
-                JOIN slot sl ON sl.id = b.slot_id LEFT JOIN vaccine v ON v.id = b.vaccine_id""" + where,
+                JOIN slot sl ON sl.id = b.slot_id LEFT JOIN vaccine v ON v.id = b.vaccine_id""" + " " + where,
                 BookingService::booking, args);
         if (list.isEmpty()) {
             return list;

