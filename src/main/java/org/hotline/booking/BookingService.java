@@ -190,7 +190,9 @@ public class BookingService {
             return Optional.of(new BookingOutcome.Refused(parsed.refusal()));
         }
         try {
-            checkRules(parsed.id(), hash.of(parsed.id().value()), serviceId, date, channel, null);
+            Long vaccineId = jdbc.query("SELECT vaccine_id FROM service WHERE id = ?",
+                    rs -> rs.next() ? rs.getObject(1, Long.class) : null, serviceId);
+            checkRules(parsed.id(), hash.of(parsed.id().value()), serviceId, vaccineId, date, channel);
             return Optional.empty();
         } catch (RefusedException e) {
             return Optional.of(e.refused);
@@ -200,41 +202,40 @@ public class BookingService {
     private record RuleResult(Long vaccineId, Integer doseNumber, LocalDate nextDoseFrom) {
     }
 
-    private RuleResult checkRules(ResidentId id, String patientHash, long serviceId, LocalDate date,
-            Channel channel, Long excludeBookingId) {
+    private RuleResult checkRules(ResidentId id, String patientHash, long serviceId, Long vaccineId, LocalDate date,
+            Channel channel) {
         LocalDate today = LocalDate.now(clock);
-        if (channel == Channel.PHONE_MENU) {
-            LocalDate blockedUntil = jdbc.query("SELECT phone_blocked_until FROM patient WHERE id_hash = ?",
-                    rs -> rs.next() ? rs.getObject(1, LocalDate.class) : null, patientHash);
-            if (blockedUntil != null && !blockedUntil.isBefore(today)) {
-                throw new RefusedException(Refusal.PATIENT_BLOCKED, blockedUntil.plusDays(1));
-            }
+        // one round trip for the three per-patient facts
+        record PatientFacts(LocalDate blockedUntil, int sameDay, int active) {
         }
-        Integer sameDay = jdbc.queryForObject("""
-                SELECT COUNT(*) FROM booking WHERE patient_hash = ? AND service_id = ? AND slot_date = ?
-                  AND status = 'ACTIVE'""", Integer.class, patientHash, serviceId, date);
-        if (sameDay > 0) {
+        PatientFacts facts = jdbc.queryForObject("""
+                SELECT (SELECT phone_blocked_until FROM patient WHERE id_hash = ?),
+                       (SELECT COUNT(*) FROM booking WHERE patient_hash = ? AND service_id = ? AND slot_date = ?
+                          AND status = 'ACTIVE'),
+                       (SELECT COUNT(*) FROM booking WHERE patient_hash = ? AND status = 'ACTIVE' AND slot_starts_at > ?)""",
+                (rs, i) -> new PatientFacts(rs.getObject(1, LocalDate.class), rs.getInt(2), rs.getInt(3)), patientHash,
+                patientHash, serviceId, date, patientHash, now());
+        if (channel == Channel.PHONE_MENU && facts.blockedUntil() != null && !facts.blockedUntil().isBefore(today)) {
+            throw new RefusedException(Refusal.PATIENT_BLOCKED, facts.blockedUntil().plusDays(1));
+        }
+        if (facts.sameDay() > 0) {
             throw new RefusedException(Refusal.DUPLICATE_SAME_DAY, null);
         }
-        Integer active = jdbc.queryForObject("""
-                SELECT COUNT(*) FROM booking WHERE patient_hash = ? AND status = 'ACTIVE' AND slot_starts_at > ?""",
-                Integer.class, patientHash, now());
-        if (active >= props.maxActivePerPatient()) {
+        if (facts.active() >= props.maxActivePerPatient()) {
             throw new RefusedException(Refusal.TOO_MANY_FOR_PATIENT, null);
+        }
+        if (vaccineId == null) {
+            return new RuleResult(null, null, null);
         }
         Map<String, Object> v = jdbc.query("""
                 SELECT v.id, v.doses, v.min_interval_days, v.min_age_years, v.max_age_years
-                FROM service s JOIN vaccine v ON v.id = s.vaccine_id WHERE s.id = ?""",
+                FROM vaccine v WHERE v.id = ?""",
                 rs -> rs.next() ? Map.<String, Object>of("id", rs.getLong(1), "doses", rs.getInt(2), "interval",
-                        rs.getInt(3), "min", rs.getInt(4), "max", rs.getInt(5)) : null, serviceId);
-        if (v == null) {
-            return new RuleResult(null, null, null);
-        }
+                        rs.getInt(3), "min", rs.getInt(4), "max", rs.getInt(5)) : null, vaccineId);
         int age = id.ageOn(date);
         if (age < (int) v.get("min") || age > (int) v.get("max")) {
             throw new RefusedException(Refusal.AGE_OUT_OF_RANGE, null);
         }
-        long vaccineId = (long) v.get("id");
         List<LocalDate> doses = jdbc.queryForList("""
                 SELECT slot_date FROM booking WHERE patient_hash = ? AND vaccine_id = ?
                   AND status IN ('ACTIVE', 'ATTENDED') ORDER BY slot_date""", LocalDate.class, patientHash,
@@ -319,16 +320,29 @@ public class BookingService {
         LocalDateTime now = now();
         Map<String, Object> h = jdbc.query("""
                 SELECT h.pool_id, h.slot_id, h.status, h.expires_at, q.pool, sl.service_id, sl.slot_date,
-                       sl.starts_at, s.facility_id
+                       sl.starts_at, s.facility_id, sl.ends_at, s.vaccine_id, s.name, s.kind, f.name
                 FROM hold h JOIN quota_pool q ON q.id = h.pool_id JOIN slot sl ON sl.id = h.slot_id
-                JOIN service s ON s.id = sl.service_id WHERE h.id = ? FOR UPDATE""", rs -> {
+                JOIN service s ON s.id = sl.service_id JOIN facility f ON f.id = s.facility_id
+                WHERE h.id = ? FOR UPDATE""", rs -> {
             if (!rs.next()) {
                 return null;
             }
-            return Map.<String, Object>of("pool_id", rs.getLong(1), "slot_id", rs.getLong(2), "status",
-                    rs.getString(3), "expires_at", rs.getObject(4, LocalDateTime.class), "pool", rs.getString(5),
-                    "service_id", rs.getLong(6), "slot_date", rs.getObject(7, LocalDate.class), "starts_at",
-                    rs.getObject(8, LocalDateTime.class), "facility_id", rs.getLong(9));
+            Map<String, Object> m = new java.util.HashMap<>();
+            m.put("pool_id", rs.getLong(1));
+            m.put("slot_id", rs.getLong(2));
+            m.put("status", rs.getString(3));
+            m.put("expires_at", rs.getObject(4, LocalDateTime.class));
+            m.put("pool", rs.getString(5));
+            m.put("service_id", rs.getLong(6));
+            m.put("slot_date", rs.getObject(7, LocalDate.class));
+            m.put("starts_at", rs.getObject(8, LocalDateTime.class));
+            m.put("facility_id", rs.getLong(9));
+            m.put("ends_at", rs.getObject(10, LocalDateTime.class));
+            m.put("vaccine_id", rs.getObject(11, Long.class));
+            m.put("service_name", rs.getString(12));
+            m.put("service_kind", rs.getString(13));
+            m.put("facility_name", rs.getString(14));
+            return m;
         }, req.holdId());
         if (h == null) {
             throw new RefusedException(Refusal.NOT_FOUND, null);
@@ -351,7 +365,7 @@ public class BookingService {
         jdbc.update("""
                 INSERT INTO patient (id_hash, id_masked, birth_date, created_at) VALUES (?, ?, ?, ?)
                 ON DUPLICATE KEY UPDATE id_hash = id_hash""", patientHash, id.masked(), id.birthDate(), now);
-        RuleResult rules = checkRules(id, patientHash, serviceId, date, req.channel(), null);
+        RuleResult rules = checkRules(id, patientHash, serviceId, (Long) h.get("vaccine_id"), date, req.channel());
 
         String callerHash = null;
         if (req.callingNumber() != null && !req.callingNumber().isBlank()) {
@@ -421,8 +435,13 @@ public class BookingService {
         if (moved != 1) {
             throw new IllegalStateException("pool " + h.get("pool_id") + " had no held place for hold " + req.holdId());
         }
-        Booking booking = findById(bookingId).orElseThrow();
-        booking = withNextDose(booking, rules.nextDoseFrom());
+        Booking booking = new Booking(bookingId, code, BookingStatus.ACTIVE, (long) h.get("facility_id"),
+                (String) h.get("facility_name"), serviceId, (String) h.get("service_name"),
+                ServiceKind.valueOf((String) h.get("service_kind")), rules.vaccineId(), rules.doseNumber(),
+                (long) h.get("slot_id"), date, (LocalDateTime) h.get("starts_at"), (LocalDateTime) h.get("ends_at"),
+                pool, id.masked(), id.birthDate(), smsPhone, List.copyOf(new ArrayList<>(tied).subList(
+                        smsPhone == null ? 0 : 1, tied.size())), req.callingNumber(), req.channel(), req.actor(), now,
+                rules.nextDoseFrom());
         events.publishEvent(new BookingEvents.BookingConfirmed(booking));
         return booking;
     }
@@ -438,17 +457,12 @@ public class BookingService {
         }
     }
 
-    /** Six digits, no leading zero (it reads and keys more easily), unique among active bookings. */
+    /**
+     * Six digits, no leading zero (it reads and keys more easily). Uniqueness among active bookings is
+     * the unique key's job: on the rare collision the confirmation is retried with a new draw.
+     */
     private String freeCode() {
-        for (int i = 0; i < 20; i++) {
-            String code = Integer.toString(100000 + random.nextInt(900000));
-            Integer used = jdbc.queryForObject("SELECT COUNT(*) FROM booking WHERE active_code = ?", Integer.class,
-                    code);
-            if (used == 0) {
-                return code;
-            }
-        }
-        throw new IllegalStateException("no free booking code after 20 draws");
+        return Integer.toString(100000 + random.nextInt(900000));
     }
 
     // ---------------------------------------------------------------- cancel
@@ -590,14 +604,6 @@ public class BookingService {
                 rs.getObject("patient_birth_date", LocalDate.class), rs.getString("sms_phone"), List.of(),
                 rs.getString("calling_number"), Channel.valueOf(rs.getString("channel")), rs.getString("actor"),
                 rs.getObject("created_at", LocalDateTime.class), next);
-    }
-
-    private static Booking withNextDose(Booking b, LocalDate next) {
-        return next == null || next.equals(b.nextDoseFrom()) ? b
-                : new Booking(b.id(), b.code(), b.status(), b.facilityId(), b.facilityName(), b.serviceId(),
-                        b.serviceName(), b.serviceKind(), b.vaccineId(), b.doseNumber(), b.slotId(), b.date(),
-                        b.startsAt(), b.endsAt(), b.pool(), b.patientMasked(), b.patientBirthDate(), b.smsPhone(),
-                        b.familyPhones(), b.callingNumber(), b.channel(), b.actor(), b.createdAt(), next);
     }
 
     private LocalDateTime now() {

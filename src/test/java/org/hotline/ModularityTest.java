@@ -1,0 +1,43 @@
+package org.hotline;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import org.junit.jupiter.api.Test;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+
+/** Dependencies point one way: adapters → ivr → booking; sms, release, agent → booking; booking → nothing of ours. */
+class ModularityTest {
+
+    static final JavaClasses CLASSES = new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS).importPackages("org.hotline");
+
+    @Test
+    void bookingDependsOnNothingElseOfOurs() {
+        noClasses().that().resideInAPackage("org.hotline.booking..").should().dependOnClassesThat()
+                .resideInAnyPackage("org.hotline.ivr..", "org.hotline.sms..", "org.hotline.release..",
+                        "org.hotline.agent..", "org.hotline.ops..", "org.hotline.demo..", "org.hotline.db..")
+                .check(CLASSES);
+    }
+
+    @Test
+    void theFlowEngineKnowsNoAdapter() {
+        noClasses().that().resideInAPackage("org.hotline.ivr").should().dependOnClassesThat()
+                .resideInAnyPackage("org.hotline.ivr.agi..", "org.hotline.ivr.sip..", "org.asteriskjava..",
+                        "javax.sip..", "gov.nist..")
+                .allowEmptyShould(true).check(CLASSES);
+    }
+
+    @Test
+    void featureModulesDoNotReachIntoEachOther() {
+        noClasses().that().resideInAPackage("org.hotline.sms..").should().dependOnClassesThat()
+                .resideInAnyPackage("org.hotline.ivr..", "org.hotline.agent..", "org.hotline.ops..")
+                .allowEmptyShould(true).check(CLASSES);
+        noClasses().that().resideInAPackage("org.hotline.release..").should().dependOnClassesThat()
+                .resideInAnyPackage("org.hotline.ivr..", "org.hotline.agent..", "org.hotline.ops..",
+                        "org.hotline.sms..")
+                .allowEmptyShould(true).check(CLASSES);
+    }
+}

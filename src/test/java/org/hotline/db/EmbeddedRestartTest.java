@@ -1,0 +1,83 @@
+package org.hotline.db;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+import org.hotline.HotlineApplication;
+import org.hotline.booking.BookingOutcome;
+import org.hotline.booking.BookingRequest;
+import org.hotline.booking.BookingService;
+import org.hotline.booking.Catalogue;
+import org.hotline.booking.Channel;
+import org.hotline.booking.ServiceKind;
+import org.hotline.testsupport.Fixtures;
+
+/** The first README command's promises: data survives a restart, and a mariadbd orphaned by kill -9 is recovered. */
+class EmbeddedRestartTest {
+
+    final String dataDir = "target/test-db/restart-" + UUID.randomUUID();
+
+    ConfigurableApplicationContext start() {
+        SpringApplication app = new SpringApplication(HotlineApplication.class);
+        app.setWebApplicationType(WebApplicationType.NONE);
+        app.setDefaultProperties(Map.of("hotline.db.embedded.data-dir", dataDir,
+                "hotline.db.embedded.base-dir", "target/mariadb-base", "logging.level.root", "WARN"));
+        return app.run();
+    }
+
+    @Test
+    void aSecondStartKeepsBookingsAndDoesNotLoadTheDemoDataTwice() {
+        String code;
+        int facilities;
+        int slots;
+        try (ConfigurableApplicationContext ctx = start()) {
+            Catalogue catalogue = ctx.getBean(Catalogue.class);
+            long hospital = catalogue.bookableFacilities(ServiceKind.OUTPATIENT, Channel.PHONE_MENU).get(0).id();
+            long dept = catalogue.bookableServices(hospital, ServiceKind.OUTPATIENT, Channel.PHONE_MENU).get(0).id();
+            var date = catalogue.dates(dept, Channel.PHONE_MENU).get(0);
+            long slot = catalogue.slots(dept, date, Channel.PHONE_MENU).get(0).slotId();
+            BookingOutcome out = ctx.getBean(BookingService.class).book(slot, null, new BookingRequest(0,
+                    Fixtures.residentIdAged(81), Fixtures.mobile(), List.of(), null, Channel.PHONE_MENU, "t", null));
+            code = ((BookingOutcome.Booked) out).booking().code();
+            JdbcTemplate jdbc = ctx.getBean(JdbcTemplate.class);
+            facilities = jdbc.queryForObject("SELECT COUNT(*) FROM facility", Integer.class);
+            slots = jdbc.queryForObject("SELECT COUNT(*) FROM slot", Integer.class);
+        }
+        try (ConfigurableApplicationContext ctx = start()) {
+            assertThat(ctx.getBean(BookingService.class).findActiveByCode(code)).isPresent();
+            JdbcTemplate jdbc = ctx.getBean(JdbcTemplate.class);
+            assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM facility", Integer.class)).isEqualTo(facilities);
+            assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM slot", Integer.class)).isEqualTo(slots);
+        }
+    }
+
+    @Test
+    void anOrphanedMariadbOnTheSameDataDirIsStoppedAndTheDataKept() throws Exception {
+        Path data = Path.of(dataDir);
+        EmbeddedMariaDb orphan = EmbeddedMariaDb.start(data, Path.of("target/mariadb-base"), 0);
+        try (Connection c = DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + orphan.port() + "/", "root", "")) {
+            c.createStatement().execute("CREATE DATABASE kept");
+        }
+        // the JVM that owned it "died": nobody calls orphan.stop(); a new start must take over the data dir
+        EmbeddedMariaDb db = EmbeddedMariaDb.start(data, Path.of("target/mariadb-base"), 0);
+        try (Connection c = DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + db.port() + "/", "root", "");
+                ResultSet rs = c.createStatement().executeQuery("SHOW DATABASES LIKE 'kept'")) {
+            assertThat(rs.next()).isTrue();
+        } finally {
+            db.stop();
+        }
+    }
+}

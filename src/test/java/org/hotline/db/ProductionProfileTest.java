@@ -1,0 +1,69 @@
+package org.hotline.db;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+import org.hotline.HotlineApplication;
+
+/** The production profile uses a MariaDB it is given (here a separately started one), migrates it, loads no demo data. */
+class ProductionProfileTest {
+
+    static EmbeddedMariaDb server;
+
+    @BeforeAll
+    static void startServer() throws Exception {
+        server = EmbeddedMariaDb.start(Path.of("target/test-db/prod-" + UUID.randomUUID()),
+                Path.of("target/mariadb-base"), 0);
+        try (Connection c = DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + server.port() + "/", "root", "")) {
+            c.createStatement().execute("CREATE DATABASE hotline_prod CHARACTER SET utf8mb4");
+        }
+    }
+
+    @AfterAll
+    static void stopServer() throws Exception {
+        server.stop();
+    }
+
+    ConfigurableApplicationContext start(String hashKey) {
+        SpringApplication app = new SpringApplication(HotlineApplication.class);
+        app.setWebApplicationType(WebApplicationType.NONE);
+        app.setAdditionalProfiles("production");
+        Map<String, Object> props = new HashMap<>();
+        props.put("HOTLINE_DB_URL", "jdbc:mariadb://127.0.0.1:" + server.port() + "/hotline_prod");
+        props.put("HOTLINE_DB_USER", "root");
+        props.put("HOTLINE_ID_HASH_KEY", hashKey);
+        props.put("logging.level.root", "WARN");
+        app.setDefaultProperties(props);
+        return app.run();
+    }
+
+    @Test
+    void migratesTheGivenDatabaseAndLoadsNoDemoData() {
+        try (ConfigurableApplicationContext ctx = start("a-production-secret-of-enough-length")) {
+            assertThat(ctx.getBeansOfType(EmbeddedMariaDb.class)).isEmpty();
+            JdbcTemplate jdbc = ctx.getBean(JdbcTemplate.class);
+            assertThat(jdbc.queryForObject("SELECT DATABASE()", String.class)).isEqualTo("hotline_prod");
+            assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM facility", Integer.class)).isZero();
+        }
+    }
+
+    @Test
+    void refusesToStartWithoutAnIdHashKey() {
+        assertThatThrownBy(() -> start("")).hasStackTraceContaining("hotline.booking.id-hash-key must be set");
+    }
+}
