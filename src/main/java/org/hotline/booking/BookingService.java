@@ -42,16 +42,18 @@ public class BookingService {
     private final BookingProperties props;
     private final KeyedHash hash;
     private final ApplicationEventPublisher events;
+    private final BookingMetrics metrics;
     private final SecureRandom random = new SecureRandom();
 
     public BookingService(JdbcTemplate jdbc, TransactionTemplate tx, Clock clock, BookingProperties props,
-            ApplicationEventPublisher events) {
+            ApplicationEventPublisher events, BookingMetrics metrics) {
         this.jdbc = jdbc;
         this.tx = tx;
         this.clock = clock;
         this.props = props;
         this.hash = new KeyedHash(props.idHashKey());
         this.events = events;
+        this.metrics = metrics;
     }
 
     /** The keyed hash used for resident IDs and calling numbers (for modules that match on them). */
@@ -68,6 +70,14 @@ public class BookingService {
 
     /** Holds a place in a given pool (null: the channel's first pool with room). */
     public HoldOutcome hold(long slotId, Pool pool, Channel channel) {
+        HoldOutcome out = holdOnce(slotId, pool, channel);
+        if (out instanceof HoldOutcome.Refused r) {
+            metrics.refused("hold", channel, r.reason());
+        }
+        return out;
+    }
+
+    private HoldOutcome holdOnce(long slotId, Pool pool, Channel channel) {
         LocalDateTime now = now();
         record PoolRow(long id, Pool pool, LocalDateTime opens, LocalDateTime closes, LocalDateTime startsAt) {
         }
@@ -259,6 +269,16 @@ public class BookingService {
 
     /** Turns a hold into a booking, or refuses with a typed reason (the hold then stays, so the caller can correct). */
     public BookingOutcome confirm(BookingRequest req) {
+        BookingOutcome out = confirmOnce(req);
+        if (out instanceof BookingOutcome.Refused r) {
+            metrics.refused("confirm", req.channel(), r.reason());
+        } else {
+            metrics.booked(req.channel());
+        }
+        return out;
+    }
+
+    private BookingOutcome confirmOnce(BookingRequest req) {
         ResidentId.Parsed parsed = ResidentId.parse(req.residentId());
         if (!parsed.valid()) {
             return new BookingOutcome.Refused(parsed.refusal());
@@ -517,8 +537,10 @@ public class BookingService {
                 return b;
             });
             log.info("Cancelled {} via {} by {}", cancelled.code(), channel, actor);
+            metrics.cancelled(channel);
             return new CancelOutcome.Cancelled(cancelled);
         } catch (RefusedException e) {
+            metrics.refused("cancel", channel, e.refused.reason());
             return new CancelOutcome.Refused(e.refused.reason());
         }
     }
