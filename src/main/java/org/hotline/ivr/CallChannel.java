@@ -1,0 +1,46 @@
+package org.hotline.ivr;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * One live call as the flow engine sees it. The FastAGI adapter ({@code ivr.agi}) and the direct SIP
+ * adapter ({@code ivr.sip}) each implement it; no flow knows which one it runs on.
+ *
+ * <p>Prompts are named by their catalogue id ({@code prompts/zh-CN/catalogue.tsv}); a spoken value
+ * (a date, a number, a booking code) is a list of such ids composed by the engine. Every method
+ * throws {@link CallerHungUp} once the caller has gone; the engine catches it once, at the top.
+ */
+public interface CallChannel {
+
+    /** A stable id for this call, carried in every log line (MDC {@code callId}). */
+    String callId();
+
+    /** The caller's number as the network gave it (caller ID), or {@code ""} when withheld. */
+    String callerNumber();
+
+    /**
+     * Plays the prompts in order. Any key stops playback (barge-in) and is returned; the rest of the
+     * list is skipped. Returns {@code '\0'} when everything played and no key was pressed.
+     */
+    char play(List<String> promptIds);
+
+    /**
+     * Plays the prompts (any key interrupts playback and counts as the first key), then collects keys
+     * until {@code maxKeys} keys were pressed, {@code #} was pressed (not included in the result), or
+     * {@code timeout} passed since the prompts ended or since the last key.
+     *
+     * @return the keys pressed ({@code 0-9}, {@code *}); {@code ""} when nothing was keyed in time
+     */
+    String collect(List<String> promptIds, int maxKeys, Duration timeout);
+
+    /**
+     * Hands the call to a person: the agent queue with a priority (higher = answered sooner). The
+     * transfer context has already been recorded by the engine; {@code transferId} lets the agent's
+     * screen find it. After this returns the engine plays nothing more.
+     */
+    void transferToAgent(String transferId, int priority);
+
+    /** Ends the call from our side (after the goodbye prompt). */
+    void hangUp();
+}
