@@ -14,4 +14,11 @@ public final class BookingEvents {
 
     public record BookingCancelled(Booking booking, Channel channel) {
     }
+
+    /**
+     * The day-before reminder for an active booking is due (published by the release module's
+     * reminder job, once per booking; the SMS module queues the reminder in the same transaction).
+     */
+    public record ReminderDue(Booking booking) {
+    }
 }

@@ -1,0 +1,13 @@
+package org.hotline.ivr;
+
+/** Why a call left the menu for a person. */
+public enum TransferReason {
+    /** The caller pressed 0. */
+    ASKED_FOR_PERSON,
+    /** Three timeouts or invalid keys in a row. */
+    REPEATED_FAILURE,
+    /** The booking core refused and the menu had no way on the caller took. */
+    REFUSAL,
+    /** The menu itself cannot do what the caller needs (e.g. no free places anywhere). */
+    NOT_IN_MENU
+}
