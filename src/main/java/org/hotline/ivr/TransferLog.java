@@ -45,14 +45,14 @@ public class TransferLog {
     }
 
     public Optional<TransferContext> find(String transferId) {
-        return jdbc.query("SELECT * FROM call_transfer WHERE transfer_id = ?", this::transfer, transferId)
+        return jdbc.query("SELECT * FROM call_transfer WHERE transfer_id = ?", this::transferRow, transferId)
                 .stream().findFirst();
     }
 
     /** Transfers since the given time, newest first. */
     public List<TransferContext> since(LocalDateTime from) {
         return jdbc.query("SELECT * FROM call_transfer WHERE created_at >= ? ORDER BY created_at DESC, id DESC",
-                this::transfer, Timestamp.valueOf(from));
+                this::transferRow, Timestamp.valueOf(from));
     }
 
     /** Records a call-back request and returns its id. */
@@ -68,14 +68,14 @@ public class TransferLog {
 
     public List<CallbackRequest> callbacks(String status) {
         return jdbc.query("SELECT * FROM callback_request WHERE status = ? ORDER BY created_at, id",
-                this::callback, status);
+                this::callbackRow, status);
     }
 
     public Optional<CallbackRequest> callback(long id) {
-        return jdbc.query("SELECT * FROM callback_request WHERE id = ?", this::callback, id).stream().findFirst();
+        return jdbc.query("SELECT * FROM callback_request WHERE id = ?", this::callbackRow, id).stream().findFirst();
     }
 
-    private TransferContext transfer(ResultSet rs, int row) throws SQLException {
+    private TransferContext transferRow(ResultSet rs, int row) throws SQLException {
         Map<String, String> choices = json.readValue(rs.getString("choices_json"), CHOICES);
         return new TransferContext(rs.getString("transfer_id"), rs.getString("call_id"),
                 rs.getString("caller_number"), rs.getString("caller_masked"), rs.getString("patient_masked"),
@@ -84,7 +84,7 @@ public class TransferLog {
                 rs.getTimestamp("created_at").toLocalDateTime());
     }
 
-    private CallbackRequest callback(ResultSet rs, int row) throws SQLException {
+    private CallbackRequest callbackRow(ResultSet rs, int row) throws SQLException {
         return new CallbackRequest(rs.getLong("id"), rs.getString("transfer_id"), rs.getString("call_id"),
                 rs.getString("caller_number"), rs.getString("caller_masked"), rs.getString("patient_masked"),
                 (Integer) rs.getObject("patient_age", Integer.class), rs.getString("reason"),
