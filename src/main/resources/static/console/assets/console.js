@@ -36,6 +36,11 @@ function el(tag, attrs, ...children) {
 
 const $ = (id) => document.getElementById(id);
 
+// replaceChildren without the nulls a conditional part leaves (it would print "null")
+function put(target, ...children) {
+  target.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
+}
+
 function when(iso) {
   if (!iso) return '';
   return iso.replace('T', ' ').slice(0, 16);
@@ -130,7 +135,7 @@ async function openTransfer(transferId, pickUp) {
   const choices = Object.entries(t.choices || {});
   const panel = $('transfer-detail');
   panel.hidden = false;
-  panel.replaceChildren(
+  put(panel,
     el('h3', {}, '来电上下文'),
     el('dl', { className: 'context', id: 'transfer-context' },
       el('dt', {}, '来电号码'), el('dd', { id: 'ctx-caller' }, t.callerNumber || '未显示号码'),
@@ -401,7 +406,7 @@ function renderCallback(v) {
   const outcome = el('select', { id: 'attempt-outcome' },
     Object.entries(LABEL.outcome).map(([k, t]) => el('option', { value: k }, t)));
   const result = el('div', { id: 'attempt-result' });
-  panel.replaceChildren(
+  put(panel,
     el('h3', {}, '回拨 ', el('span', { id: 'callback-number' }, c.callerNumber), '（',
       el('span', { id: 'callback-state' }, LABEL.callback[c.status] || c.status), '）'),
     el('p', {}, '请求原因：' + c.reason + (c.transferId ? '；转接编号 ' + c.transferId : '')),
