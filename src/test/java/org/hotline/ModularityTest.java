@@ -40,4 +40,16 @@ class ModularityTest {
                         "org.hotline.sms..")
                 .allowEmptyShould(true).check(CLASSES);
     }
+
+    @Test
+    void theConsoleUsesTheBookingApiAndTheFlowContractsOnly() {
+        noClasses().that().resideInAPackage("org.hotline.agent..").should().dependOnClassesThat()
+                .resideInAnyPackage("org.hotline.ivr.agi..", "org.hotline.ivr.sip..", "org.hotline.release..",
+                        "org.hotline.ops..", "org.hotline.demo..", "org.hotline.db..")
+                .check(CLASSES);
+        noClasses().that().resideInAPackage("org.hotline.ivr..").should().dependOnClassesThat()
+                .resideInAnyPackage("org.hotline.agent..").allowEmptyShould(true).check(CLASSES);
+        noClasses().that().resideInAPackage("org.hotline.agent").should().dependOnClassesThat()
+                .resideInAnyPackage("org.hotline.agent.web..").check(CLASSES);
+    }
 }
