@@ -13,8 +13,10 @@ const LABEL = {
   status: { ACTIVE: '有效', CANCELLED: '已取消', NO_SHOW: '爽约', ATTENDED: '已就诊' },
   callback: { OPEN: '待回拨', DONE: '已完成', GAVE_UP: '已放弃' },
   outcome: { REACHED: '已接通并处理', NO_ANSWER: '无人接听', BUSY: '占线', WRONG_NUMBER: '号码错误或停机' },
-  sms: { QUEUED: '排队待发', SENDING: '发送中', SENT: '已提交', DELIVERED: '已送达', FAILED: '发送失败',
-         EXPIRED: '已过期' },
+  sms: { PENDING: '排队待发', SENDING: '发送中', SUBMITTED: '已提交短信中心', DELIVERED: '已送达', FAILED: '发送失败',
+         EXPIRED: '已过期', CANCELLED: '已撤销' },
+  smsKind: { CONFIRMATION: '预约确认', FAMILY_COPY: '家属副本', CANCELLATION: '取消通知', REMINDER: '就诊提醒',
+             NEXT_DOSE: '下一剂提醒', REPLY: '回复', AGENT_NOTICE: '坐席提醒' },
 };
 
 // ------------------------------------------------------------------ helpers
@@ -66,6 +68,10 @@ async function api(method, path, body) {
   const text = await res.text();
   if (text) {
     try { data = JSON.parse(text); } catch (e) { data = { text }; }
+  }
+  if (res.status === 403) {
+    // a stale CSRF token (the session ended) or a screen this role may not use
+    data = { text: '无权操作，或登录已过期：请刷新页面后重试' };
   }
   return { ok: res.ok, status: res.status, data };
 }
@@ -301,7 +307,7 @@ async function showSms(bookingId, target) {
   target.replaceChildren(el('table', { className: 'sms-lines' },
     el('thead', {}, el('tr', {}, el('th', {}, '收信人'), el('th', {}, '类型'), el('th', {}, '状态'), el('th', {}, '时间'))),
     el('tbody', {}, r.data.messages.map((m) => el('tr', { 'data-sms-status': m.status },
-      el('td', {}, m.recipientMasked), el('td', {}, m.kind),
+      el('td', {}, m.recipientMasked), el('td', {}, LABEL.smsKind[m.kind] || m.kind),
       el('td', { className: 'sms-state' }, m.statusText || LABEL.sms[m.status] || m.status),
       el('td', {}, when(m.updatedAt)))))));
   return r.data;
@@ -309,7 +315,8 @@ async function showSms(bookingId, target) {
 
 async function pollSms(bookingId, target, times) {
   const data = await showSms(bookingId, target);
-  const settled = data && (!data.available || data.messages.every((m) => m.status === 'DELIVERED' || m.status === 'FAILED'));
+  const done = ['DELIVERED', 'FAILED', 'EXPIRED', 'CANCELLED'];
+  const settled = data && (!data.available || data.messages.every((m) => done.includes(m.status)));
   if (!settled && times > 1) setTimeout(() => pollSms(bookingId, target, times - 1), 2000);
 }
 
