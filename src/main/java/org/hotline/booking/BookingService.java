@@ -89,8 +89,8 @@ public class BookingService {
         LocalDateTime expires = now.plus(props.holdTtl());
         for (Pool p : candidates) {
             // one round trip: conditional UPDATE on the pool row + the hold row, in one transaction (V1_1)
-            Long holdId = jdbc.queryForObject("CALL take_hold(?, ?, ?, ?, ?)", Long.class, slotId, p.name(),
-                    channel.name(), now, expires);
+            Long holdId = retrying("hold", () -> jdbc.queryForObject("CALL take_hold(?, ?, ?, ?, ?)", Long.class,
+                    slotId, p.name(), channel.name(), now, expires));
             if (holdId != null && holdId > 0) {
                 return new HoldOutcome.Held(holdId, slotId, p, expires);
             }
@@ -155,7 +155,7 @@ public class BookingService {
 
     private boolean endHold(long holdId, String endStatus) {
         LocalDateTime now = now();
-        return Boolean.TRUE.equals(tx.execute(status -> {
+        return Boolean.TRUE.equals(retrying("release", () -> tx.execute(status -> {
             Long poolId = jdbc.query("SELECT pool_id FROM hold WHERE id = ? AND status = 'ACTIVE' FOR UPDATE",
                     rs -> rs.next() ? rs.getLong(1) : null, holdId);
             if (poolId == null) {
@@ -164,7 +164,34 @@ public class BookingService {
             jdbc.update("UPDATE hold SET status = ?, ended_at = ? WHERE id = ?", endStatus, now, holdId);
             jdbc.update("UPDATE quota_pool SET held = held - 1 WHERE id = ?", poolId);
             return true;
-        }));
+        })));
+    }
+
+    /** Attempts per transaction when the database rolls it back for a conflict. */
+    private static final int MAX_ATTEMPTS = 5;
+
+    /**
+     * Runs a whole transaction again when the database rolled it back for a conflict: an InnoDB deadlock
+     * victim, or Galera refusing a commit that lost certification to another node (1213). The rollback is
+     * complete, so running it again is safe, and the retry sees the truth (e.g. no place left).
+     */
+    private <T> T retrying(String operation, java.util.function.Supplier<T> transaction) {
+        for (int attempt = 1;; attempt++) {
+            try {
+                return transaction.get();
+            } catch (org.springframework.dao.ConcurrencyFailureException e) {
+                if (attempt >= MAX_ATTEMPTS) {
+                    throw e;
+                }
+                metrics.retried(operation);
+                try {
+                    Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(1, 4L * attempt));
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
     }
 
     // ---------------------------------------------------------------- patient rules
@@ -283,7 +310,8 @@ public class BookingService {
         for (int attempt = 0;; attempt++) {
             try {
                 String smsPhone = sms;
-                Booking booking = tx.execute(status -> confirmInTx(req, h, parsed.id(), smsPhone, phones));
+                Booking booking = retrying("confirm",
+                        () -> tx.execute(status -> confirmInTx(req, h, parsed.id(), smsPhone, phones)));
                 log.info("Booked {} slot {} for {} via {} (sms {})", booking.code(), booking.slotId(),
                         booking.patientMasked(), req.channel(), PhoneNumber.mask(smsPhone));
                 return new BookingOutcome.Booked(booking);
@@ -494,7 +522,7 @@ public class BookingService {
     public CancelOutcome cancel(long bookingId, Channel channel, String requesterPhone, String actor) {
         LocalDateTime now = now();
         try {
-            Booking cancelled = tx.execute(status -> {
+            Booking cancelled = retrying("cancel", () -> tx.execute(status -> {
                 Map<String, Object> row = jdbc.query(
                         "SELECT status, pool_id, slot_starts_at FROM booking WHERE id = ? FOR UPDATE", rs -> rs.next()
                                 ? Map.<String, Object>of("status", rs.getString(1), "pool_id", rs.getLong(2),
@@ -522,11 +550,12 @@ public class BookingService {
                 jdbc.update("""
                         UPDATE booking SET status = 'CANCELLED', cancelled_at = ?, cancel_channel = ? WHERE id = ?""",
                         now, channel.name(), bookingId);
-                jdbc.update("UPDATE quota_pool SET booked = booked - 1 WHERE id = ?", (long) row.get("pool_id"));
                 Booking b = findById(bookingId).orElseThrow();
                 events.publishEvent(new BookingEvents.BookingCancelled(b, channel));
+                // last: the hot row
+                jdbc.update("UPDATE quota_pool SET booked = booked - 1 WHERE id = ?", (long) row.get("pool_id"));
                 return b;
-            });
+            }));
             log.info("Cancelled {} via {} by {}", cancelled.code(), channel, actor);
             metrics.cancelled(channel);
             return new CancelOutcome.Cancelled(cancelled);
