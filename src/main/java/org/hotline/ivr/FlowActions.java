@@ -104,9 +104,9 @@ final class FlowActions {
         return all.stream().filter(d -> !d.isBefore(s.earliestDate)).toList();
     }
 
-    /** Vaccines some clinic can book now, in catalogue order. */
+    /** Vaccines some clinic can book now, in the order of the clinics and their services. */
     private List<Vaccine> bookableVaccines() {
-        Map<Long, Vaccine> byId = new java.util.TreeMap<>();
+        Map<Long, Vaccine> byId = new LinkedHashMap<>();
         for (Facility f : catalogue.bookableFacilities(ServiceKind.VACCINE, PHONE)) {
             for (BookableService svc : catalogue.bookableServices(f.id(), ServiceKind.VACCINE, PHONE)) {
                 if (svc.vaccine() != null) {
