@@ -28,6 +28,7 @@ final class CallState {
     CallResult.End end;
     String transferId;
     Long callbackId;
+    String error;
 
     Facility facility;
     BookableService service;

@@ -92,6 +92,7 @@ public class FlowEngine implements CallHandler {
         } catch (RuntimeException e) {
             log.error("Flow failed at {}: {}", s == null ? "-" : s.at, e.toString(), e);
             if (s != null) {
+                s.error = e.toString();
                 recover(s);
             }
         } finally {
@@ -111,10 +112,11 @@ public class FlowEngine implements CallHandler {
             }
         }
         if (s == null) {
-            return new CallResult(call.callId(), CallResult.End.FAILED, List.of(), List.of(), null, null, null, 0);
+            return new CallResult(call.callId(), CallResult.End.FAILED, List.of(), List.of(), null, null, null, 0,
+                    "no call state");
         }
         return new CallResult(call.callId(), s.end == null ? CallResult.End.FAILED : s.end, List.copyOf(s.booked),
-                List.copyOf(s.holdsTaken), s.transferId, s.callbackId, s.at, s.steps);
+                List.copyOf(s.holdsTaken), s.transferId, s.callbackId, s.at, s.steps, s.error);
     }
 
     /** After an internal error: a person is the best way on; if even that fails, hang up politely. */
