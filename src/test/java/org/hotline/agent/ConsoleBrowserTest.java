@@ -7,10 +7,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
@@ -27,6 +27,8 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 import org.hotline.booking.Catalogue;
+import org.hotline.ivr.CallResult;
+import org.hotline.ivr.FlowEngine;
 import org.hotline.ivr.TransferContext;
 import org.hotline.ivr.TransferLog;
 import org.hotline.testsupport.Fixtures;
@@ -53,6 +55,7 @@ class ConsoleBrowserTest {
     @Autowired ConsoleUsers users;
     @Autowired TransferLog transferLog;
     @Autowired Catalogue catalogue;
+    @Autowired FlowEngine menu;
 
     @BeforeAll
     static void startBrowser() throws Exception {
@@ -81,6 +84,16 @@ class ConsoleBrowserTest {
         }
     }
 
+    @AfterEach
+    void resetClock() {
+        clock.reset();
+    }
+
+    /** Today at this hour (Asia/Shanghai): agents answer 08:00–20:00, so the menu transfers or offers a call-back. */
+    void at(int hour, int minute) {
+        clock.set(clock.now().toLocalDate().atTime(hour, minute));
+    }
+
     WebDriverWait waitUpTo(int seconds) {
         return new WebDriverWait(browser, Duration.ofSeconds(seconds));
     }
@@ -102,6 +115,7 @@ class ConsoleBrowserTest {
 
     @Test
     void anAgentSeesATransferredCallBooksForTheCallerAndSeesTheSmsStatus() {
+        at(11, 0);
         ConsoleFixtures cfx = new ConsoleFixtures(users, transferLog, clock);
         long hospital = fx.facility("DISTRICT_HOSPITAL");
         long dept = fx.outpatientService(hospital);
@@ -112,19 +126,21 @@ class ConsoleBrowserTest {
         String agent = cfx.user(ConsoleRole.AGENT, null);
         logIn(agent);
 
-        // the call arrives after the page is open: the list updates without a reload
+        // the call arrives after the page is open: in the voice menu the caller chooses outpatient, the first
+        // hospital, then presses 0 for a person; the list updates without a reload
         String caller = Fixtures.mobile();
-        Map<String, String> choices = new LinkedHashMap<>();
-        choices.put("医院", hospitalName);
-        choices.put("科室", deptName);
-        TransferContext t = cfx.transfer(caller, choices);
+        MenuCaller call = new MenuCaller(caller, "1", "1", "0");
+        assertThat(menu.run(call).end()).isEqualTo(CallResult.End.TRANSFERRED);
+        TransferContext t = transferLog.find(call.transferId).orElseThrow();
+        String chosenHospital = t.choices().get("医院");
+        assertThat(chosenHospital).isNotBlank();
         WebElement row = waitUpTo(15).until(ExpectedConditions.visibilityOfElementLocated(
                 By.cssSelector("tr[data-transfer-id='" + t.transferId() + "']")));
         row.findElement(By.cssSelector("button.pickup")).click();
         waitUpTo(10).until(ExpectedConditions.textToBe(By.id("ctx-caller"), caller));
-        assertThat(byId("ctx-choices").getText()).contains("科室：" + deptName).contains("医院：" + hospitalName);
-        assertThat(byId("ctx-patient").getText()).contains("82 岁");
+        assertThat(byId("ctx-choices").getText()).contains("医院：" + chosenHospital);
         assertThat(byId("ctx-reason").getText()).isEqualTo("按 0 要求人工");
+        assertThat(byId("ctx-where").getText()).isEqualTo(t.flow() + " / " + t.node());
 
         // book for this caller
         byId("book-for-caller").click();
@@ -143,6 +159,7 @@ class ConsoleBrowserTest {
         waitUpTo(10).until(ExpectedConditions.elementToBeClickable(
                 By.cssSelector("tr[data-slot-id='" + slot + "'] button.choose-slot"))).click();
         String residentId = Fixtures.residentIdAged(82);
+        // (the caller chose a hospital in the menu; the agent books the one they settle on together)
         byId("book-resident-id").sendKeys(residentId);
         String family = Fixtures.mobile();
         byId("book-family").sendKeys(family);
@@ -178,12 +195,17 @@ class ConsoleBrowserTest {
     }
 
     @Test
-    void aCallBackRequestAppearsAndTheAgentRecordsEachAttempt() {
+    void aCallBackRequestedInTheMenuAppearsAndTheAgentRecordsEachAttempt() {
         ConsoleFixtures cfx = new ConsoleFixtures(users, transferLog, clock);
         String agent = cfx.user(ConsoleRole.AGENT, null);
         logIn(agent);
+        // after agent hours the caller presses 0, hears the hours and presses 1 for a call-back
+        at(21, 30);
         String caller = Fixtures.mobile();
-        long callback = transferLog.requestCallback(cfx.transfer(caller, Map.of()), "非工作时间请求回拨");
+        CallResult r = menu.run(new MenuCaller(caller, "0", "1"));
+        assertThat(r.end()).isEqualTo(CallResult.End.CALLBACK);
+        long callback = r.callbackId();
+        clock.reset();
 
         browser.findElement(By.cssSelector("#tabs button[data-tab='callbacks']")).click();
         WebElement row = waitUpTo(15).until(ExpectedConditions.visibilityOfElementLocated(
