@@ -25,7 +25,7 @@ class BootstrapAdminTest {
 
     static AgentProperties props(String username, String password) {
         return new AgentProperties(new AgentProperties.BootstrapAdmin(username, password, null), Duration.ofHours(12),
-                Duration.ofSeconds(3), 10, 3);
+                Duration.ofSeconds(3), 10, 3, null);
     }
 
     int users(String name) {

@@ -13,6 +13,7 @@ import org.springframework.web.bind.annotation.RestController;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 
+import org.hotline.agent.AgentPresence;
 import org.hotline.agent.TransferDesk;
 
 @RestController
@@ -21,14 +22,17 @@ import org.hotline.agent.TransferDesk;
 class TransferApi {
 
     private final TransferDesk desk;
+    private final AgentPresence presence;
 
-    TransferApi(TransferDesk desk) {
+    TransferApi(TransferDesk desk, AgentPresence presence) {
         this.desk = desk;
+        this.presence = presence;
     }
 
     @GetMapping
-    @Operation(summary = "近期转人工来电，最新的在前")
-    List<TransferDesk.TransferView> recent() {
+    @Operation(summary = "近期转人工来电，最新的在前（坐席的控制台以此轮询，也表示该坐席在岗）")
+    List<TransferDesk.TransferView> recent(@AuthenticationPrincipal ConsoleUserDetails me) {
+        presence.seen(me.actor());
         return desk.recent();
     }
 
