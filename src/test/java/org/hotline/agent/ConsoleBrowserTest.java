@@ -141,6 +141,7 @@ class ConsoleBrowserTest {
         assertThat(byId("ctx-choices").getText()).contains("医院：" + chosenHospital);
         assertThat(byId("ctx-reason").getText()).isEqualTo("按 0 要求人工");
         assertThat(byId("ctx-where").getText()).isEqualTo(t.flow() + " / " + t.node());
+        screenshot("console-transfer");
 
         // book for this caller
         byId("book-for-caller").click();
