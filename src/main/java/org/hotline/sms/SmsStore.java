@@ -38,8 +38,12 @@ final class SmsStore {
     }
 
     private final JdbcTemplate jdbc;
+    /**
+     * Read committed throughout: a claim takes no gap locks (SKIP LOCKED skips exactly the rows another
+     * node holds), and a receipt that waited for the message's row lock counts the parts as they are
+     * now, not as its snapshot saw them (two receipts of one message would otherwise each miss the other).
+     */
     private final TransactionTemplate tx;
-    /** Claims read committed: no gap locks, and SKIP LOCKED skips exactly the rows another node holds. */
     private final TransactionTemplate claimTx;
     private final Clock clock;
     private final SmsTemplates templates;
@@ -51,8 +55,8 @@ final class SmsStore {
             SmsOutbox outbox, BookingService booking, List<String> agentPhones) {
         this.jdbc = jdbc;
         this.tx = new TransactionTemplate(txManager);
-        this.claimTx = new TransactionTemplate(txManager);
-        this.claimTx.setIsolationLevel(TransactionDefinition.ISOLATION_READ_COMMITTED);
+        this.tx.setIsolationLevel(TransactionDefinition.ISOLATION_READ_COMMITTED);
+        this.claimTx = tx;
         this.clock = clock;
         this.templates = templates;
         this.outbox = outbox;
