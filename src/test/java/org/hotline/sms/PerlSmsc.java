@@ -198,9 +198,24 @@ public final class PerlSmsc implements AutoCloseable {
 
     /** The accepted texts sent to a number, long ones reassembled from their parts (by ref, in seq order). */
     public List<String> textsTo(String destination) {
+        return texts(submitsTo(destination));
+    }
+
+    /** Accepted texts, long ones reassembled, from submits read once (key: destination). */
+    public Map<String, List<String>> textsByDestination() {
+        Map<String, List<Submit>> byDest = new LinkedHashMap<>();
+        for (Submit s : submits()) {
+            byDest.computeIfAbsent(s.destination(), k -> new ArrayList<>()).add(s);
+        }
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        byDest.forEach((d, list) -> out.put(d, texts(list)));
+        return out;
+    }
+
+    static List<String> texts(List<Submit> submits) {
         List<String> out = new ArrayList<>();
         Map<Integer, String[]> partial = new LinkedHashMap<>();
-        for (Submit s : submitsTo(destination)) {
+        for (Submit s : submits) {
             if (!s.accepted()) {
                 continue;
             }
