@@ -43,8 +43,14 @@ public final class SmsDispatcher implements SmartLifecycle {
         OK, THROTTLED, LOST, TEMPORARY, PERMANENT
     }
 
-    private record Outcome(PartResult result, String reason) {
-        static final Outcome OK = new Outcome(PartResult.OK, null);
+    /** {@code marked}: the message was already marked SUBMITTED together with its last part. */
+    private record Outcome(PartResult result, String reason, boolean marked) {
+        static final Outcome OK = new Outcome(PartResult.OK, null, false);
+        static final Outcome OK_MARKED = new Outcome(PartResult.OK, null, true);
+
+        Outcome(PartResult result, String reason) {
+            this(result, reason, false);
+        }
     }
 
     private final String node;
@@ -193,6 +199,7 @@ public final class SmsDispatcher implements SmartLifecycle {
         }
         List<Ucs2Message.Part> parts = Ucs2Message.parts(m.body(), (int) (m.id() & 0xFF));
         Set<Integer> sent = m.sentParts();
+        boolean onlyOneToSend = parts.size() - sent.size() == 1;
         List<CompletableFuture<Outcome>> futures = new ArrayList<>();
         inFlight.incrementAndGet();
         try {
@@ -210,7 +217,7 @@ public final class SmsDispatcher implements SmartLifecycle {
                 try {
                     submitters.execute(() -> {
                         try {
-                            f.complete(sendPart(m, p));
+                            f.complete(sendPart(m, p, onlyOneToSend));
                         } catch (RuntimeException e) {
                             f.complete(new Outcome(PartResult.LOST, e.toString()));
                         } finally {
@@ -250,7 +257,7 @@ public final class SmsDispatcher implements SmartLifecycle {
                 .map(s -> s == Booking.BookingStatus.ACTIVE || s == Booking.BookingStatus.ATTENDED).orElse(false);
     }
 
-    private Outcome sendPart(SmsStore.Claimed m, Ucs2Message.Part p) {
+    private Outcome sendPart(SmsStore.Claimed m, Ucs2Message.Part p, boolean last) {
         for (int attempt = 0;; attempt++) {
             if (stopping) {
                 return new Outcome(PartResult.LOST, "stopping");
@@ -258,10 +265,10 @@ public final class SmsDispatcher implements SmartLifecycle {
             awaitPause();
             SmppLink.Submitted r = link.submit(m.phone(), p);
             if (r instanceof SmppLink.Submitted.Accepted a) {
-                recordPart(m, p, a.messageId());
+                recordPart(m, p, a.messageId(), last);
                 submitted.incrementAndGet();
                 eased();
-                return Outcome.OK;
+                return last ? Outcome.OK_MARKED : Outcome.OK;
             }
             if (r instanceof SmppLink.Submitted.Lost l) {
                 return new Outcome(PartResult.LOST, l.why());
@@ -280,10 +287,14 @@ public final class SmsDispatcher implements SmartLifecycle {
     }
 
     /** The SMSC has this part now: a failed write here would send it twice, so it is worth a few tries. */
-    private void recordPart(SmsStore.Claimed m, Ucs2Message.Part p, String smscId) {
+    private void recordPart(SmsStore.Claimed m, Ucs2Message.Part p, String smscId, boolean last) {
         for (int i = 0;; i++) {
             try {
-                store.recordPart(m.id(), p.seq(), smscId, node);
+                if (last) {
+                    store.recordLastPart(m.id(), p.seq(), smscId, node);
+                } else {
+                    store.recordPart(m.id(), p.seq(), smscId, node);
+                }
                 return;
             } catch (RuntimeException e) {
                 if (i >= 5) {
@@ -302,7 +313,11 @@ public final class SmsDispatcher implements SmartLifecycle {
             }
         }
         switch (worst.result()) {
-            case OK -> store.markSubmitted(m.id(), node);
+            case OK -> {
+                if (!outcomes.stream().anyMatch(Outcome::marked)) {
+                    store.markSubmitted(m.id(), node);
+                }
+            }
             case PERMANENT -> store.markFailed(m, node, worst.reason());
             case TEMPORARY -> store.retryLater(m, node, worst.reason(), true, backoff(m.attempts()), cfg.maxAttempts());
             case THROTTLED -> store.retryLater(m, node, worst.reason(), false, cfg.throttlePauseMax(), cfg.maxAttempts());

@@ -110,16 +110,33 @@ final class SmsStore {
 
     /** The SMSC accepted one part. Recorded at once, so a restart never sends that part again. */
     void recordPart(long messageId, int partNo, String smscId, String node) {
-        jdbc.update("""
-                INSERT INTO sms_part (message_id, part_no, smsc_id, smsc_id_hex, status, node, submitted_at)
-                VALUES (?, ?, ?, ?, 'SUBMITTED', ?, ?)
-                ON DUPLICATE KEY UPDATE smsc_id = VALUES(smsc_id), smsc_id_hex = VALUES(smsc_id_hex)""", messageId,
-                partNo, smscId, hexValue(smscId), node, now());
+        recordPartRow(messageId, partNo, smscId, node);
+        matchWaitingFor(smscId);
+    }
+
+    private void matchWaitingFor(String smscId) {
         List<Long> waiting = jdbc.queryForList("SELECT id FROM sms_receipt_waiting WHERE smsc_id = ?", Long.class,
                 smscId);
         if (!waiting.isEmpty()) {
             matchWaitingReceipts();
         }
+    }
+
+    private void recordPartRow(long messageId, int partNo, String smscId, String node) {
+        jdbc.update("""
+                INSERT INTO sms_part (message_id, part_no, smsc_id, smsc_id_hex, status, node, submitted_at)
+                VALUES (?, ?, ?, ?, 'SUBMITTED', ?, ?)
+                ON DUPLICATE KEY UPDATE smsc_id = VALUES(smsc_id), smsc_id_hex = VALUES(smsc_id_hex)""", messageId,
+                partNo, smscId, hexValue(smscId), node, now());
+    }
+
+    /** The last missing part accepted: part and message state in one commit (one fsync, not two). */
+    void recordLastPart(long messageId, int partNo, String smscId, String node) {
+        tx.executeWithoutResult(st -> {
+            recordPartRow(messageId, partNo, smscId, node);
+            markSubmitted(messageId, node);
+        });
+        matchWaitingFor(smscId);
     }
 
     void markSubmitted(long id, String node) {
