@@ -50,6 +50,13 @@ class SmsConfig {
     }
 
     @Bean
+    @ConditionalOnExpression(NO_SMSC + " and ${hotline.sms.sink.enabled:true} and ${hotline.sms.enabled:true}"
+            + " and ${hotline.sms.sink.self-check:true}")
+    SinkSelfCheck smsSinkSelfCheck(SmsOutbox outbox, JdbcTemplate jdbc, SmsProperties props) {
+        return new SinkSelfCheck(outbox, jdbc, props);
+    }
+
+    @Bean
     @ConditionalOnExpression("${hotline.sms.enabled:true}")
     SmsDispatcher smsDispatcher(SmsProperties props, SmsStore store, SmscInbound inbound, DispatchSignal signal,
             BookingService booking, ObjectProvider<SmscSink> sink) {

@@ -23,7 +23,7 @@ public record SmsProperties(Boolean enabled, String signature, String hotlineNum
                 : smpp;
         dispatch = dispatch == null ? new Dispatch(null, null, null, null, null, null, null, null, null, null, null)
                 : dispatch;
-        sink = sink == null ? new Sink(null, null, null) : sink;
+        sink = sink == null ? new Sink(null, null, null, null) : sink;
     }
 
     /** The SMSC. An empty host means "none configured": the embedded sink is used if enabled. */
@@ -102,9 +102,11 @@ public record SmsProperties(Boolean enabled, String signature, String hotlineNum
      *
      * @param port         loopback port; 0 picks a free one
      * @param receiptDelay delay before the sink sends its DELIVRD receipt
+     * @param selfCheck    send one SMS to a dummy number at start-up and log that it was delivered
      */
-    public record Sink(Boolean enabled, Integer port, Duration receiptDelay) {
+    public record Sink(Boolean enabled, Integer port, Duration receiptDelay, Boolean selfCheck) {
         public Sink {
+            selfCheck = selfCheck == null || selfCheck;
             enabled = enabled == null || enabled;
             port = port == null ? 0 : port;
             receiptDelay = receiptDelay == null ? Duration.ofMillis(200) : receiptDelay;
