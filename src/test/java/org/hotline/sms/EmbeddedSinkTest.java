@@ -9,6 +9,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.logging.LogLevel;
+import org.springframework.boot.logging.LoggingSystem;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -37,6 +39,16 @@ class EmbeddedSinkTest {
 
     @Test
     void withNoSmscConfiguredABookingsSmsRunsThroughTheLoopbackSinkToDelivered(CapturedOutput output) {
+        LoggingSystem logging = LoggingSystem.get(getClass().getClassLoader());
+        logging.setLogLevel(SmscSink.class.getName(), LogLevel.INFO); // application-test.yml keeps it quiet
+        try {
+            throughTheSink(output);
+        } finally {
+            logging.setLogLevel(SmscSink.class.getName(), LogLevel.WARN);
+        }
+    }
+
+    void throughTheSink(CapturedOutput output) {
         assertThat(sink.port()).isPositive().isNotEqualTo(2775);
         await("bound to the sink", Duration.ofSeconds(10), dispatcher::bound);
         long dept = fx.outpatientService(fx.facility("DISTRICT_HOSPITAL"));
