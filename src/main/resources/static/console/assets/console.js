@@ -280,6 +280,9 @@ async function submitBooking() {
   if (r.ok && r.data.ok) {
     const card = bookingCard(r.data.booking, moving ? '改约成功（原预约 ' + r.data.previous.code + ' 已取消）。' : '预约成功。');
     result.replaceChildren(card);
+    // the next booking is for someone else until the agent types otherwise
+    $('book-resident-id').value = '';
+    $('book-family').value = '';
     moving = null;
     showBookContext();
     loadSlots();
@@ -296,27 +299,23 @@ async function submitBooking() {
 async function showSms(bookingId, target) {
   const r = await api('GET', '/api/bookings/' + bookingId + '/sms');
   if (!r.ok) { target.replaceChildren(el('span', { className: 'refusal' }, '短信状态无法查询')); return null; }
-  if (!r.data.available) {
-    target.replaceChildren(el('span', { className: 'muted sms-unavailable' }, '短信状态：短信模块未接入'));
-    return r.data;
-  }
   if (!r.data.messages.length) {
     target.replaceChildren(el('span', { className: 'muted' }, '短信状态：没有短信'));
     return r.data;
   }
   target.replaceChildren(el('table', { className: 'sms-lines' },
     el('thead', {}, el('tr', {}, el('th', {}, '收信人'), el('th', {}, '类型'), el('th', {}, '状态'), el('th', {}, '时间'))),
-    el('tbody', {}, r.data.messages.map((m) => el('tr', { 'data-sms-status': m.status },
+    el('tbody', {}, r.data.messages.map((m) => el('tr', { 'data-sms-status': m.status, 'data-sms-kind': m.kind },
       el('td', {}, m.recipientMasked), el('td', {}, LABEL.smsKind[m.kind] || m.kind),
-      el('td', { className: 'sms-state' }, m.statusText || LABEL.sms[m.status] || m.status),
+      el('td', { className: 'sms-state' }, (LABEL.sms[m.status] || m.status) +
+        (m.lastError && !['DELIVERED'].includes(m.status) ? '（' + m.lastError + '）' : '')),
       el('td', {}, when(m.updatedAt)))))));
   return r.data;
 }
 
 async function pollSms(bookingId, target, times) {
   const data = await showSms(bookingId, target);
-  const done = ['DELIVERED', 'FAILED', 'EXPIRED', 'CANCELLED'];
-  const settled = data && (!data.available || data.messages.every((m) => done.includes(m.status)));
+  const settled = data && data.messages.every((m) => m.done);
   if (!settled && times > 1) setTimeout(() => pollSms(bookingId, target, times - 1), 2000);
 }
 
@@ -432,10 +431,19 @@ function renderCallback(v) {
     result);
 }
 
+async function loadSmsNotices() {
+  const r = await api('GET', '/api/sms/notices');
+  if (!r.ok) return;
+  fill($('notice-list').tBodies[0], r.data.length ? r.data.map((n) => el('tr', {},
+    el('td', {}, when(n.createdAt)), el('td', {}, n.phoneMasked), el('td', {}, n.text))) :
+    [el('tr', {}, el('td', { colspan: 3, className: 'muted' }, '近 24 小时没有未送达的短信'))]);
+}
+
 if ($('callback-status')) {
   $('callback-status').addEventListener('change', loadCallbacks);
   loadCallbacks();
-  setInterval(loadCallbacks, pollMs * 2);
+  loadSmsNotices();
+  setInterval(() => { loadCallbacks(); loadSmsNotices(); }, pollMs * 2);
 }
 
 // ------------------------------------------------------------------ audit and users

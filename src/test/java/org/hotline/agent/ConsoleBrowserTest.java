@@ -36,8 +36,8 @@ import org.hotline.testsupport.TestClock;
 
 /**
  * The console in a real headless Chromium (Debian's chromium + chromium-driver): an agent logs in, sees a
- * transferred call's context appear without reloading, books a slot for that caller, sees the SMS status,
- * and works a call-back. Fails (does not skip) when the browser is missing: {@code bin/test} installs it.
+ * call the voice menu transferred appear with its context without reloading, books a slot for that caller,
+ * sees its SMS queued and then delivered, and works a call-back the menu recorded. Fails (does not skip) when the browser is missing: {@code bin/test} installs it.
  */
 @ConsoleTest
 class ConsoleBrowserTest {
@@ -56,6 +56,7 @@ class ConsoleBrowserTest {
     @Autowired TransferLog transferLog;
     @Autowired Catalogue catalogue;
     @Autowired FlowEngine menu;
+    @Autowired org.hotline.sms.SmsStatusQuery sms;
 
     @BeforeAll
     static void startBrowser() throws Exception {
@@ -178,10 +179,24 @@ class ConsoleBrowserTest {
                 "SELECT COUNT(*) FROM audit_event WHERE action = 'BOOK' AND outcome = 'OK' AND transfer_id = ? AND booking_id = ?",
                 Integer.class, t.transferId(), booked.get("id"))).isEqualTo(1);
         assertThat(byId("book-result").getText()).contains(family);
-        // SMS status: the SMS module has not landed on this branch yet, and the console says so
-        waitUpTo(10).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#book-result .sms-unavailable")));
-        assertThat(fx.counts(slot, "PUBLIC")).containsExactly(3, 0, 1);
         screenshot("console-booked");
+        // SMS status: the confirmation to the caller and the copy to the family phone were queued with the
+        // booking (outbox), and the console follows them (here through the embedded SMSC sink) to delivered
+        WebElement confirmation = waitUpTo(10).until(ExpectedConditions.visibilityOfElementLocated(
+                By.cssSelector("#book-result tr[data-sms-kind='CONFIRMATION']")));
+        assertThat(confirmation.getText()).contains(org.hotline.booking.PhoneNumber.mask(caller)).contains("预约确认")
+                .doesNotContain(caller);
+        assertThat(byId("book-result").findElement(By.cssSelector("tr[data-sms-kind='FAMILY_COPY']")).getText())
+                .contains(org.hotline.booking.PhoneNumber.mask(family)).contains("家属副本");
+        assertThat(sms.forBooking(((Number) booked.get("id")).longValue())).extracting(v -> v.kind().name())
+                .containsExactlyInAnyOrder("CONFIRMATION", "FAMILY_COPY");
+        waitUpTo(30).until(ExpectedConditions.textToBePresentInElementLocated(
+                By.cssSelector("#book-result tr[data-sms-kind='CONFIRMATION'] .sms-state"), "已送达"));
+        assertThat(fx.counts(slot, "PUBLIC")).containsExactly(3, 0, 1);
+        ((org.openqa.selenium.JavascriptExecutor) browser).executeScript("arguments[0].scrollIntoView()",
+                byId("book-result"));
+        assertThat(byId("book-resident-id").getDomProperty("value")).isEmpty();
+        screenshot("console-sms-delivered");
     }
 
     /** Kept under target/ for a person to look at (and for a failing run's post-mortem). */

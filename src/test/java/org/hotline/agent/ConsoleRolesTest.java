@@ -175,6 +175,8 @@ class ConsoleRolesTest {
         assertThat(supervisor.post("/api/bookings", bookBody(slot, null, Fixtures.residentIdAged(70), null)).status())
                 .isEqualTo(403);
         assertThat(supervisor.get("/api/transfers").status()).isEqualTo(200);
+        assertThat(agent.get("/api/sms/notices").status()).isEqualTo(200);
+        assertThat(admin.get("/api/sms/notices").status()).isEqualTo(403);
         assertThat(supervisor.get("/api/audit").status()).isEqualTo(200);
         assertThat(admin.post("/api/bookings", bookBody(slot, null, Fixtures.residentIdAged(70), null)).status())
                 .isEqualTo(403);

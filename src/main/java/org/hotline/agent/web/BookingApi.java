@@ -43,7 +43,7 @@ class BookingApi {
     record MoveBody(long slotId, Pool pool, String residentId, String transferId) {
     }
 
-    record SmsStatus(boolean available, List<BookingSmsStatus.SmsLine> messages) {
+    record SmsStatus(List<BookingSmsStatus.SmsLine> messages) {
     }
 
     @PostMapping
@@ -70,7 +70,7 @@ class BookingApi {
         if (desk.booking(me.actor(), id).isEmpty()) {
             return ResponseEntity.notFound().build();
         }
-        return ResponseEntity.ok(new SmsStatus(sms.available(), sms.of(id)));
+        return ResponseEntity.ok(new SmsStatus(sms.of(id)));
     }
 
     @PostMapping("/{id}/cancel")

@@ -45,7 +45,7 @@ class ConsoleSecurity {
                         "/api/docs/**", "/swagger-ui/**").permitAll()
                 .requestMatchers("/api/me").authenticated()
                 .requestMatchers("/api/catalogue/**").hasAnyRole(AGENT, DOCTOR, SUPERVISOR, ADMIN)
-                .requestMatchers(HttpMethod.GET, "/api/transfers/**", "/api/callbacks/**")
+                .requestMatchers(HttpMethod.GET, "/api/transfers/**", "/api/callbacks/**", "/api/sms/notices")
                 .hasAnyRole(AGENT, SUPERVISOR)
                 .requestMatchers("/api/transfers/**", "/api/callbacks/**").hasRole(AGENT)
                 .requestMatchers("/api/bookings/**").hasAnyRole(AGENT, DOCTOR)

@@ -8,7 +8,6 @@ import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 
 import org.hotline.agent.AgentProperties;
-import org.hotline.agent.BookingSmsStatus;
 import org.hotline.agent.ConsoleUser;
 
 @RestController
@@ -16,16 +15,14 @@ import org.hotline.agent.ConsoleUser;
 class MeApi {
 
     private final AgentProperties props;
-    private final BookingSmsStatus sms;
 
-    MeApi(AgentProperties props, BookingSmsStatus sms) {
+    MeApi(AgentProperties props) {
         this.props = props;
-        this.sms = sms;
     }
 
     /** {@code channel}: the booking channel this user books on, null when the role does not book. */
     record Me(String username, String displayName, String role, String roleLabel, Long facilityId,
-            String facilityName, String channel, long pollIntervalMs, boolean smsStatusAvailable) {
+            String facilityName, String channel, long pollIntervalMs) {
     }
 
     @GetMapping("/api/me")
@@ -34,6 +31,6 @@ class MeApi {
         ConsoleUser u = me.user();
         return new Me(u.username(), u.displayName(), u.role().name(), u.role().label(), u.facilityId(),
                 u.facilityName(), u.role().channel() == null ? null : u.role().channel().name(),
-                props.pollInterval().toMillis(), sms.available());
+                props.pollInterval().toMillis());
     }
 }
