@@ -197,18 +197,22 @@ if ($('transfer-list') && (role === 'AGENT' || role === 'SUPERVISOR')) {
 let chosenSlot = null;
 let moving = null; // the booking being moved, when in move mode
 
+// Each list is loaded for what is selected above it; an answer that arrives after the agent chose
+// something else is dropped, so a slow response never overwrites a newer choice.
 async function loadFacilities() {
-  const r = await api('GET', '/api/catalogue/facilities?kind=' + $('book-kind').value);
-  if (!r.ok) return;
+  const kind = $('book-kind').value;
+  const r = await api('GET', '/api/catalogue/facilities?kind=' + kind);
+  if (!r.ok || $('book-kind').value !== kind) return;
   $('book-facility').replaceChildren(...r.data.map((f) => el('option', { value: f.id }, f.name)));
   await loadServices();
 }
 
 async function loadServices() {
+  const kind = $('book-kind').value;
   const f = $('book-facility').value;
   if (!f) { $('book-service').replaceChildren(); return loadDates(); }
-  const r = await api('GET', '/api/catalogue/facilities/' + f + '/services?kind=' + $('book-kind').value);
-  if (!r.ok) return;
+  const r = await api('GET', '/api/catalogue/facilities/' + f + '/services?kind=' + kind);
+  if (!r.ok || $('book-facility').value !== f || $('book-kind').value !== kind) return;
   $('book-service').replaceChildren(...r.data.map((s) => el('option', { value: s.id },
     s.name + (s.doctorName ? '（' + s.doctorName + '）' : ''))));
   await loadDates();
@@ -218,7 +222,7 @@ async function loadDates() {
   const s = $('book-service').value;
   if (!s) { $('book-date').replaceChildren(); return loadSlots(); }
   const r = await api('GET', '/api/catalogue/services/' + s + '/dates');
-  if (!r.ok) return;
+  if (!r.ok || $('book-service').value !== s) return;
   $('book-date').replaceChildren(...r.data.map((d) => el('option', { value: d }, d)));
   await loadSlots();
 }
@@ -234,7 +238,7 @@ async function loadSlots() {
     return;
   }
   const r = await api('GET', '/api/catalogue/services/' + s + '/slots?date=' + d);
-  if (!r.ok) return;
+  if (!r.ok || $('book-service').value !== s || $('book-date').value !== d) return;
   fill($('slot-list').tBodies[0], r.data.length ? r.data.map((o) => el('tr', { 'data-slot-id': o.slotId },
     el('td', {}, clock(o.startsAt) + '–' + clock(o.endsAt)),
     el('td', {}, LABEL.pool[o.pool] || o.pool),

@@ -95,8 +95,19 @@ class ConsoleBrowserTest {
         clock.set(clock.now().toLocalDate().atTime(hour, minute));
     }
 
+    /** Lists are rebuilt as answers arrive: an element read while it is replaced is read again. */
     WebDriverWait waitUpTo(int seconds) {
-        return new WebDriverWait(browser, Duration.ofSeconds(seconds));
+        WebDriverWait w = new WebDriverWait(browser, Duration.ofSeconds(seconds));
+        w.ignoring(org.openqa.selenium.StaleElementReferenceException.class);
+        return w;
+    }
+
+    /** Selects in a list the page may be rebuilding, again if the option went stale under us. */
+    void choose(String id, java.util.function.Consumer<Select> how) {
+        waitUpTo(10).until(d -> {
+            how.accept(new Select(d.findElement(By.id(id))));
+            return true;
+        });
     }
 
     WebElement byId(String id) {
@@ -148,16 +159,16 @@ class ConsoleBrowserTest {
         byId("book-for-caller").click();
         assertThat(byId("book-transfer-id").getText()).isEqualTo(t.transferId());
         assertThat(byId("book-sms").getDomProperty("value")).isEqualTo(caller);
-        new Select(byId("book-kind")).selectByValue("OUTPATIENT");
+        choose("book-kind", sel -> sel.selectByValue("OUTPATIENT"));
         waitUpTo(10).until(d -> new Select(d.findElement(By.id("book-facility"))).getOptions().stream()
                 .anyMatch(o -> o.getText().equals(hospitalName)));
-        new Select(byId("book-facility")).selectByVisibleText(hospitalName);
+        choose("book-facility", sel -> sel.selectByVisibleText(hospitalName));
         waitUpTo(10).until(d -> new Select(d.findElement(By.id("book-service"))).getOptions().stream()
                 .anyMatch(o -> o.getText().equals(deptName)));
-        new Select(byId("book-service")).selectByVisibleText(deptName);
+        choose("book-service", sel -> sel.selectByVisibleText(deptName));
         waitUpTo(10).until(d -> new Select(d.findElement(By.id("book-date"))).getOptions().stream()
                 .anyMatch(o -> o.getDomProperty("value").equals(start.toLocalDate().toString())));
-        new Select(byId("book-date")).selectByValue(start.toLocalDate().toString());
+        choose("book-date", sel -> sel.selectByValue(start.toLocalDate().toString()));
         waitUpTo(10).until(ExpectedConditions.elementToBeClickable(
                 By.cssSelector("tr[data-slot-id='" + slot + "'] button.choose-slot"))).click();
         String residentId = Fixtures.residentIdAged(82);
