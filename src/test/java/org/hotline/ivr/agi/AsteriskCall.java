@@ -208,7 +208,10 @@ public final class AsteriskCall {
             return this;
         }
 
-        /** Hangs up at the next question. */
+        /**
+         * Hangs up at the next question. A caller whose steps are all used listens to what is played
+         * and hangs up at the next question too.
+         */
         public Builder hangUp() {
             steps.add(new Step(Step.Kind.HANG_UP, "", null));
             return this;
@@ -465,12 +468,6 @@ public final class AsteriskCall {
                     return "200 result=" + (int) k + " endpos=" + samples / 2 + "\n";
                 }
             }
-        }
-        if (s == null) {
-            // nothing left to do: the caller hangs up during the next prompt
-            pause(lengthOf(file).dividedBy(2));
-            die();
-            return "200 result=-1 endpos=" + samples / 2 + "\n";
         }
         pause(lengthOf(file));
         return "200 result=0 endpos=" + samples + "\n";

@@ -322,6 +322,9 @@ class FastAgiWireTest {
         Logger adapterLog = (Logger) LoggerFactory.getLogger(AgiCall.class);
         ListAppender<ILoggingEvent> lines = new ListAppender<>();
         lines.start();
+        // another test class's Spring context may have set the root level to WARN
+        flowLog.setLevel(ch.qos.logback.classic.Level.INFO);
+        adapterLog.setLevel(ch.qos.logback.classic.Level.INFO);
         flowLog.addAppender(lines);
         adapterLog.addAppender(lines);
         try {
@@ -339,6 +342,8 @@ class FastAgiWireTest {
         } finally {
             flowLog.detachAppender(lines);
             adapterLog.detachAppender(lines);
+            flowLog.setLevel(null);
+            adapterLog.setLevel(null);
         }
     }
 
