@@ -502,7 +502,8 @@ public final class AsteriskCall {
             pause(lengthOf(prompt).plusMillis(timeout));
             return "200 result=" + keys + " (timeout)\n";
         }
-        pause(b.thinkTime);
+        // an elder hears the question out, then thinks, then keys
+        pause(lengthOf(prompt).plus(b.thinkTime));
         String pressed = s.keys();
         for (int i = 0; i < pressed.length(); i++) {
             char k = pressed.charAt(i);
