@@ -130,28 +130,13 @@ public class BookingService {
 
     private HoldOutcome tryHold(long poolId, long slotId, Pool pool, Channel channel, LocalDateTime now) {
         LocalDateTime expires = now.plus(props.holdTtl());
-        return tx.execute(status -> {
-            int taken = jdbc.update("""
-                    UPDATE quota_pool SET held = held + 1
-                    WHERE id = ? AND held + booked < capacity AND opens_at <= ? AND closes_at > ?""",
-                    poolId, now, now);
-            if (taken == 0) {
-                return new HoldOutcome.Refused(Refusal.FULL);
-            }
-            GeneratedKeyHolder key = new GeneratedKeyHolder();
-            jdbc.update(c -> {
-                var ps = c.prepareStatement("""
-                        INSERT INTO hold (pool_id, slot_id, channel, status, created_at, expires_at)
-                        VALUES (?, ?, ?, 'ACTIVE', ?, ?)""", new String[] {"id"});
-                ps.setLong(1, poolId);
-                ps.setLong(2, slotId);
-                ps.setString(3, channel.name());
-                ps.setObject(4, now);
-                ps.setObject(5, expires);
-                return ps;
-            }, key);
-            return new HoldOutcome.Held(key.getKey().longValue(), slotId, pool, expires);
-        });
+        // one round trip: conditional UPDATE on the pool row + the hold row, in one transaction (V1_1)
+        Long holdId = jdbc.queryForObject("CALL take_hold(?, ?, ?, ?, ?)", Long.class, poolId, slotId,
+                channel.name(), now, expires);
+        if (holdId == null || holdId == 0) {
+            return new HoldOutcome.Refused(Refusal.FULL);
+        }
+        return new HoldOutcome.Held(holdId, slotId, pool, expires);
     }
 
     /** Gives a held place back at once (the caller hung up or chose again). Idempotent. */
