@@ -58,16 +58,18 @@ public final class AgiBench {
     public static void main(String[] args) throws Exception {
         SpringApplication app = new SpringApplication(HotlineApplication.class);
         app.setWebApplicationType(WebApplicationType.NONE);
-        app.setDefaultProperties(Map.of(
-                "hotline.db.embedded.data-dir", "target/bench-db/" + UUID.randomUUID(),
-                "hotline.db.embedded.base-dir", "target/mariadb-base",
-                "hotline.db.embedded.pool-size", "40",
-                "hotline.demo-data.enabled", "false",
-                "hotline.agi.port", "0",
-                "logging.level.root", "WARN",
-                "logging.level.org.hotline", "WARN",
-                "spring.quartz.auto-startup", "false"));
-        try (ConfigurableApplicationContext ctx = app.run()) {
+        // command-line arguments, not default properties: application.yml would override those and the
+        // benchmark would run on (and fill) the developer's ./data/mariadb
+        String[] settings = {
+                "--hotline.db.embedded.data-dir=target/bench-db/" + UUID.randomUUID(),
+                "--hotline.db.embedded.base-dir=target/mariadb-base",
+                "--hotline.db.embedded.pool-size=40",
+                "--hotline.demo-data.enabled=false",
+                "--hotline.agi.port=0",
+                "--logging.level.root=WARN",
+                "--logging.level.org.hotline=WARN",
+                "--spring.quartz.auto-startup=false"};
+        try (ConfigurableApplicationContext ctx = app.run(settings)) {
             run(ctx);
         }
         System.exit(0);
@@ -84,8 +86,10 @@ public final class AgiBench {
                 engine ? "the flow engine's CallHandler is present but this benchmark drives the stand-in"
                         : "stand-in keypad booking flow (menu, hold, ID, read back, confirm, goodbye)");
         System.out.println();
-        System.out.println("calls | booked | wall s | AGI steps | step p50 ms | p99 ms | max ms | hold+confirm p50/p99 ms"
-                + " | JVM CPU s | call threads CPU s | mariadbd CPU s | heap peak MB | rejected");
+        System.out.println("calls | booked | wall s | AGI steps | in server p50 / p99 / max ms | at Asterisk p50 / p99 / max ms"
+                + " | prompt steps p50 / p99 ms"
+                + " | hold, book steps p50 / p99 ms | JVM CPU s | call threads CPU s | mariadbd CPU s | heap peak MB"
+                + " | rejected");
         for (int calls : LEVELS) {
             level(calls, booking, fx, jdbc);
         }
@@ -104,6 +108,8 @@ public final class AgiBench {
         KeypadBookingFlow flow = new KeypadBookingFlow(booking,
                 () -> slots.get(Math.floorMod(next.getAndIncrement(), slots.size())), Duration.ofSeconds(10));
         FastAgiListener agi = new FastAgiListener(AgiProperties.defaults().withPort(0), flow);
+        var registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        agi.bindMetrics(registry);
         agi.start();
 
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
@@ -149,6 +155,7 @@ public final class AgiBench {
         }
         List<Long> steps = new ArrayList<>();
         List<Long> dbSteps = new ArrayList<>();
+        List<Long> menuSteps = new ArrayList<>();
         int failed = 0;
         for (Future<AsteriskCall.Transcript> f : results) {
             AsteriskCall.Transcript t = f.get(5, TimeUnit.MINUTES);
@@ -161,6 +168,8 @@ public final class AgiBench {
                 String prev = t.commands.get(i - 1);
                 if (prev.contains("main_menu") || prev.contains("confirm_menu")) {
                     dbSteps.add(t.serverNanos.get(i));
+                } else {
+                    menuSteps.add(t.serverNanos.get(i));
                 }
             }
         }
@@ -178,9 +187,14 @@ public final class AgiBench {
                 "SELECT COALESCE(SUM(held),0) FROM quota_pool q JOIN slot s ON s.id = q.slot_id WHERE s.service_id = ?",
                 Long.class, dept);
         agi.stop();
-        System.out.printf("%5d | %6d | %6.1f | %9d | %11.2f | %6.2f | %6.1f | %10.1f / %.1f | %9.1f | %18.1f | %14s | %12d | %d"
-                + "%s%n", calls, booked, wall / 1e9, steps.size(), pct(steps, 50), pct(steps, 99), pct(steps, 100),
-                pct(dbSteps, 50), pct(dbSteps, 99), cpu / 1e9, callThreadCpu.get() / 1e9,
+        var snap = registry.get("hotline.agi.step").timer().takeSnapshot();
+        double serverP50 = snap.percentileValues()[0].value(TimeUnit.MILLISECONDS);
+        double serverP99 = snap.percentileValues()[1].value(TimeUnit.MILLISECONDS);
+        double serverMax = snap.max(TimeUnit.MILLISECONDS);
+        System.out.printf("%5d | %6d | %6.1f | %9d | %.2f / %.1f / %.1f | %.2f / %.1f / %.1f | %.2f / %.1f | %.1f / %.1f"
+                + " | %.1f | %.1f | %s | %d | %d%s%n", calls, booked, wall / 1e9, steps.size(), serverP50, serverP99,
+                serverMax, pct(steps, 50), pct(steps, 99), pct(steps, 100),
+                pct(menuSteps, 50), pct(menuSteps, 99), pct(dbSteps, 50), pct(dbSteps, 99), cpu / 1e9, callThreadCpu.get() / 1e9,
                 dbTicks < 0 ? "?" : String.format("%.1f", dbTicks / 100.0), heapPeak.get() >> 20, agi.rejectedCalls(),
                 (failed > 0 ? "  (" + failed + " calls did not finish)" : "")
                         + (held != 0 ? "  (" + held + " places still held!)" : ""));

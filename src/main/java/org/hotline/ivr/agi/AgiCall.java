@@ -57,9 +57,13 @@ final class AgiCall implements CallChannel {
     private final AgiChannel channel;
     private final AgiConnection connection;
     private final String soundPrefix;
+    private final CallStats stats;
     private End end = End.OPEN;
+    private long lastReplyAt;
 
-    AgiCall(String callId, String callerNumber, AgiChannel channel, AgiConnection connection, String soundPrefix) {
+    AgiCall(String callId, String callerNumber, AgiChannel channel, AgiConnection connection, String soundPrefix,
+            CallStats stats) {
+        this.stats = stats;
         this.callId = callId;
         this.callerNumber = callerNumber;
         this.channel = channel;
@@ -192,7 +196,13 @@ final class AgiCall implements CallChannel {
             throw gone();
         }
         try {
-            return channel.sendCommand(command);
+            long now = System.nanoTime();
+            if (lastReplyAt != 0) {
+                stats.step(now - lastReplyAt);
+            }
+            AgiReply reply = channel.sendCommand(command);
+            lastReplyAt = System.nanoTime();
+            return reply;
         } catch (AgiHangupException | AgiNetworkException e) {
             throw gone();
         } catch (AgiException e) {

@@ -146,7 +146,8 @@ public class FastAgiListener implements SmartLifecycle {
         return stats.rejectedCount();
     }
 
-    CallStats stats() {
-        return stats;
+    /** Registers this listener's meters (the Spring bean does so with the application's registry). */
+    public void bindMetrics(MeterRegistry registry) {
+        stats.bind(registry);
     }
 }

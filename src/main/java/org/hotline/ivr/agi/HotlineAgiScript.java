@@ -41,7 +41,7 @@ final class HotlineAgiScript implements AgiScript {
         MDC.put("callId", callId);
         stats.started();
         AgiCall call = new AgiCall(callId, caller, channel,
-                connections.find(request.getRemoteAddress(), request.getRemotePort()), soundPrefix);
+                connections.find(request.getRemoteAddress(), request.getRemotePort()), soundPrefix, stats);
         AgiCall.End fallback = AgiCall.End.HUNG_UP_BY_US;
         try {
             log.info("call from {} on {}", PhoneNumber.mask(caller), request.getChannel());
