@@ -67,6 +67,19 @@ public final class AsteriskCall {
     /** Asterisk channel state Up, as CHANNEL STATUS reports it. */
     private static final int AST_STATE_UP = 6;
 
+    /** Answer from a policy meaning "hang up now". */
+    public static final String HANG_UP = "<hangup>";
+
+    /**
+     * One question as the caller hears it: the prompt ids played since the last question, the last
+     * one being the GET DATA prompt, and how many keys the server will take.
+     */
+    public record Question(List<String> prompts, int maxKeys, int number) {
+        public boolean heard(String promptId) {
+            return prompts.contains(promptId);
+        }
+    }
+
     /** What the caller does at one moment of the call. */
     public record Step(Kind kind, String keys, String during) {
         public enum Kind { KEYS, SILENCE, HANG_UP }
@@ -122,6 +135,8 @@ public final class AsteriskCall {
         private String deadChannelText = DEAD_CHANNEL;
         private Duration readTimeout = Duration.ofSeconds(60);
         private boolean hangupNotice = true;
+        private java.util.function.Function<Question, String> policy;
+        private String soundPrefix = "hotline/zh-CN/";
         private final List<Step> steps = new ArrayList<>();
 
         private Builder(String host, int port) {
@@ -190,6 +205,15 @@ public final class AsteriskCall {
             return this;
         }
 
+        /**
+         * Answers every question (GET DATA) from what the caller just heard: keys, {@code ""} for
+         * silence until the timeout, or {@link #HANG_UP}. Prompts play to their end (no barge-in).
+         */
+        public Builder answers(java.util.function.Function<Question, String> answerPolicy) {
+            policy = answerPolicy;
+            return this;
+        }
+
         /** Keys at the next question (GET DATA or WAIT FOR DIGIT); {@code #} ends an entry. */
         public Builder keys(String keys) {
             steps.add(new Step(Step.Kind.KEYS, keys, null));
@@ -254,6 +278,10 @@ public final class AsteriskCall {
     private OutputStream out;
     private boolean dead;
     private volatile boolean hangUpRequested;
+    private final List<String> heardSinceQuestion = new ArrayList<>();
+    private int questions;
+    /** Every question the policy answered, for the test to look at. */
+    public final List<Question> asked = new ArrayList<>();
 
     private AsteriskCall(Builder b) {
         this.b = b;
@@ -440,6 +468,7 @@ public final class AsteriskCall {
 
     private String streamFile(String file, String escape) {
         t.sounds.add(file);
+        heardSinceQuestion.add(promptId(file));
         if (!b.installed.test(file)) {
             return "200 result=-1 endpos=0\n";
         }
@@ -482,6 +511,17 @@ public final class AsteriskCall {
         }
         int timeout = timeoutMs > 0 ? timeoutMs : 6000;
         StringBuilder keys = new StringBuilder();
+        if (b.policy != null) {
+            for (String f : prompt.split("&")) {
+                heardSinceQuestion.add(promptId(f));
+            }
+            Question q = new Question(List.copyOf(heardSinceQuestion), max, ++questions);
+            heardSinceQuestion.clear();
+            asked.add(q);
+            String a = b.policy.apply(q);
+            steps.addFirst(a == null || a.equals(HANG_UP) ? new Step(Step.Kind.HANG_UP, "", null)
+                    : a.isEmpty() ? new Step(Step.Kind.SILENCE, "", null) : new Step(Step.Kind.KEYS, a, null));
+        }
         while (!typeAhead.isEmpty() && keys.length() < max) {
             char k = typeAhead.removeFirst();
             if (k == '#') {
@@ -524,6 +564,14 @@ public final class AsteriskCall {
         if (!typeAhead.isEmpty()) {
             return "200 result=" + (int) typeAhead.removeFirst() + "\n";
         }
+        if (b.policy != null) {
+            Question q = new Question(List.copyOf(heardSinceQuestion), 1, ++questions);
+            heardSinceQuestion.clear();
+            asked.add(q);
+            String a = b.policy.apply(q);
+            steps.addFirst(a == null || a.equals(HANG_UP) ? new Step(Step.Kind.HANG_UP, "", null)
+                    : a.isEmpty() ? new Step(Step.Kind.SILENCE, "", null) : new Step(Step.Kind.KEYS, a, null));
+        }
         Step s = steps.peekFirst();
         if (s != null && s.during() != null) {
             // the caller waits for a prompt that is not coming: silence
@@ -544,6 +592,10 @@ public final class AsteriskCall {
             typeAhead.addLast(c);
         }
         return "200 result=" + (int) s.keys().charAt(0) + "\n";
+    }
+
+    private String promptId(String sound) {
+        return sound.startsWith(b.soundPrefix) ? sound.substring(b.soundPrefix.length()) : sound;
     }
 
     private Duration lengthOf(String sound) {
