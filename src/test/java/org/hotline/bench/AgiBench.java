@@ -79,23 +79,25 @@ public final class AgiBench {
         JdbcTemplate jdbc = new JdbcTemplate(ctx.getBean(DataSource.class));
         BookingService booking = ctx.getBean(BookingService.class);
         Fixtures fx = new Fixtures(jdbc, new TestClock());
-        boolean engine = ctx.getBeanProvider(CallHandler.class).getIfAvailable() != null;
-        System.out.printf("FastAGI benchmark: %d cores, heap max %d MB, time scale %.2f (prompt %d s, caller pause %d s"
-                + " before each answer, both x scale), flow: %s%n", Runtime.getRuntime().availableProcessors(),
-                Runtime.getRuntime().maxMemory() >> 20, SCALE, PROMPT.toSeconds(), THINK.toSeconds(),
-                engine ? "the flow engine's CallHandler is present but this benchmark drives the stand-in"
-                        : "stand-in keypad booking flow (menu, hold, ID, read back, confirm, goodbye)");
+        CallHandler engine = ctx.getBeanProvider(CallHandler.class).getIfAvailable();
+        Map<String, Duration> lengths = promptLengths();
+        System.out.printf("FastAGI benchmark: %d cores, heap max %d MB, time scale %.2f (prompts as long as their"
+                + " WAV (%d of them), caller pause %d s before each answer, both x scale), flow: %s%n",
+                Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20, SCALE,
+                lengths.size(), THINK.toSeconds(), engine != null ? "the flow engine (ivr-flows), pressing 1 at every"
+                        + " question and keying the ID" : "stand-in keypad booking flow (no flow engine in this build)");
         System.out.println();
         System.out.println("calls | booked | wall s | AGI steps | in server p50 / p99 / max ms | at Asterisk p50 / p99 / max ms"
                 + " | prompt steps p50 / p99 ms"
                 + " | hold, book steps p50 / p99 ms | JVM CPU s | call threads CPU s | mariadbd CPU s | heap peak MB"
                 + " | rejected");
         for (int calls : LEVELS) {
-            level(calls, booking, fx, jdbc);
+            level(calls, booking, fx, jdbc, engine, lengths);
         }
     }
 
-    static void level(int calls, BookingService booking, Fixtures fx, JdbcTemplate jdbc) throws Exception {
+    static void level(int calls, BookingService booking, Fixtures fx, JdbcTemplate jdbc, CallHandler engine,
+            Map<String, Duration> lengths) throws Exception {
         long hospital = fx.facility("DISTRICT_HOSPITAL");
         long dept = fx.outpatientService(hospital);
         List<Long> slots = new ArrayList<>();
@@ -107,7 +109,9 @@ public final class AgiBench {
         AtomicInteger next = new AtomicInteger();
         KeypadBookingFlow flow = new KeypadBookingFlow(booking,
                 () -> slots.get(Math.floorMod(next.getAndIncrement(), slots.size())), Duration.ofSeconds(10));
-        FastAgiListener agi = new FastAgiListener(AgiProperties.defaults().withPort(0), flow);
+        FastAgiListener agi = new FastAgiListener(AgiProperties.defaults().withPort(0),
+                engine != null ? engine : flow);
+        long bookingsBefore = jdbc.queryForObject("SELECT COUNT(*) FROM booking", Long.class);
         var registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
         agi.bindMetrics(registry);
         agi.start();
@@ -148,9 +152,12 @@ public final class AgiBench {
             long ramp = (long) (1000.0 * i / calls); // calls arrive over one second
             results.add(callers.submit(() -> {
                 sleep(ramp);
-                return AsteriskCall.to(agi.port()).callerId(phone)
-                        .soundLengths(Map.of(), PROMPT).thinkTime(THINK).timeScale(SCALE)
-                        .readTimeout(Duration.ofMinutes(2)).keys("1").keys(id).keys("1").run();
+                AsteriskCall.Builder b = AsteriskCall.to(agi.port()).callerId(phone)
+                        .soundLengths(lengths, PROMPT).thinkTime(THINK).timeScale(SCALE)
+                        .readTimeout(Duration.ofMinutes(2));
+                return engine != null
+                        ? b.answers(q -> q.number() > 40 ? AsteriskCall.HANG_UP : q.maxKeys() == 18 ? id : "1").run()
+                        : b.keys("1").keys(id).keys("1").run();
             }));
         }
         List<Long> steps = new ArrayList<>();
@@ -164,9 +171,11 @@ public final class AgiBench {
             }
             for (int i = 1; i < t.commands.size(); i++) {
                 steps.add(t.serverNanos.get(i));
-                // the step after the menu key holds a place; the one after the confirm key books
+                // the stand-in holds after the menu key and books after the confirm key; the engine holds
+                // after the time slice is chosen and books after the read-back is confirmed
                 String prev = t.commands.get(i - 1);
-                if (prev.contains("main_menu") || prev.contains("confirm_menu")) {
+                if (prev.contains("main_menu") || prev.contains("confirm_menu") || prev.contains("choose_slot")
+                        || prev.contains("confirm_booking")) {
                     dbSteps.add(t.serverNanos.get(i));
                 } else {
                     menuSteps.add(t.serverNanos.get(i));
@@ -182,10 +191,9 @@ public final class AgiBench {
         }
         long cpu = processCpuNanos() - cpu0;
         long dbTicks = mariadbCpuTicks() - db0;
-        long booked = flow.outcomes.values().stream().filter(o -> o.startsWith("booked")).count();
+        long booked = jdbc.queryForObject("SELECT COUNT(*) FROM booking", Long.class) - bookingsBefore;
         long held = jdbc.queryForObject(
-                "SELECT COALESCE(SUM(held),0) FROM quota_pool q JOIN slot s ON s.id = q.slot_id WHERE s.service_id = ?",
-                Long.class, dept);
+                "SELECT COALESCE(SUM(held),0) FROM quota_pool", Long.class);
         agi.stop();
         var snap = registry.get("hotline.agi.step").timer().takeSnapshot();
         double serverP50 = snap.percentileValues()[0].value(TimeUnit.MILLISECONDS);
@@ -198,6 +206,25 @@ public final class AgiBench {
                 dbTicks < 0 ? "?" : String.format("%.1f", dbTicks / 100.0), heapPeak.get() >> 20, agi.rejectedCalls(),
                 (failed > 0 ? "  (" + failed + " calls did not finish)" : "")
                         + (held != 0 ? "  (" + held + " places still held!)" : ""));
+    }
+
+    /** Each prompt as long as its WAV in prompts/zh-CN (8 kHz 16-bit mono: 16 000 bytes a second). */
+    static Map<String, Duration> promptLengths() throws java.io.IOException {
+        Map<String, Duration> m = new java.util.HashMap<>();
+        Path dir = Path.of("prompts/zh-CN");
+        if (Files.isDirectory(dir)) {
+            try (var files = Files.list(dir)) {
+                files.filter(f -> f.toString().endsWith(".wav")).forEach(f -> {
+                    try {
+                        String id = f.getFileName().toString().replaceFirst("\\.wav$", "");
+                        m.put("hotline/zh-CN/" + id, Duration.ofMillis((Files.size(f) - 44) / 16));
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+            }
+        }
+        return m;
     }
 
     static String residentId(int level, int i) {
