@@ -102,8 +102,10 @@ public final class AgiBench {
         long dept = fx.outpatientService(hospital);
         List<Long> slots = new ArrayList<>();
         LocalDateTime day = LocalDate.now().plusDays(5).atTime(8, 0);
-        int places = 20;
-        for (int i = 0; i < (calls + places - 1) / places + 1; i++) {
+        // key 1 is the common path: every caller takes the first slot, so it has a place for each of them
+        // (one hot pool row), and the stand-in spreads its callers over all slots
+        int places = engine != null ? calls : 20;
+        for (int i = 0; i < (engine != null ? 2 : (calls + places - 1) / places + 1); i++) {
             slots.add(fx.slot(dept, day.plusMinutes(30L * i), 0, 0, places));
         }
         AtomicInteger next = new AtomicInteger();
@@ -195,6 +197,9 @@ public final class AgiBench {
         long held = jdbc.queryForObject(
                 "SELECT COALESCE(SUM(held),0) FROM quota_pool", Long.class);
         agi.stop();
+        // this level's places are no longer offered: the next level's callers start on their own slots
+        jdbc.update("UPDATE quota_pool q JOIN slot s ON s.id = q.slot_id SET q.closes_at = q.opens_at"
+                + " WHERE s.service_id = ?", dept);
         var snap = registry.get("hotline.agi.step").timer().takeSnapshot();
         double serverP50 = snap.percentileValues()[0].value(TimeUnit.MILLISECONDS);
         double serverP99 = snap.percentileValues()[1].value(TimeUnit.MILLISECONDS);
