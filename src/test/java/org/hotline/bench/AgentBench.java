@@ -57,6 +57,8 @@ public final class AgentBench {
                 "--hotline.db.embedded.pool-size=80",
                 "--hotline.demo-data.enabled=false",
                 "--server.port=0",
+                // no phone calls here; the FastAGI listener's fixed port may be taken by another run
+                "--hotline.agi.enabled=false",
                 "--server.tomcat.threads.max=200",
                 "--logging.level.root=WARN",
                 "--logging.level.org.hotline=WARN",
