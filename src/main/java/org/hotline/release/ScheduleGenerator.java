@@ -5,7 +5,6 @@ import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.LocalTime;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -97,22 +96,32 @@ public class ScheduleGenerator {
                         rs.getInt("public_quota"), rs.getObject("valid_from", LocalDate.class),
                         rs.getObject("valid_until", LocalDate.class)), rs.getLong("facility_id"),
                         "DISTRICT_HOSPITAL".equals(rs.getString("kind"))));
-        Map<Long, ReleasePolicy> policyOf = new HashMap<>();
+        // one transaction per service for the whole range: few commits, and a service's days appear together
+        Map<Long, List<Row>> byService = new java.util.LinkedHashMap<>();
+        for (Row r : templates) {
+            byService.computeIfAbsent(r.t().serviceId(), k -> new ArrayList<>()).add(r);
+        }
         int added = 0;
-        for (int d = 0; d < days; d++) {
-            LocalDate date = from.plusDays(d);
-            for (Row r : templates) {
-                if (r.t().appliesOn(date)) {
-                    ReleasePolicy p = policyOf.computeIfAbsent(r.t().serviceId(), policies::effective);
-                    added += session(r.t(), r.districtHospital(), date, p);
+        for (var e : byService.entrySet()) {
+            ReleasePolicy p = policies.effective(e.getKey());
+            added += tx.execute(st -> {
+                int n = 0;
+                for (int d = 0; d < days; d++) {
+                    LocalDate date = from.plusDays(d);
+                    for (Row r : e.getValue()) {
+                        if (r.t().appliesOn(date)) {
+                            n += session(r.t(), r.districtHospital(), date, p);
+                        }
+                    }
                 }
-            }
+                return n;
+            });
         }
         return added;
     }
 
     private int session(WeeklyTemplate t, boolean districtHospital, LocalDate date, ReleasePolicy p) {
-        return tx.execute(s -> {
+        {
             int inserted = jdbc.update("""
                     INSERT IGNORE INTO clinic_session (service_id, session_date, period, starts_at, ends_at)
                     VALUES (?, ?, ?, ?, ?)""", t.serviceId(), date, t.period(), date.atTime(t.starts()),
@@ -149,6 +158,6 @@ public class ScheduleGenerator {
                     pools);
             plan.write(plan.slotPools("sl.session_id = ?", sessionId), p);
             return slots.size();
-        });
+        }
     }
 }
