@@ -67,6 +67,7 @@ CREATE TABLE release_step (
   UNIQUE KEY uq_step (pool_id, action),
   KEY ix_step_due (status, action, planned_at, facility_id),
   KEY ix_step_slot (slot_id),
+  KEY ix_step_service_day (service_id, slot_date, action, status),
   KEY ix_step_run (run_id),
   CONSTRAINT fk_step_pool FOREIGN KEY (pool_id) REFERENCES quota_pool (id),
   CONSTRAINT fk_step_target FOREIGN KEY (target_pool_id) REFERENCES quota_pool (id)

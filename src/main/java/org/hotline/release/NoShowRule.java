@@ -8,6 +8,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -27,10 +28,10 @@ public class NoShowRule {
     private final ReleaseProperties.NoShow rule;
     private final java.time.Clock clock;
 
-    public NoShowRule(JdbcTemplate jdbc, TransactionTemplate tx, JobRuns runs, ReleaseProperties props,
+    public NoShowRule(JdbcTemplate jdbc, PlatformTransactionManager txManager, JobRuns runs, ReleaseProperties props,
             java.time.Clock clock) {
         this.jdbc = jdbc;
-        this.tx = tx;
+        this.tx = ReleaseTransactions.readCommitted(txManager);
         this.runs = runs;
         this.rule = props.noShow();
         this.clock = clock;

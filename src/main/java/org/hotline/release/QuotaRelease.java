@@ -11,6 +11,7 @@ import java.util.Map;
 
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -29,9 +30,9 @@ public class QuotaRelease {
     private final TransactionTemplate tx;
     private final JobRuns runs;
 
-    public QuotaRelease(JdbcTemplate jdbc, TransactionTemplate tx, JobRuns runs) {
+    public QuotaRelease(JdbcTemplate jdbc, PlatformTransactionManager txManager, JobRuns runs) {
         this.jdbc = jdbc;
-        this.tx = tx;
+        this.tx = ReleaseTransactions.readCommitted(txManager);
         this.runs = runs;
     }
 

@@ -10,6 +10,7 @@ import java.util.Map;
 
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import org.hotline.booking.Pool;
@@ -40,9 +41,9 @@ public class ReleasePlan {
     private final Clock clock;
     private final ReleasePolicies policies;
 
-    public ReleasePlan(JdbcTemplate jdbc, TransactionTemplate tx, Clock clock, ReleasePolicies policies) {
+    public ReleasePlan(JdbcTemplate jdbc, PlatformTransactionManager txManager, Clock clock, ReleasePolicies policies) {
         this.jdbc = jdbc;
-        this.tx = tx;
+        this.tx = ReleaseTransactions.readCommitted(txManager);
         this.clock = clock;
         this.policies = policies;
     }

@@ -7,6 +7,7 @@ import java.util.List;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import org.hotline.booking.BookingEvents;
@@ -30,10 +31,10 @@ public class Reminders {
     private final ApplicationEventPublisher events;
     private final ReleaseProperties props;
 
-    public Reminders(JdbcTemplate jdbc, TransactionTemplate tx, JobRuns runs, BookingService bookings,
+    public Reminders(JdbcTemplate jdbc, PlatformTransactionManager txManager, JobRuns runs, BookingService bookings,
             ApplicationEventPublisher events, ReleaseProperties props) {
         this.jdbc = jdbc;
-        this.tx = tx;
+        this.tx = ReleaseTransactions.readCommitted(txManager);
         this.runs = runs;
         this.bookings = bookings;
         this.events = events;

@@ -10,6 +10,7 @@ import java.util.Map;
 
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -50,10 +51,10 @@ public class ScheduleGenerator {
     private final ReleasePlan plan;
     private final ReleaseProperties props;
 
-    public ScheduleGenerator(JdbcTemplate jdbc, TransactionTemplate tx, ReleasePolicies policies, ReleasePlan plan,
+    public ScheduleGenerator(JdbcTemplate jdbc, PlatformTransactionManager txManager, ReleasePolicies policies, ReleasePlan plan,
             ReleaseProperties props) {
         this.jdbc = jdbc;
-        this.tx = tx;
+        this.tx = ReleaseTransactions.readCommitted(txManager);
         this.policies = policies;
         this.plan = plan;
         this.props = props;
@@ -104,7 +105,7 @@ public class ScheduleGenerator {
         int added = 0;
         for (var e : byService.entrySet()) {
             ReleasePolicy p = policies.effective(e.getKey());
-            added += tx.execute(st -> {
+            added += JobRuns.retried(() -> tx.execute(st -> {
                 int n = 0;
                 for (int d = 0; d < days; d++) {
                     LocalDate date = from.plusDays(d);
@@ -115,7 +116,7 @@ public class ScheduleGenerator {
                     }
                 }
                 return n;
-            });
+            }));
         }
         return added;
     }

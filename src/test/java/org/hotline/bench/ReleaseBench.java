@@ -52,7 +52,8 @@ public final class ReleaseBench {
         System.out.printf("MariaDB %s, %d cores%n", jdbc.queryForObject("SELECT VERSION()", String.class),
                 Runtime.getRuntime().availableProcessors());
 
-        LocalDate day = LocalDate.now(TimeConfig.ZONE).plusDays(10);
+        // 20 days ahead: neither pool of the day is due yet (COMMUNITY opens 14 days ahead)
+        LocalDate day = LocalDate.now(TimeConfig.ZONE).plusDays(20);
         Long[] facilities = new Long[hospitals];
         for (int h = 0; h < hospitals; h++) {
             facilities[h] = fx.facility("DISTRICT_HOSPITAL");
@@ -81,9 +82,11 @@ public final class ReleaseBench {
         LocalDateTime seen = LocalDateTime.now(TimeConfig.ZONE);
         Map<String, Object> run = jdbc.queryForMap("""
                 SELECT r.node, r.scheduled_at, r.started_at, r.finished_at, r.changed FROM release_job_run r
-                WHERE r.job = 'open' AND r.changed > 0 ORDER BY r.id LIMIT 1""");
+                WHERE r.job = 'open' AND r.changed > 0 AND r.scheduled_at >= ? ORDER BY r.id LIMIT 1""", planned);
         LocalDateTime fired = ((java.sql.Timestamp) run.get("started_at")).toLocalDateTime();
         LocalDateTime finished = ((java.sql.Timestamp) run.get("finished_at")).toLocalDateTime();
+        Integer early = jdbc.queryForObject("SELECT COUNT(*) FROM release_step WHERE done_at < ?", Integer.class,
+                planned);
         Integer auditRows = jdbc.queryForObject("SELECT COUNT(*) FROM release_audit WHERE action = 'OPEN'",
                 Integer.class);
         System.out.println();
@@ -103,7 +106,8 @@ public final class ReleaseBench {
         long t2 = System.nanoTime();
         int again = release.moveDue(ReleaseScope.ALL) + release.openDue(ReleaseScope.ALL);
         System.out.printf("second run of open and move: %d changes in %.2f s%n", again, secs(t2));
-        if (jdbc.queryForObject(countOpen, Integer.class) != slots || moved != slots * 4 || again != 0) {
+        if (jdbc.queryForObject(countOpen, Integer.class) != slots || moved != slots * 4 || again != 0 || early != 0
+                || ((Number) run.get("changed")).intValue() != slots) {
             System.out.println("FAILED: not every pool opened or moved exactly once");
             System.exit(1);
         }
