@@ -22,6 +22,7 @@ import org.quartz.TriggerBuilder;
 import org.quartz.TriggerKey;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.logging.LoggingSystem;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
 
@@ -62,10 +63,15 @@ class ReleaseClusterTest {
         List<String> args = new ArrayList<>(List.of("--hotline.db.embedded.enabled=false",
                 "--spring.datasource.url=jdbc:mariadb://127.0.0.1:" + server.port() + "/" + database,
                 "--spring.datasource.username=root", "--spring.datasource.password=",
-                "--spring.datasource.hikari.maximum-pool-size=8", "--hotline.demo-data.enabled=false",
-                "--logging.level.root=WARN"));
+                "--spring.datasource.hikari.maximum-pool-size=8", "--hotline.demo-data.enabled=false"));
         args.addAll(List.of(extra));
-        return app.run(args.toArray(String[]::new));
+        // logging is JVM-wide: a node started here must not reconfigure it under the other tests' feet
+        System.setProperty(LoggingSystem.SYSTEM_PROPERTY, LoggingSystem.NONE);
+        try {
+            return app.run(args.toArray(String[]::new));
+        } finally {
+            System.clearProperty(LoggingSystem.SYSTEM_PROPERTY);
+        }
     }
 
     /**
