@@ -121,9 +121,11 @@ public class QuotaRelease {
         // places that came back to a pool after its last move (expired holds, cancellations) follow the move
         List<MoveGroup> followUps = jdbc.query("""
                 SELECT DISTINCT st.action, st.pool, st.planned_at, st.service_id, st.slot_date
-                FROM release_step st JOIN quota_pool src ON src.id = st.pool_id
-                WHERE st.status = 'DONE' AND st.action <> 'OPEN' AND st.planned_at > ? AND st.planned_at <= ?
-                  AND st.slot_ends_at > ? AND src.capacity - src.held - src.booked > 0""" + LAST_MOVE
+                FROM release_step st JOIN quota_pool src ON src.id = st.pool_id""" + LATER_MOVE + """
+
+                WHERE st.status = 'DONE' AND st.action IN ('MOVE_TO_PUBLIC', 'MOVE_TO_ONSITE')
+                  AND st.planned_at > ? AND st.planned_at <= ? AND st.slot_ends_at > ?
+                  AND src.capacity - src.held - src.booked > 0 AND later.id IS NULL"""
                 + scope.and("st.facility_id") + " ORDER BY st.planned_at, st.service_id, st.slot_date, st.action, st.pool",
                 QuotaRelease::group, now.minusDays(FOLLOW_UP_DAYS), now, now);
         for (MoveGroup g : followUps) {
@@ -132,11 +134,16 @@ public class QuotaRelease {
         return moved;
     }
 
-    /** Only a pool's latest move is followed up: after the move to ONSITE, nothing goes back to PUBLIC. */
-    private static final String LAST_MOVE = """
+    /**
+     * Only a pool's latest move is followed up (after the move to ONSITE nothing goes back to PUBLIC): an
+     * anti-join on the pool's own steps. Pinned to the (pool, action) key, since a range plan on the step
+     * index here would be quadratic in the day's moves.
+     */
+    private static final String LATER_MOVE = """
 
-              AND NOT EXISTS (SELECT 1 FROM release_step later WHERE later.pool_id = st.pool_id
-                              AND later.action <> 'OPEN' AND later.status = 'DONE' AND later.planned_at > st.planned_at)""";
+            LEFT JOIN release_step later FORCE INDEX (uq_step) ON later.pool_id = st.pool_id
+              AND later.action IN ('MOVE_TO_PUBLIC', 'MOVE_TO_ONSITE') AND later.status = 'DONE'
+              AND later.planned_at > st.planned_at""";
 
     private static MoveGroup group(java.sql.ResultSet rs, int i) throws java.sql.SQLException {
         return new MoveGroup(rs.getString(1), rs.getString(2), rs.getObject(3, LocalDateTime.class), rs.getLong(4),
@@ -156,9 +163,10 @@ public class QuotaRelease {
         List<Step> steps = jdbc.query("""
                 SELECT st.id, st.pool_id, st.target_pool_id, st.pool, st.target_pool, st.facility_id, st.service_id,
                        st.slot_date, st.planned_at
-                FROM release_step st
+                FROM release_step st""" + (followUp ? LATER_MOVE : "") + """
+
                 WHERE st.status = ? AND st.action = ? AND st.pool = ? AND st.planned_at = ? AND st.service_id = ?
-                  AND st.slot_date = ? AND st.slot_ends_at > ?""" + (followUp ? LAST_MOVE : "")
+                  AND st.slot_date = ? AND st.slot_ends_at > ?""" + (followUp ? " AND later.id IS NULL" : "")
                 + " ORDER BY st.id FOR UPDATE",
                 (rs, i) -> new Step(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getString(4), rs.getString(5),
                         rs.getLong(6), rs.getLong(7), rs.getObject(8, LocalDate.class),
