@@ -1,5 +1,6 @@
 package org.hotline.release;
 
+import java.time.Clock;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.util.List;
@@ -26,10 +27,10 @@ public class NoShowRule {
     private final TransactionTemplate tx;
     private final JobRuns runs;
     private final ReleaseProperties.NoShow rule;
-    private final java.time.Clock clock;
+    private final Clock clock;
 
     public NoShowRule(JdbcTemplate jdbc, PlatformTransactionManager txManager, JobRuns runs, ReleaseProperties props,
-            java.time.Clock clock) {
+            Clock clock) {
         this.jdbc = jdbc;
         this.tx = ReleaseTransactions.readCommitted(txManager);
         this.runs = runs;
