@@ -290,6 +290,27 @@ class ReleaseWindowTest {
     }
 
     @Test
+    void theDayBeforeReminderQueuesOneSmsPerBookingWithTheSmsModule() {
+        ReleaseFixture f = district().everyMorning(LocalTime.of(9, 0), 2, 0, 4);
+        clock.set(day.minusDays(7).atTime(8, 0));
+        f.generate(day, 1);
+        release.openDue(f.scope);
+        long slot = f.slot(day.atTime(8, 0));
+        BookingOutcome.Booked kept = (BookingOutcome.Booked) ReleaseFixture.book(booking, slot, Channel.PHONE_MENU, null);
+        BookingOutcome.Booked cancelled = (BookingOutcome.Booked) ReleaseFixture.book(booking, slot, Channel.PHONE_MENU,
+                null);
+        booking.cancel(cancelled.booking().id(), Channel.AGENT, null, "test");
+
+        clock.set(day.minusDays(1).atTime(17, 59, 59));
+        assertThat(reminders.remindDue(f.scope)).isZero();
+        clock.set(day.minusDays(1).atTime(18, 0));
+        assertThat(reminders.remindDue(f.scope)).isEqualTo(1);
+        assertThat(reminders.remindDue(f.scope)).isZero();
+        assertThat(jdbc.queryForList("SELECT booking_id FROM sms_message WHERE kind = 'REMINDER' AND booking_id IN (?, ?)",
+                Long.class, kept.booking().id(), cancelled.booking().id())).containsExactly(kept.booking().id());
+    }
+
+    @Test
     void aMissingScheduleIsGeneratedFromTheWeeklyRosterOnlyOnItsDays() {
         ReleaseFixture f = district();
         generator.saveTemplate(new ScheduleGenerator.WeeklyTemplate(f.service, java.time.DayOfWeek.TUESDAY, "AFTERNOON",
