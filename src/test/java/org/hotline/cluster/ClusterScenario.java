@@ -1,0 +1,137 @@
+package org.hotline.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.http.HttpClient;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.hotline.cluster.ClusterRun.PoolTruth;
+
+/**
+ * The cluster test as one procedure, run on Galera and on a single MariaDB: three gateway processes,
+ * {@value #CALLS} concurrent booking calls on {@value #HOT_SLOTS} hot slots, a database node killed and a
+ * gateway killed mid-run, then the database truth: no oversell, counters equal rows, every place the
+ * callers were told about is booked, the dead gateway's holds given back by the sweeper.
+ */
+abstract class ClusterScenario {
+
+    static final int CALLS = 600;
+    static final int HOT_SLOTS = 4;
+    static final int PLACES = 40;
+    static final Duration HOLD_TTL = Duration.ofSeconds(12);
+
+    /** What the procedure found, for the report line and the subclass's own assertions. */
+    record Outcome(ClusterRun run, Map<String, Long> answers, Map<String, Integer> holds, double retries) {
+    }
+
+    /**
+     * @param label       for the log line
+     * @param urls        the JDBC URL of each gateway (its first host is where it writes)
+     * @param checkUrl    where the checks read (wsrep_sync_wait=1 on Galera)
+     * @param killDbNode  kills a database node mid-run (null: none)
+     */
+    Outcome run(String label, List<String> urls, String user, String password, String checkUrl,
+            ThrowingRunnable killDbNode, Map<String, String> extraEnv) throws Exception {
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5)).build();
+        Path logs = Path.of("target/cluster-logs", label);
+        List<GatewayProcess> gateways = new ArrayList<>();
+        try {
+            Map<String, String> env = new HashMap<>();
+            env.put("HOTLINE_BOOKING_HOLD_TTL", HOLD_TTL.toSeconds() + "s");
+            env.put("HOTLINE_RELEASE_CRON_EXPIRE_HOLDS", "0/3 * * * * ?");
+            env.put("SERVER_TOMCAT_THREADS_MAX", "400");
+            env.put("SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE", "24");
+            env.put("LOGGING_LEVEL_ROOT", "WARN");
+            env.put("LOGGING_LEVEL_ORG_HOTLINE", "INFO");
+            env.putAll(extraEnv);
+            // the first gateway migrates the schema alone (Flyway's lock is a GET_LOCK, which Galera does not
+            // replicate); the others then find it migrated and start together
+            gateways.add(GatewayProcess.start("gw1", logs, urls.get(0), user, password, env));
+            gateways.get(0).awaitStarted(http, Duration.ofSeconds(150));
+            for (int i = 1; i < urls.size(); i++) {
+                gateways.add(GatewayProcess.start("gw" + (i + 1), logs, urls.get(i), user, password, env));
+            }
+            for (GatewayProcess g : gateways) {
+                g.awaitStarted(http, Duration.ofSeconds(150));
+            }
+
+            ClusterRun run = new ClusterRun(checkUrl, user, password, http);
+            run.seedHotSlots(HOT_SLOTS, PLACES);
+            long t0 = System.nanoTime();
+            CompletableFuture<Void> calls = run.placeCalls(gateways, CALLS, Duration.ofSeconds(2), 1500, 4000);
+            GatewayProcess victim = gateways.get(gateways.size() - 1);
+            sleepUntil(t0, 1500);
+            if (killDbNode != null) {
+                killDbNode.run();
+            }
+            sleepUntil(t0, 2500);
+            victim.kill();
+            run.markDead(gateways.size() - 1);
+            calls.get(180, TimeUnit.SECONDS);
+            long callsMs = (System.nanoTime() - t0) / 1_000_000;
+
+            boolean swept = run.awaitNoHolds(HOLD_TTL.plusSeconds(60));
+            List<PoolTruth> pools = run.pools();
+            Map<String, Integer> holds = run.holdsByStatus();
+            Map<String, Long> answers = run.summary();
+            double retries = 0;
+            for (GatewayProcess g : gateways) {
+                if (g.alive()) {
+                    retries += run.retries(g);
+                }
+            }
+            System.out.printf("cluster %s: %d calls in %d ms → %s; holds %s; retries %.0f; swept %s%n", label, CALLS,
+                    callsMs, answers, holds, retries, swept);
+
+            // zero oversell, and the counters are the rows: capacity = free + held + booked everywhere
+            for (PoolTruth p : pools) {
+                assertThat(p.held() + p.booked()).as("pool %d", p.poolId()).isLessThanOrEqualTo(p.capacity());
+                assertThat(p.booked()).as("pool %d booked = active bookings", p.poolId()).isEqualTo(p.activeBookings());
+                assertThat(p.held()).as("pool %d held = active holds", p.poolId()).isEqualTo(p.activeHolds());
+            }
+            // the sweeper gave back every place still held (the dead gateway's calls)
+            assertThat(swept).as("no place held at the end").isTrue();
+            assertThat(holds.getOrDefault("ACTIVE", 0)).isZero();
+            assertThat(holds.getOrDefault("EXPIRED", 0)).as("the dead gateway's holds expired").isPositive();
+            assertThat((long) holds.getOrDefault("EXPIRED", 0))
+                    .as("only calls cut off by a fault leave a hold to the sweeper")
+                    .isLessThanOrEqualTo(run.count("cut off") + run.count("failed"));
+            // nothing lost: every booking a caller heard is in the database, every booking has its confirmed hold
+            List<String> codes = run.activeCodes();
+            List<String> heard = run.answers.values().stream().filter(a -> a.startsWith("booked "))
+                    .map(a -> a.substring(7)).toList();
+            assertThat(codes).containsAll(heard);
+            assertThat(run.bookingsWithoutConfirmedHold()).isZero();
+            // the hot slots sold out: more callers than places, and the faults lost no place for good
+            int capacity = pools.stream().filter(p -> p.capacity() == PLACES).mapToInt(PoolTruth::capacity).sum();
+            int booked = pools.stream().mapToInt(PoolTruth::booked).sum();
+            assertThat(capacity).isEqualTo(HOT_SLOTS * PLACES);
+            assertThat(booked).as("booked places").isGreaterThan(capacity / 2).isLessThanOrEqualTo(capacity);
+            assertThat(run.count("refused FULL")).isPositive();
+            return new Outcome(run, answers, holds, retries);
+        } finally {
+            for (GatewayProcess g : gateways) {
+                g.close();
+            }
+        }
+    }
+
+    private static void sleepUntil(long t0, long ms) throws InterruptedException {
+        long left = ms - (System.nanoTime() - t0) / 1_000_000;
+        if (left > 0) {
+            Thread.sleep(left);
+        }
+    }
+
+    interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+}
