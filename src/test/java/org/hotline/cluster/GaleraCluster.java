@@ -84,6 +84,17 @@ public final class GaleraCluster implements AutoCloseable {
         script(240, "galera-rejoin.sh", Integer.toString(node), base.toString());
     }
 
+    /** Rejoins every node that is not running (after a test that killed one). */
+    public void rejoinDead() throws Exception {
+        for (int n = 1; n <= nodes; n++) {
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", port(n))) {
+                // listening
+            } catch (IOException dead) {
+                rejoin(n);
+            }
+        }
+    }
+
     @Override
     public void close() throws Exception {
         script(180, "galera-down.sh", base.toString(), "--purge");
