@@ -116,6 +116,17 @@ abstract class ClusterScenario {
             assertThat(capacity).isEqualTo(HOT_SLOTS * PLACES);
             assertThat(booked).as("booked places").isGreaterThan(capacity / 2).isLessThanOrEqualTo(capacity);
             assertThat(run.count("refused FULL")).isPositive();
+            // the gateways' logs carry call ids and never a whole resident ID or phone number
+            StringBuilder logs = new StringBuilder();
+            for (GatewayProcess g : gateways) {
+                logs.append(java.nio.file.Files.readString(g.log));
+            }
+            assertThat(logs).contains("[callId=c-");
+            for (int i = 0; i < CALLS; i++) {
+                if (logs.indexOf(ClusterRun.residentId(i)) >= 0 || logs.indexOf(ClusterRun.mobile(i)) >= 0) {
+                    throw new AssertionError("call c-" + i + ": a whole resident ID or phone number in a gateway log");
+                }
+            }
             return new Outcome(run, answers, holds, retries);
         } finally {
             for (GatewayProcess g : gateways) {
