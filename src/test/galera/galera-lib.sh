@@ -114,7 +114,8 @@ wait_synced() {  # wait_synced I [timeout_s]
   while [ $((SECONDS - s)) -lt "$t" ]; do
     st=$(sql "$i" -e "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME='WSREP_LOCAL_STATE_COMMENT'" 2>/dev/null || true)
     [ "$st" = Synced ] && return 0
-    if ! node_pid "$i" >/dev/null; then
+    # the launched process itself (setsid may not have exec'd mariadbd yet: do not look at its name)
+    if ! kill -0 "$(cat "$(node_dir "$i")/launch.pid" 2>/dev/null || echo 0)" 2>/dev/null; then
       tail -20 "$(node_dir "$i")/error.log" >&2; die "node$i died during start"
     fi
     sleep 0.3

@@ -46,8 +46,39 @@ public final class ClusterBench {
     static final int THREADS_PER_GATEWAY = Integer.getInteger("bench.threads", 8);
     static final ZoneId ZONE = ZoneId.of("Asia/Shanghai");
     static final AtomicLong SEQ = new AtomicLong();
+    static final java.util.Map<String, Integer> FAILURES = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Comma-separated subset of single, one, all (default: all three). */
+    static final String ONLY = System.getProperty("bench.only", "single,one,all");
 
     public static void main(String[] args) throws Exception {
+        List<String> rows = new ArrayList<>();
+        if (ONLY.contains("single")) {
+            rows.addAll(single());
+        }
+        if (ONLY.contains("one") || ONLY.contains("all")) {
+            try (GaleraCluster galera = GaleraCluster.start(3, 300)) {
+                if (ONLY.contains("one")) {
+                    String one = galera.sequentialUrl(1);
+                    rows.addAll(measure("Galera, writes to one node", List.of(one, one, one), GaleraCluster.USER,
+                            GaleraCluster.PASSWORD));
+                }
+                if (ONLY.contains("all")) {
+                    rows.addAll(measure("Galera, writes to all three",
+                            List.of(galera.sequentialUrl(1), galera.sequentialUrl(2), galera.sequentialUrl(3)),
+                            GaleraCluster.USER, GaleraCluster.PASSWORD));
+                }
+            }
+        }
+        System.out.println();
+        System.out.printf("%d gateways x %d callers, %d s per measurement, %d cores (shared machine)%n", 3,
+                THREADS_PER_GATEWAY, SECONDS, Runtime.getRuntime().availableProcessors());
+        System.out.println("| database | slots | bookings/s | retries (1213) | retries per booking | failed calls | oversell |");
+        System.out.println("|---|---|---|---|---|---|---|");
+        rows.forEach(System.out::println);
+        System.exit(0);
+    }
+
+    static List<String> single() throws Exception {
         List<String> rows = new ArrayList<>();
         EmbeddedMariaDb single = EmbeddedMariaDb.start(Path.of("target/bench-db/cluster-" + UUID.randomUUID()),
                 Path.of("target/mariadb-base"), 0);
@@ -61,21 +92,7 @@ public final class ClusterBench {
         } finally {
             single.stop();
         }
-        try (GaleraCluster galera = GaleraCluster.start(3, 300)) {
-            String one = galera.sequentialUrl(1);
-            rows.addAll(measure("Galera, writes to one node", List.of(one, one, one), GaleraCluster.USER,
-                    GaleraCluster.PASSWORD));
-            rows.addAll(measure("Galera, writes to all three",
-                    List.of(galera.sequentialUrl(1), galera.sequentialUrl(2), galera.sequentialUrl(3)),
-                    GaleraCluster.USER, GaleraCluster.PASSWORD));
-        }
-        System.out.println();
-        System.out.printf("%d gateways x %d callers, %d s per measurement, %d cores (shared machine)%n", 3,
-                THREADS_PER_GATEWAY, SECONDS, Runtime.getRuntime().availableProcessors());
-        System.out.println("| database | slots | bookings/s | retries (1213) | retries per booking | failed calls | oversell |");
-        System.out.println("|---|---|---|---|---|---|---|");
-        rows.forEach(System.out::println);
-        System.exit(0);
+        return rows;
     }
 
     static List<String> measure(String label, List<String> urls, String user, String password) throws Exception {
@@ -138,6 +155,12 @@ public final class ClusterBench {
                     } catch (RuntimeException e) {
                         if (counting.get()) {
                             failed.incrementAndGet();
+                            Throwable root = e;
+                            while (root.getCause() != null) {
+                                root = root.getCause();
+                            }
+                            String why = e.getClass().getSimpleName() + " / " + String.valueOf(root.getMessage());
+                            FAILURES.merge(why.substring(0, Math.min(160, why.length())), 1, Integer::sum);
                         }
                     }
                 }
@@ -163,6 +186,8 @@ public final class ClusterBench {
         String row = String.format("| %s | %s | %.0f | %.0f | %.2f | %d | %d |", label, what, b / secs, retried,
                 b == 0 ? 0 : retried / b, failed.get(), oversell);
         System.out.println(row + "   (retries before warm-up " + (long) retriesBefore + ")");
+        FAILURES.forEach((why, n) -> System.out.println("    failed " + n + "x: " + why));
+        FAILURES.clear();
         return row;
     }
 

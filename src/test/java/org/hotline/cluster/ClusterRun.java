@@ -221,6 +221,27 @@ public final class ClusterRun {
                 Integer.class);
     }
 
+    /** SMS of the hot slots' bookings not yet accepted by the SMSC. */
+    public int smsWaiting() {
+        return db.queryForObject("""
+                SELECT COUNT(*) FROM sms_message m JOIN booking b ON b.id = m.booking_id
+                WHERE b.slot_id IN (""" + slotList() + ") AND m.status IN ('PENDING', 'SENDING')", Integer.class);
+    }
+
+    public List<Map<String, Object>> smsOfBookings() {
+        return db.queryForList("""
+                SELECT m.id, m.phone, m.parts, m.status, m.kind FROM sms_message m JOIN booking b ON b.id = m.booking_id
+                WHERE b.slot_id IN (""" + slotList() + ")");
+    }
+
+    /** Confirmation SMS per active booking with an SMS number (each must be 1). */
+    public List<Integer> confirmationsPerBooking() {
+        return db.queryForList("""
+                SELECT (SELECT COUNT(*) FROM sms_message m WHERE m.booking_id = b.id AND m.kind = 'CONFIRMATION')
+                FROM booking b WHERE b.slot_id IN (""" + slotList() + ") AND b.sms_phone IS NOT NULL",
+                Integer.class);
+    }
+
     /** hotline_booking_retries_total summed over operations, from one gateway's /actuator/prometheus. */
     public double retries(GatewayProcess g) throws Exception {
         return metric(g, "hotline_booking_retries_total");

@@ -13,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import org.hotline.cluster.ClusterRun.PoolTruth;
+import org.hotline.sms.PerlSmsc;
 
 /**
  * The cluster test as one procedure, run on Galera and on a single MariaDB: three gateway processes,
@@ -43,8 +44,13 @@ abstract class ClusterScenario {
                 .connectTimeout(Duration.ofSeconds(5)).build();
         Path logs = Path.of("target/cluster-logs", label);
         List<GatewayProcess> gateways = new ArrayList<>();
+        PerlSmsc smsc = PerlSmsc.start(Map.of());
         try {
             Map<String, String> env = new HashMap<>();
+            env.put("HOTLINE_SMPP_HOST", "127.0.0.1");
+            env.put("HOTLINE_SMPP_PORT", Integer.toString(smsc.port()));
+            // a dead gateway's claimed SMS go back to the others after this lease
+            env.put("HOTLINE_SMS_DISPATCH_LEASE", "10s");
             env.put("HOTLINE_BOOKING_HOLD_TTL", HOLD_TTL.toSeconds() + "s");
             env.put("HOTLINE_RELEASE_CRON_EXPIRE_HOLDS", "0/3 * * * * ?");
             env.put("SERVER_TOMCAT_THREADS_MAX", "400");
@@ -116,14 +122,16 @@ abstract class ClusterScenario {
             assertThat(capacity).isEqualTo(HOT_SLOTS * PLACES);
             assertThat(booked).as("booked places").isGreaterThan(capacity / 2).isLessThanOrEqualTo(capacity);
             assertThat(run.count("refused FULL")).isPositive();
+            assertEverySmsSentOnce(run, smsc);
+            assertThat(run.confirmationsPerBooking()).as("one confirmation per booking").containsOnly(1);
             // the gateways' logs carry call ids and never a whole resident ID or phone number
-            StringBuilder logs = new StringBuilder();
+            StringBuilder logText = new StringBuilder();
             for (GatewayProcess g : gateways) {
-                logs.append(java.nio.file.Files.readString(g.log));
+                logText.append(java.nio.file.Files.readString(g.log));
             }
-            assertThat(logs).contains("[callId=c-");
+            assertThat(logText).contains("[callId=c-");
             for (int i = 0; i < CALLS; i++) {
-                if (logs.indexOf(ClusterRun.residentId(i)) >= 0 || logs.indexOf(ClusterRun.mobile(i)) >= 0) {
+                if (logText.indexOf(ClusterRun.residentId(i)) >= 0 || logText.indexOf(ClusterRun.mobile(i)) >= 0) {
                     throw new AssertionError("call c-" + i + ": a whole resident ID or phone number in a gateway log");
                 }
             }
@@ -132,7 +140,32 @@ abstract class ClusterScenario {
             for (GatewayProcess g : gateways) {
                 g.close();
             }
+            smsc.close();
         }
+    }
+
+    /** Every SMS of the hot slots' bookings left the outbox, and the SMSC accepted each part exactly once. */
+    static void assertEverySmsSentOnce(ClusterRun run, PerlSmsc smsc) throws InterruptedException {
+        long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (run.smsWaiting() > 0 && System.nanoTime() < end) {
+            Thread.sleep(1000);
+        }
+        assertThat(run.smsWaiting()).as("SMS still in the outbox").isZero();
+        List<Map<String, Object>> messages = run.smsOfBookings();
+        assertThat(messages).as("SMS of the bookings").isNotEmpty();
+        Map<String, Long> accepted = new HashMap<>();
+        for (PerlSmsc.Submit sub : smsc.submits()) {
+            if ("ESME_ROK".equals(sub.status())) {
+                accepted.merge(sub.destination(), 1L, Long::sum);
+            }
+        }
+        Map<String, Integer> parts = new HashMap<>();
+        for (Map<String, Object> m : messages) {
+            assertThat(m.get("status")).as("SMS %s", m.get("id")).isIn("SUBMITTED", "DELIVERED");
+            parts.merge((String) m.get("phone"), ((Number) m.get("parts")).intValue(), Integer::sum);
+        }
+        parts.forEach((phone, n) -> assertThat(accepted.getOrDefault(phone, 0L)).as("parts accepted for %s",
+                org.hotline.booking.PhoneNumber.mask(phone)).isEqualTo(n.longValue()));
     }
 
     private static void sleepUntil(long t0, long ms) throws InterruptedException {

@@ -39,7 +39,16 @@ public final class GaleraCluster implements AutoCloseable {
         if (Files.exists(base.resolve("cluster.env"))) {
             c.script(120, "galera-down.sh", base.toString(), "--purge");
         }
-        c.script(300, "galera-up.sh", base.toString(), Integer.toString(nodes));
+        try {
+            c.script(300, "galera-up.sh", base.toString(), Integer.toString(nodes));
+        } catch (Exception e) {
+            try {
+                c.script(120, "galera-down.sh", base.toString(), "--purge"); // leave no node running
+            } catch (Exception ignored) {
+                e.addSuppressed(ignored);
+            }
+            throw e;
+        }
         return c;
     }
 

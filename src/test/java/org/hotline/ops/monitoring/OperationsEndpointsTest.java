@@ -31,6 +31,7 @@ import org.hotline.booking.BookingRequest;
 import org.hotline.booking.BookingService;
 import org.hotline.booking.Channel;
 import org.hotline.db.EmbeddedMariaDb;
+import org.hotline.sms.PerlSmsc;
 import org.hotline.testsupport.Fixtures;
 import org.hotline.testsupport.TestClock;
 
@@ -44,6 +45,7 @@ class OperationsEndpointsTest {
 
     static final Path DATA = Path.of("target/test-db/ops-" + UUID.randomUUID());
     static EmbeddedMariaDb db;
+    static PerlSmsc smsc;
     static int dbPort;
     static ConfigurableApplicationContext app;
     static int httpPort;
@@ -56,12 +58,15 @@ class OperationsEndpointsTest {
         try (Connection c = DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + dbPort + "/", "root", "")) {
             c.createStatement().execute("CREATE DATABASE hotline CHARACTER SET utf8mb4");
         }
+        smsc = PerlSmsc.start(java.util.Map.of());
         SpringApplication sa = new SpringApplication(HotlineApplication.class);
         sa.setAdditionalProfiles("production");
         app = sa.run("--spring.datasource.url=jdbc:mariadb://127.0.0.1:" + dbPort + "/hotline",
                 "--spring.datasource.username=root", "--spring.datasource.password=",
                 "--spring.datasource.hikari.connection-timeout=2000",
                 "--hotline.booking.id-hash-key=ops-test-key-of-enough-length", "--server.port=0",
+                "--hotline.sms.smpp.host=127.0.0.1", "--hotline.sms.smpp.port=" + smsc.port(),
+                "--hotline.sms.smpp.reconnect-max=2s",
                 "--logging.level.root=WARN");
         httpPort = Integer.parseInt(app.getEnvironment().getProperty("local.server.port"));
     }
@@ -73,6 +78,9 @@ class OperationsEndpointsTest {
         }
         if (db != null) {
             db.stop();
+        }
+        if (smsc != null) {
+            smsc.close();
         }
     }
 
@@ -118,6 +126,24 @@ class OperationsEndpointsTest {
 
     @Test
     @Order(2)
+    void healthIsDownWhileTheSmscIsAwayAndUpWhenItReturns() throws Exception {
+        HttpResponse<String> up = awaitHealth(r -> r.statusCode() == 200, Duration.ofSeconds(20));
+        assertThat(up.statusCode()).as(up.body()).isEqualTo(200);
+        assertThat(up.body()).containsPattern("\"smsc\":\\{\"details\":\\{[^}]*\\},\"status\":\"UP\"");
+
+        smsc.kill();
+        HttpResponse<String> down = awaitHealth(r -> r.statusCode() == 503, Duration.ofSeconds(30));
+        assertThat(down.statusCode()).as(down.body()).isEqualTo(503);
+        assertThat(down.body()).containsPattern("\"smsc\":\\{\"details\":\\{[^}]*\\},\"status\":\"DOWN\"")
+                .containsPattern("\"database\":\\{\"details\":\\{[^}]*\\},\"status\":\"UP\"");
+
+        smsc.restart();
+        HttpResponse<String> back = awaitHealth(r -> r.statusCode() == 200, Duration.ofSeconds(30));
+        assertThat(back.statusCode()).as(back.body()).isEqualTo(200);
+    }
+
+    @Test
+    @Order(3)
     void healthIsDownWhileTheDatabaseIsAwayAndUpWhenItReturns() throws Exception {
         HttpResponse<String> up = awaitHealth(r -> r.statusCode() == 200, Duration.ofSeconds(20));
         assertThat(up.statusCode()).isEqualTo(200);
