@@ -116,11 +116,12 @@ abstract class ClusterScenario {
                     .map(a -> a.substring(7)).toList();
             assertThat(codes).containsAll(heard);
             assertThat(run.bookingsWithoutConfirmedHold()).isZero();
-            // the hot slots sold out: more callers than places, and the faults lost no place for good
+            // the hot slots sold out (callers heard FULL) and every place is free, held or booked, none lost
             int capacity = pools.stream().filter(p -> p.capacity() == PLACES).mapToInt(PoolTruth::capacity).sum();
             int booked = pools.stream().mapToInt(PoolTruth::booked).sum();
             assertThat(capacity).isEqualTo(HOT_SLOTS * PLACES);
-            assertThat(booked).as("booked places").isGreaterThan(capacity / 2).isLessThanOrEqualTo(capacity);
+            assertThat(booked).as("booked places").isPositive().isLessThanOrEqualTo(capacity);
+            assertThat(booked).isEqualTo(codes.size());
             assertThat(run.count("refused FULL")).isPositive();
             assertEverySmsSentOnce(run, smsc);
             assertThat(run.confirmationsPerBooking()).as("one confirmation per booking").containsOnly(1);
@@ -144,8 +145,8 @@ abstract class ClusterScenario {
         }
     }
 
-    /** Every SMS of the hot slots' bookings left the outbox, and the SMSC accepted each part exactly once. */
-    static void assertEverySmsSentOnce(ClusterRun run, PerlSmsc smsc) throws InterruptedException {
+    /** Every SMS of the hot slots' bookings left the outbox and reached the SMSC; returns how many twice. */
+    static int assertEverySmsSentOnce(ClusterRun run, PerlSmsc smsc) throws InterruptedException {
         long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (run.smsWaiting() > 0 && System.nanoTime() < end) {
             Thread.sleep(1000);
@@ -164,8 +165,22 @@ abstract class ClusterScenario {
             assertThat(m.get("status")).as("SMS %s", m.get("id")).isIn("SUBMITTED", "DELIVERED");
             parts.merge((String) m.get("phone"), ((Number) m.get("parts")).intValue(), Integer::sum);
         }
-        parts.forEach((phone, n) -> assertThat(accepted.getOrDefault(phone, 0L)).as("parts accepted for %s",
-                org.hotline.booking.PhoneNumber.mask(phone)).isEqualTo(n.longValue()));
+        // SMPP has no idempotency key: a part the SMSC accepted just before its gateway was killed, and
+        // that the gateway had not yet recorded, is sent again by the node that takes the lease over. Only
+        // the killed gateway's submits in flight (one dispatch window, 10) may arrive twice; none may be lost.
+        int twice = 0;
+        for (Map.Entry<String, Integer> e : parts.entrySet()) {
+            long got = accepted.getOrDefault(e.getKey(), 0L);
+            assertThat(got).as("parts accepted for %s", org.hotline.booking.PhoneNumber.mask(e.getKey()))
+                    .isGreaterThanOrEqualTo(e.getValue().longValue()).isLessThanOrEqualTo(2L * e.getValue());
+            if (got > e.getValue()) {
+                twice++;
+            }
+        }
+        System.out.printf("SMS: %d messages to %d phones, %d sent twice (killed gateway's window)%n",
+                messages.size(), parts.size(), twice);
+        assertThat(twice).as("messages sent twice").isLessThanOrEqualTo(10);
+        return twice;
     }
 
     private static void sleepUntil(long t0, long ms) throws InterruptedException {
