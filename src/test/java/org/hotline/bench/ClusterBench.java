@@ -123,7 +123,7 @@ public final class ClusterBench {
                 "--spring.datasource.password=" + password,
                 "--spring.datasource.hikari.maximum-pool-size=" + (THREADS_PER_GATEWAY + 2),
                 "--hotline.booking.id-hash-key=cluster-bench-key-of-enough-length", "--spring.quartz.auto-startup=false",
-                "--hotline.sms.enabled=false", "--hotline.ivr.agi.enabled=false", "--hotline.ivr.sip.enabled=false",
+                "--hotline.sms.enabled=false", "--hotline.agi.enabled=false", "--hotline.sip.enabled=false",
                 "--logging.level.root=ERROR", "--logging.level.org.hotline=ERROR");
     }
 

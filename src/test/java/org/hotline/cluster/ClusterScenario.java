@@ -17,8 +17,8 @@ import org.hotline.sms.PerlSmsc;
 
 /**
  * The cluster test as one procedure, run on Galera and on a single MariaDB: three gateway processes,
- * {@value #CALLS} concurrent booking calls on {@value #HOT_SLOTS} hot slots, a database node killed and a
- * gateway killed mid-run, then the database truth: no oversell, counters equal rows, every place the
+ * {@value #CALLS} concurrent booking calls on {@value #HOT_SLOTS} hot slots, a database node killed (2.2 s)
+ * and a gateway killed (2.8 s) while confirmations are in flight, then the database truth: no oversell, counters equal rows, every place the
  * callers were told about is booked, the dead gateway's holds given back by the sweeper.
  */
 abstract class ClusterScenario {
@@ -54,6 +54,8 @@ abstract class ClusterScenario {
             env.put("HOTLINE_BOOKING_HOLD_TTL", HOLD_TTL.toSeconds() + "s");
             env.put("HOTLINE_RELEASE_CRON_EXPIRE_HOLDS", "0/3 * * * * ?");
             env.put("SERVER_TOMCAT_THREADS_MAX", "400");
+            env.put("HOTLINE_AGI_PORT", "0"); // three gateways on one host: each its own FastAGI port
+            env.put("HOTLINE_AGI_BIND_ADDRESS", "127.0.0.1");
             env.put("SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE", "24");
             env.put("LOGGING_LEVEL_ROOT", "WARN");
             env.put("LOGGING_LEVEL_ORG_HOTLINE", "INFO");
@@ -74,11 +76,12 @@ abstract class ClusterScenario {
             long t0 = System.nanoTime();
             CompletableFuture<Void> calls = run.placeCalls(gateways, CALLS, Duration.ofSeconds(2), 1500, 4000);
             GatewayProcess victim = gateways.get(gateways.size() - 1);
-            sleepUntil(t0, 1500);
+            // every caller has arrived and the hot slots are sold out; confirms are in flight
+            sleepUntil(t0, 2200);
             if (killDbNode != null) {
                 killDbNode.run();
             }
-            sleepUntil(t0, 2500);
+            sleepUntil(t0, 2800);
             victim.kill();
             run.markDead(gateways.size() - 1);
             calls.get(180, TimeUnit.SECONDS);

@@ -66,7 +66,7 @@ class OperationsEndpointsTest {
                 "--spring.datasource.hikari.connection-timeout=2000",
                 "--hotline.booking.id-hash-key=ops-test-key-of-enough-length", "--server.port=0",
                 "--hotline.sms.smpp.host=127.0.0.1", "--hotline.sms.smpp.port=" + smsc.port(),
-                "--hotline.sms.smpp.reconnect-max=2s",
+                "--hotline.sms.smpp.reconnect-max=2s", "--hotline.agi.port=0", "--hotline.agi.bind-address=127.0.0.1",
                 "--logging.level.root=WARN");
         httpPort = Integer.parseInt(app.getEnvironment().getProperty("local.server.port"));
     }
@@ -147,7 +147,7 @@ class OperationsEndpointsTest {
     void healthIsDownWhileTheDatabaseIsAwayAndUpWhenItReturns() throws Exception {
         HttpResponse<String> up = awaitHealth(r -> r.statusCode() == 200, Duration.ofSeconds(20));
         assertThat(up.statusCode()).isEqualTo(200);
-        assertThat(up.body()).contains("\"database\":{").contains("\"scheduler\":{");
+        assertThat(up.body()).contains("\"database\":{").contains("\"scheduler\":{").contains("\"fastAgi\":{");
 
         db.stop();
         HttpResponse<String> down = awaitHealth(r -> r.statusCode() == 503, Duration.ofSeconds(30));
