@@ -38,6 +38,13 @@ public class BookingMetrics {
         }
     }
 
+    /** A transaction the database rolled back for a conflict (deadlock, Galera certification) and that ran again. */
+    void retried(String operation) {
+        if (registry != null) {
+            Counter.builder("hotline.booking.retries").tag("operation", operation).register(registry).increment();
+        }
+    }
+
     void refused(String operation, Channel channel, Refusal reason) {
         if (registry != null) {
             Counter.builder("hotline.booking.refusals").tag("operation", operation).tag("channel", channel.name())

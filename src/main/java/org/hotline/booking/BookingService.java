@@ -78,46 +78,52 @@ public class BookingService {
     }
 
     private HoldOutcome holdOnce(long slotId, Pool pool, Channel channel) {
-        LocalDateTime now = now();
-        record PoolRow(long id, Pool pool, LocalDateTime opens, LocalDateTime closes, LocalDateTime startsAt) {
-        }
-        List<PoolRow> pools = jdbc.query("""
-                SELECT q.id, q.pool, q.opens_at, q.closes_at, sl.starts_at
-                FROM quota_pool q JOIN slot sl ON sl.id = q.slot_id WHERE q.slot_id = ?""",
-                (rs, i) -> new PoolRow(rs.getLong(1), Pool.valueOf(rs.getString(2)),
-                        rs.getObject(3, LocalDateTime.class), rs.getObject(4, LocalDateTime.class),
-                        rs.getObject(5, LocalDateTime.class)), slotId);
-        if (pools.isEmpty()) {
-            return new HoldOutcome.Refused(Refusal.NOT_FOUND);
-        }
         if (pool != null && !channel.mayBook(pool)) {
             return new HoldOutcome.Refused(Refusal.POOL_NOT_FOR_CHANNEL);
-        }
-        if (!pools.get(0).startsAt().isAfter(now)) {
-            return new HoldOutcome.Refused(Refusal.SLOT_PAST);
         }
         List<Pool> candidates = pool != null ? List.of(pool) : channel.pools();
         if (candidates.isEmpty()) {
             return new HoldOutcome.Refused(Refusal.POOL_NOT_FOR_CHANNEL);
         }
+        LocalDateTime now = now();
+        LocalDateTime expires = now.plus(props.holdTtl());
+        for (Pool p : candidates) {
+            // one round trip: conditional UPDATE on the pool row + the hold row, in one transaction (V1_1)
+            Long holdId = retrying("hold", () -> jdbc.queryForObject("CALL take_hold(?, ?, ?, ?, ?)", Long.class,
+                    slotId, p.name(), channel.name(), now, expires));
+            if (holdId != null && holdId > 0) {
+                return new HoldOutcome.Held(holdId, slotId, p, expires);
+            }
+        }
+        return new HoldOutcome.Refused(whyNoPlace(slotId, candidates, now));
+    }
+
+    /** After take_hold found no place: why not, in the words a caller should hear. */
+    private Refusal whyNoPlace(long slotId, List<Pool> candidates, LocalDateTime now) {
+        record PoolRow(Pool pool, int free, LocalDateTime opens, LocalDateTime closes, LocalDateTime startsAt) {
+        }
+        List<PoolRow> pools = jdbc.query("""
+                SELECT q.pool, q.capacity - q.held - q.booked, q.opens_at, q.closes_at, sl.starts_at
+                FROM quota_pool q JOIN slot sl ON sl.id = q.slot_id WHERE q.slot_id = ?""",
+                (rs, i) -> new PoolRow(Pool.valueOf(rs.getString(1)), rs.getInt(2),
+                        rs.getObject(3, LocalDateTime.class), rs.getObject(4, LocalDateTime.class),
+                        rs.getObject(5, LocalDateTime.class)), slotId);
+        if (pools.isEmpty()) {
+            return Refusal.NOT_FOUND;
+        }
+        if (!pools.get(0).startsAt().isAfter(now)) {
+            return Refusal.SLOT_PAST;
+        }
         Refusal why = null;
         for (Pool p : candidates) {
             PoolRow row = pools.stream().filter(r -> r.pool() == p).findFirst().orElse(null);
-            if (row == null) {
-                why = worst(why, Refusal.FULL);
-                continue;
-            }
-            if (now.isBefore(row.opens()) || !now.isBefore(row.closes())) {
+            if (row != null && (now.isBefore(row.opens()) || !now.isBefore(row.closes()))) {
                 why = worst(why, Refusal.POOL_CLOSED);
-                continue;
+            } else {
+                why = worst(why, Refusal.FULL);
             }
-            HoldOutcome out = tryHold(row.id(), slotId, p, channel, now);
-            if (out instanceof HoldOutcome.Held) {
-                return out;
-            }
-            why = worst(why, ((HoldOutcome.Refused) out).reason());
         }
-        return new HoldOutcome.Refused(why);
+        return why;
     }
 
     /** FULL is the most useful thing to say when one pool is full and another closed. */
@@ -126,32 +132,6 @@ public class BookingService {
             return b;
         }
         return a == Refusal.FULL || b == Refusal.FULL ? Refusal.FULL : a;
-    }
-
-    private HoldOutcome tryHold(long poolId, long slotId, Pool pool, Channel channel, LocalDateTime now) {
-        LocalDateTime expires = now.plus(props.holdTtl());
-        return tx.execute(status -> {
-            int taken = jdbc.update("""
-                    UPDATE quota_pool SET held = held + 1
-                    WHERE id = ? AND held + booked < capacity AND opens_at <= ? AND closes_at > ?""",
-                    poolId, now, now);
-            if (taken == 0) {
-                return new HoldOutcome.Refused(Refusal.FULL);
-            }
-            GeneratedKeyHolder key = new GeneratedKeyHolder();
-            jdbc.update(c -> {
-                var ps = c.prepareStatement("""
-                        INSERT INTO hold (pool_id, slot_id, channel, status, created_at, expires_at)
-                        VALUES (?, ?, ?, 'ACTIVE', ?, ?)""", new String[] {"id"});
-                ps.setLong(1, poolId);
-                ps.setLong(2, slotId);
-                ps.setString(3, channel.name());
-                ps.setObject(4, now);
-                ps.setObject(5, expires);
-                return ps;
-            }, key);
-            return new HoldOutcome.Held(key.getKey().longValue(), slotId, pool, expires);
-        });
     }
 
     /** Gives a held place back at once (the caller hung up or chose again). Idempotent. */
@@ -175,7 +155,7 @@ public class BookingService {
 
     private boolean endHold(long holdId, String endStatus) {
         LocalDateTime now = now();
-        return Boolean.TRUE.equals(tx.execute(status -> {
+        return Boolean.TRUE.equals(retrying("release", () -> tx.execute(status -> {
             Long poolId = jdbc.query("SELECT pool_id FROM hold WHERE id = ? AND status = 'ACTIVE' FOR UPDATE",
                     rs -> rs.next() ? rs.getLong(1) : null, holdId);
             if (poolId == null) {
@@ -184,7 +164,34 @@ public class BookingService {
             jdbc.update("UPDATE hold SET status = ?, ended_at = ? WHERE id = ?", endStatus, now, holdId);
             jdbc.update("UPDATE quota_pool SET held = held - 1 WHERE id = ?", poolId);
             return true;
-        }));
+        })));
+    }
+
+    /** Attempts per transaction when the database rolls it back for a conflict. */
+    private static final int MAX_ATTEMPTS = 5;
+
+    /**
+     * Runs a whole transaction again when the database rolled it back for a conflict: an InnoDB deadlock
+     * victim, or Galera refusing a commit that lost certification to another node (1213). The rollback is
+     * complete, so running it again is safe, and the retry sees the truth (e.g. no place left).
+     */
+    private <T> T retrying(String operation, java.util.function.Supplier<T> transaction) {
+        for (int attempt = 1;; attempt++) {
+            try {
+                return transaction.get();
+            } catch (org.springframework.dao.ConcurrencyFailureException e) {
+                if (attempt >= MAX_ATTEMPTS) {
+                    throw e;
+                }
+                metrics.retried(operation);
+                try {
+                    Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(1, 4L * attempt));
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
     }
 
     // ---------------------------------------------------------------- patient rules
@@ -297,10 +304,14 @@ public class BookingService {
             }
             phones.add(PhoneNumber.normalise(f));
         }
+        // what the hold is for never changes: read it without locks, before the transaction, so the
+        // transaction's snapshot starts only after the patient row is locked (per-patient limits)
+        Map<String, Object> h = holdFacts(req.holdId());
         for (int attempt = 0;; attempt++) {
             try {
                 String smsPhone = sms;
-                Booking booking = tx.execute(status -> confirmInTx(req, parsed.id(), smsPhone, phones));
+                Booking booking = retrying("confirm",
+                        () -> tx.execute(status -> confirmInTx(req, h, parsed.id(), smsPhone, phones)));
                 log.info("Booked {} slot {} for {} via {} (sms {})", booking.code(), booking.slotId(),
                         booking.patientMasked(), req.channel(), PhoneNumber.mask(smsPhone));
                 return new BookingOutcome.Booked(booking);
@@ -336,14 +347,14 @@ public class BookingService {
         return out;
     }
 
-    private Booking confirmInTx(BookingRequest req, ResidentId id, String smsPhone, List<String> familyPhones) {
-        LocalDateTime now = now();
-        Map<String, Object> h = jdbc.query("""
+    /** The hold's pool, slot, service and facility (null when there is no such hold). */
+    private Map<String, Object> holdFacts(long holdId) {
+        return jdbc.query("""
                 SELECT h.pool_id, h.slot_id, h.status, h.expires_at, q.pool, sl.service_id, sl.slot_date,
                        sl.starts_at, s.facility_id, sl.ends_at, s.vaccine_id, s.name, s.kind, f.name
                 FROM hold h JOIN quota_pool q ON q.id = h.pool_id JOIN slot sl ON sl.id = h.slot_id
                 JOIN service s ON s.id = sl.service_id JOIN facility f ON f.id = s.facility_id
-                WHERE h.id = ? FOR UPDATE""", rs -> {
+                WHERE h.id = ?""", rs -> {
             if (!rs.next()) {
                 return null;
             }
@@ -363,11 +374,20 @@ public class BookingService {
             m.put("service_kind", rs.getString(13));
             m.put("facility_name", rs.getString(14));
             return m;
-        }, req.holdId());
+        }, holdId);
+    }
+
+    private Booking confirmInTx(BookingRequest req, Map<String, Object> h, ResidentId id, String smsPhone,
+            List<String> familyPhones) {
+        LocalDateTime now = now();
         if (h == null) {
             throw new RefusedException(Refusal.NOT_FOUND, null);
         }
-        if (!"ACTIVE".equals(h.get("status")) || !((LocalDateTime) h.get("expires_at")).isAfter(now)) {
+        // the first lock: the hold turns CONFIRMED only if still active and in time (a refusal below rolls it back)
+        int confirmed = jdbc.update("""
+                UPDATE hold SET status = 'CONFIRMED', ended_at = ? WHERE id = ? AND status = 'ACTIVE' AND expires_at > ?""",
+                now, req.holdId(), now);
+        if (confirmed != 1) {
             throw new RefusedException(Refusal.HOLD_EXPIRED, null);
         }
         Pool pool = Pool.valueOf((String) h.get("pool"));
@@ -448,13 +468,6 @@ public class BookingService {
                         f);
             }
         }
-        jdbc.update("UPDATE hold SET status = 'CONFIRMED', ended_at = ? WHERE id = ?", now, req.holdId());
-        // last: the hot row, locked for as short a time as possible
-        int moved = jdbc.update("UPDATE quota_pool SET held = held - 1, booked = booked + 1 WHERE id = ? AND held > 0",
-                (long) h.get("pool_id"));
-        if (moved != 1) {
-            throw new IllegalStateException("pool " + h.get("pool_id") + " had no held place for hold " + req.holdId());
-        }
         Booking booking = new Booking(bookingId, code, BookingStatus.ACTIVE, (long) h.get("facility_id"),
                 (String) h.get("facility_name"), serviceId, (String) h.get("service_name"),
                 ServiceKind.valueOf((String) h.get("service_kind")), rules.vaccineId(), rules.doseNumber(),
@@ -463,6 +476,12 @@ public class BookingService {
                         smsPhone == null ? 0 : 1, tied.size())), req.callingNumber(), req.channel(), req.actor(), now,
                 rules.nextDoseFrom());
         events.publishEvent(new BookingEvents.BookingConfirmed(booking));
+        // last, after the listeners (SMS outbox rows): the hot row, locked only until the commit
+        int moved = jdbc.update("UPDATE quota_pool SET held = held - 1, booked = booked + 1 WHERE id = ? AND held > 0",
+                (long) h.get("pool_id"));
+        if (moved != 1) {
+            throw new IllegalStateException("pool " + h.get("pool_id") + " had no held place for hold " + req.holdId());
+        }
         return booking;
     }
 
@@ -503,7 +522,7 @@ public class BookingService {
     public CancelOutcome cancel(long bookingId, Channel channel, String requesterPhone, String actor) {
         LocalDateTime now = now();
         try {
-            Booking cancelled = tx.execute(status -> {
+            Booking cancelled = retrying("cancel", () -> tx.execute(status -> {
                 Map<String, Object> row = jdbc.query(
                         "SELECT status, pool_id, slot_starts_at FROM booking WHERE id = ? FOR UPDATE", rs -> rs.next()
                                 ? Map.<String, Object>of("status", rs.getString(1), "pool_id", rs.getLong(2),
@@ -531,11 +550,12 @@ public class BookingService {
                 jdbc.update("""
                         UPDATE booking SET status = 'CANCELLED', cancelled_at = ?, cancel_channel = ? WHERE id = ?""",
                         now, channel.name(), bookingId);
-                jdbc.update("UPDATE quota_pool SET booked = booked - 1 WHERE id = ?", (long) row.get("pool_id"));
                 Booking b = findById(bookingId).orElseThrow();
                 events.publishEvent(new BookingEvents.BookingCancelled(b, channel));
+                // last: the hot row
+                jdbc.update("UPDATE quota_pool SET booked = booked - 1 WHERE id = ?", (long) row.get("pool_id"));
                 return b;
-            });
+            }));
             log.info("Cancelled {} via {} by {}", cancelled.code(), channel, actor);
             metrics.cancelled(channel);
             return new CancelOutcome.Cancelled(cancelled);

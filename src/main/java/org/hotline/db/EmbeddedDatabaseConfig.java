@@ -64,6 +64,8 @@ public class EmbeddedDatabaseConfig {
         hc.setPassword("");
         hc.setMaximumPoolSize(props.poolSize());
         hc.setPoolName("hotline");
+        // the booking rules count under row locks: each count must see what committed before the lock (docs/booking.md)
+        hc.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
         return new HikariDataSource(hc);
     }
 }

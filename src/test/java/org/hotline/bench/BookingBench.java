@@ -3,7 +3,6 @@ package org.hotline.bench;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -41,15 +40,17 @@ public final class BookingBench {
     public static void main(String[] args) throws Exception {
         SpringApplication app = new SpringApplication(HotlineApplication.class);
         app.setWebApplicationType(WebApplicationType.NONE);
-        app.setDefaultProperties(Map.of(
-                "hotline.db.embedded.data-dir", "target/bench-db/" + UUID.randomUUID(),
-                "hotline.db.embedded.base-dir", "target/mariadb-base",
-                "hotline.db.embedded.pool-size", "80",
-                "hotline.demo-data.enabled", "false",
-                "logging.level.root", "WARN",
-                "logging.level.org.hotline", "WARN",
-                "spring.quartz.auto-startup", "false"));
-        try (ConfigurableApplicationContext ctx = app.run()) {
+        // command-line arguments, not default properties: application.yml would override those and the
+        // benchmark would run on (and fill) the developer's ./data/mariadb
+        String[] settings = {
+                "--hotline.db.embedded.data-dir=target/bench-db/" + UUID.randomUUID(),
+                "--hotline.db.embedded.base-dir=target/mariadb-base",
+                "--hotline.db.embedded.pool-size=80",
+                "--hotline.demo-data.enabled=false",
+                "--logging.level.root=WARN",
+                "--logging.level.org.hotline=WARN",
+                "--spring.quartz.auto-startup=false"};
+        try (ConfigurableApplicationContext ctx = app.run(settings)) {
             run(ctx);
         }
         System.exit(0);

@@ -24,6 +24,7 @@ class BookingRulesTest {
     @Autowired Fixtures fx;
     @Autowired TestClock clock;
     @Autowired JdbcTemplate jdbc;
+    @Autowired org.springframework.transaction.support.TransactionTemplate tx;
 
     long hospital;
     long dept;
@@ -290,6 +291,20 @@ class BookingRulesTest {
         assertThat(booking.release(h.holdId())).isTrue();
         assertThat(booking.release(h.holdId())).isFalse();
         assertThat(fx.counts(slot, "PUBLIC")).containsExactly(1, 0, 0);
+    }
+
+    @Test
+    void aHoldTakenInsideARolledBackTransactionLeavesNothingBehind() {
+        long slot = fx.slot(dept, day2, 0, 0, 1);
+        Integer holdsBefore = jdbc.queryForObject("SELECT COUNT(*) FROM hold WHERE slot_id = ?", Integer.class, slot);
+        tx.executeWithoutResult(status -> {
+            assertThat(booking.hold(slot, Channel.PHONE_MENU)).isInstanceOf(HoldOutcome.Held.class);
+            status.setRollbackOnly();
+        });
+        // take_hold joined the caller's transaction instead of committing on its own
+        assertThat(fx.counts(slot, "PUBLIC")).containsExactly(1, 0, 0);
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM hold WHERE slot_id = ?", Integer.class, slot))
+                .isEqualTo(holdsBefore);
     }
 
     @Test

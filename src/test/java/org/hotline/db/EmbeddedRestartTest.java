@@ -51,6 +51,7 @@ class EmbeddedRestartTest {
             long slot = catalogue.slots(dept, date, Channel.PHONE_MENU).get(0).slotId();
             BookingOutcome out = ctx.getBean(BookingService.class).book(slot, null, new BookingRequest(0,
                     Fixtures.residentIdAged(81), Fixtures.mobile(), List.of(), null, Channel.PHONE_MENU, "t", null));
+            assertThat(out).as("booking the first demo slot").isInstanceOf(BookingOutcome.Booked.class);
             code = ((BookingOutcome.Booked) out).booking().code();
             JdbcTemplate jdbc = ctx.getBean(JdbcTemplate.class);
             facilities = jdbc.queryForObject("SELECT COUNT(*) FROM facility", Integer.class);

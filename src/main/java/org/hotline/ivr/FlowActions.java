@@ -1,0 +1,287 @@
+package org.hotline.ivr;
+
+import java.time.Clock;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+import org.hotline.booking.BookableService;
+import org.hotline.booking.Booking;
+import org.hotline.booking.BookingOutcome;
+import org.hotline.booking.BookingRequest;
+import org.hotline.booking.BookingService;
+import org.hotline.booking.CancelOutcome;
+import org.hotline.booking.Catalogue;
+import org.hotline.booking.Channel;
+import org.hotline.booking.Facility;
+import org.hotline.booking.HoldOutcome;
+import org.hotline.booking.PhoneNumber;
+import org.hotline.booking.Refusal;
+import org.hotline.booking.ServiceKind;
+import org.hotline.booking.SlotOffer;
+import org.hotline.booking.Vaccine;
+
+/**
+ * The live lists and the actions a flow can name, on top of the booking API. Each action answers with an
+ * outcome name, or with the booking core's typed refusal, which the engine speaks and maps to a way on.
+ */
+final class FlowActions {
+
+    /** An action's answer: a plain outcome, or a refusal (with the earliest date when the core gives one). */
+    record Outcome(String name, Refusal refusal, LocalDate earliest) {
+        static Outcome of(String name) {
+            return new Outcome(name, null, null);
+        }
+
+        static Outcome refused(Refusal r, LocalDate earliest) {
+            return new Outcome(r.name(), r, earliest);
+        }
+    }
+
+    /** One entry of a numbered choice: how it is said, and what choosing it sets. */
+    record Item(List<String> spoken, Consumer<CallState> choose) {
+    }
+
+    private static final Channel PHONE = Channel.PHONE_MENU;
+
+    private final BookingService booking;
+    private final Catalogue catalogue;
+    private final NamePrompts names;
+    private final SpokenValues values;
+    private final IvrProperties props;
+    private final Clock clock;
+
+    FlowActions(BookingService booking, Catalogue catalogue, NamePrompts names, SpokenValues values,
+            IvrProperties props, Clock clock) {
+        this.booking = booking;
+        this.catalogue = catalogue;
+        this.names = names;
+        this.values = values;
+        this.props = props;
+        this.clock = clock;
+    }
+
+    // ------------------------------------------------------------ lists
+
+    List<Item> list(String name, CallState s) {
+        return switch (name) {
+            case "hospitals" -> numbered(catalogue.bookableFacilities(ServiceKind.OUTPATIENT, PHONE),
+                    (f, n) -> names.facility(f).orElse(ordinal(n)), f -> st -> {
+                        st.facility = f;
+                        st.service = null;
+                        st.vaccine = null;
+                    });
+            case "departments" -> s.facility == null ? List.of()
+                    : numbered(catalogue.bookableServices(s.facility.id(), ServiceKind.OUTPATIENT, PHONE),
+                            (svc, n) -> names.service(svc, s.facility).orElse(ordinal(n)), svc -> st -> st.service = svc);
+            case "vaccines" -> numbered(bookableVaccines(), (v, n) -> names.vaccine(v).orElse(ordinal(n)),
+                    v -> st -> {
+                        st.vaccine = v;
+                        st.facility = null;
+                        st.service = null;
+                    });
+            case "vaccine_clinics" -> s.vaccine == null ? List.of() : vaccineClinics(s.vaccine);
+            case "dates" -> s.service == null ? List.of()
+                    : numbered(dates(s), (d, n) -> MandarinSpeech.date(d), d -> st -> st.date = d);
+            case "slots" -> s.service == null || s.date == null ? List.of()
+                    : numbered(catalogue.slots(s.service.id(), s.date, PHONE),
+                            (o, n) -> MandarinSpeech.time(o.startsAt().toLocalTime()), o -> st -> st.slot = o);
+            case "bookings" -> numbered(s.found, (b, n) -> values.booking(b), b -> st -> st.booking = b);
+            default -> throw new IllegalArgumentException("no list " + name);
+        };
+    }
+
+    private List<LocalDate> dates(CallState s) {
+        List<LocalDate> all = catalogue.dates(s.service.id(), PHONE);
+        if (s.earliestDate == null) {
+            return all;
+        }
+        // after "too soon since the last dose", offer only dates the core will accept
+        return all.stream().filter(d -> !d.isBefore(s.earliestDate)).toList();
+    }
+
+    /** Vaccines some clinic can book now, in the order of the clinics and their services. */
+    private List<Vaccine> bookableVaccines() {
+        Map<Long, Vaccine> byId = new LinkedHashMap<>();
+        for (Facility f : catalogue.bookableFacilities(ServiceKind.VACCINE, PHONE)) {
+            for (BookableService svc : catalogue.bookableServices(f.id(), ServiceKind.VACCINE, PHONE)) {
+                if (svc.vaccine() != null) {
+                    byId.putIfAbsent(svc.vaccine().id(), svc.vaccine());
+                }
+            }
+        }
+        return List.copyOf(byId.values());
+    }
+
+    private List<Item> vaccineClinics(Vaccine v) {
+        Map<Facility, BookableService> offers = new LinkedHashMap<>();
+        for (Facility f : catalogue.bookableFacilities(ServiceKind.VACCINE, PHONE)) {
+            catalogue.bookableServices(f.id(), ServiceKind.VACCINE, PHONE).stream()
+                    .filter(svc -> svc.vaccine() != null && svc.vaccine().id() == v.id()).findFirst()
+                    .ifPresent(svc -> offers.put(f, svc));
+        }
+        return numbered(List.copyOf(offers.keySet()), (f, n) -> names.facility(f).orElse(ordinal(n)), f -> st -> {
+            st.facility = f;
+            st.service = offers.get(f);
+        });
+    }
+
+    private interface Speaker<T> {
+        List<String> say(T item, int number);
+    }
+
+    private static <T> List<Item> numbered(List<T> items, Speaker<T> speaker,
+            java.util.function.Function<T, Consumer<CallState>> choose) {
+        List<Item> out = new ArrayList<>(items.size());
+        for (int i = 0; i < items.size(); i++) {
+            T t = items.get(i);
+            out.add(new Item(speaker.say(t, i + 1), choose.apply(t)));
+        }
+        return out;
+    }
+
+    /** 第三项: for an entry whose name has no recording. */
+    private static List<String> ordinal(int n) {
+        List<String> out = new ArrayList<>();
+        out.add("ordinal_di");
+        out.addAll(MandarinSpeech.number(n));
+        out.add("ordinal_item");
+        return out;
+    }
+
+    // ------------------------------------------------------------ actions
+
+    Outcome run(String action, CallState s) {
+        return switch (action) {
+            case "caller_is_elder" -> Outcome.of(profile(s).age() != null && profile(s).age() >= props.elderAge()
+                    ? "elder" : "other");
+            case "previous_outpatient" -> previousOutpatient(s);
+            case "hold_slot" -> hold(s);
+            case "check_patient" -> checkPatient(s);
+            case "caller_mobile" -> {
+                if (PhoneNumber.isMobile(s.caller)) {
+                    s.smsPhone = s.caller;
+                    yield Outcome.of("mobile");
+                }
+                yield Outcome.of("not_mobile");
+            }
+            case "book" -> book(s);
+            case "has_next_dose" -> Outcome.of(s.booking != null && s.booking.nextDoseFrom() != null ? "next_dose"
+                    : "none");
+            case "find_by_caller" -> found(s, s.caller.isEmpty() ? List.of() : booking.findByPhone(s.caller));
+            case "find_by_id" -> found(s, s.residentId == null ? List.of() : booking.findByResidentId(s.residentId));
+            case "find_by_code" -> found(s, s.bookingCode == null ? List.of()
+                    : booking.findActiveByCode(s.bookingCode).map(List::of).orElse(List.of()));
+            case "cancel" -> cancel(s);
+            default -> throw new IllegalArgumentException("no action " + action);
+        };
+    }
+
+    CallerProfile profile(CallState s) {
+        if (s.profile == null) {
+            s.profile = s.caller.isEmpty() ? CallerProfile.UNKNOWN
+                    : CallerProfile.of(s.caller, booking.findByPhone(s.caller), LocalDate.now(clock));
+        }
+        return s.profile;
+    }
+
+    private Outcome previousOutpatient(CallState s) {
+        Optional<Booking> last = profile(s).lastOutpatient();
+        if (last.isEmpty()) {
+            return Outcome.of("none");
+        }
+        Optional<Facility> f = catalogue.facility(last.get().facilityId());
+        Optional<BookableService> svc = catalogue.service(last.get().serviceId());
+        if (f.isEmpty() || svc.isEmpty() || catalogue.dates(svc.get().id(), PHONE).isEmpty()) {
+            return Outcome.of("none");
+        }
+        s.facility = f.get();
+        s.service = svc.get();
+        return Outcome.of("found");
+    }
+
+    private Outcome hold(CallState s) {
+        releaseHold(s);
+        SlotOffer slot = s.slot;
+        if (slot == null) {
+            return Outcome.refused(Refusal.NOT_FOUND, null);
+        }
+        HoldOutcome out = booking.hold(slot.slotId(), PHONE);
+        if (out instanceof HoldOutcome.Held h) {
+            s.hold = h;
+            s.holdsTaken.add(h.holdId());
+            return Outcome.of("held");
+        }
+        return Outcome.refused(((HoldOutcome.Refused) out).reason(), null);
+    }
+
+    void releaseHold(CallState s) {
+        if (s.hold != null) {
+            booking.release(s.hold.holdId());
+            s.hold = null;
+        }
+    }
+
+    private Outcome checkPatient(CallState s) {
+        if (s.service == null || s.date == null || s.residentId == null) {
+            return Outcome.refused(Refusal.NOT_FOUND, null);
+        }
+        Optional<BookingOutcome.Refused> no = booking.checkPatient(s.service.id(), s.date, s.residentId, PHONE);
+        if (no.isPresent()) {
+            if (no.get().reason() == Refusal.DOSE_TOO_SOON) {
+                s.earliestDate = no.get().earliestDate();
+            }
+            return Outcome.refused(no.get().reason(), no.get().earliestDate());
+        }
+        s.patientAge = org.hotline.booking.ResidentId.of(s.residentId).ageOn(LocalDate.now(clock));
+        return Outcome.of("ok");
+    }
+
+    private Outcome book(CallState s) {
+        if (s.hold == null) {
+            return Outcome.refused(Refusal.HOLD_EXPIRED, null);
+        }
+        String sms = s.smsPhone;
+        List<String> family = List.of();
+        if (s.elderPhone != null) {
+            // a family member booking for an elder: the elder's phone gets it, and so does the caller's
+            sms = s.elderPhone;
+            family = s.smsPhone != null && !s.smsPhone.equals(s.elderPhone) ? List.of(s.smsPhone) : List.of();
+        }
+        BookingOutcome out = booking.confirm(new BookingRequest(s.hold.holdId(), s.residentId, sms, family,
+                s.caller.isEmpty() ? null : s.caller, PHONE, s.call.callId(), null));
+        if (out instanceof BookingOutcome.Booked b) {
+            s.hold = null;
+            s.booking = b.booking();
+            s.booked.add(b.booking());
+            return Outcome.of("booked");
+        }
+        BookingOutcome.Refused r = (BookingOutcome.Refused) out;
+        if (r.reason() == Refusal.DOSE_TOO_SOON) {
+            s.earliestDate = r.earliestDate();
+        }
+        return Outcome.refused(r.reason(), r.earliestDate());
+    }
+
+    private Outcome found(CallState s, List<Booking> bookings) {
+        s.found = booking.upcoming(bookings);
+        return Outcome.of(s.found.isEmpty() ? "none" : "found");
+    }
+
+    private Outcome cancel(CallState s) {
+        if (s.booking == null) {
+            return Outcome.refused(Refusal.NOT_FOUND, null);
+        }
+        CancelOutcome out = booking.cancel(s.booking.id(), PHONE, s.caller, s.call.callId());
+        if (out instanceof CancelOutcome.Cancelled c) {
+            s.booking = c.booking();
+            s.found = s.found.stream().filter(b -> b.id() != c.booking().id()).toList();
+            return Outcome.of("cancelled");
+        }
+        return Outcome.refused(((CancelOutcome.Refused) out).reason(), null);
+    }
+}

@@ -1,0 +1,481 @@
+package org.hotline.ivr;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+import org.hotline.booking.PhoneNumber;
+import org.hotline.booking.Refusal;
+import org.hotline.booking.ResidentId;
+
+/**
+ * Runs one call through the flows until it ends in a goodbye, a transfer or a hang-up. Everywhere 0 is a
+ * person and * repeats; three timeouts or invalid keys in a row offer a person. A hang-up is caught here,
+ * once, and any held place is given back at once. Every log line carries the call id (MDC {@code callId}).
+ */
+public class FlowEngine implements CallHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(FlowEngine.class);
+    static final int PAGE = 8;
+
+    private final FlowSet flows;
+    private final FlowActions actions;
+    private final SpokenValues values;
+    private final TransferLog transfers;
+    private final AgentQueue queue;
+    private final IvrProperties props;
+    private final Clock clock;
+    private final org.hotline.booking.BookingService booking;
+    private final org.hotline.booking.Catalogue catalogue;
+    private final PromptCatalogue prompts;
+
+    public FlowEngine(FlowSet flows, PromptCatalogue prompts, org.hotline.booking.BookingService booking,
+            org.hotline.booking.Catalogue catalogue, TransferLog transfers, AgentQueue queue, IvrProperties props,
+            Clock clock) {
+        this.flows = flows;
+        this.prompts = prompts;
+        this.booking = booking;
+        this.catalogue = catalogue;
+        this.transfers = transfers;
+        this.queue = queue;
+        this.props = props;
+        this.clock = clock;
+        NamePrompts names = new NamePrompts(prompts);
+        this.values = new SpokenValues(names, catalogue, props);
+        this.actions = new FlowActions(booking, catalogue, names, values, props, clock);
+    }
+
+    /** The same engine with another view of the agents' queue (tests, a console that knows the wait). */
+    public FlowEngine withAgentQueue(AgentQueue q) {
+        return new FlowEngine(flows, prompts, booking, catalogue, transfers, q, props, clock);
+    }
+
+    public FlowSet flows() {
+        return flows;
+    }
+
+    @Override
+    public void answer(CallChannel call) {
+        run(call);
+    }
+
+    /** Runs the call and says how it ended. Never throws. */
+    public CallResult run(CallChannel call) {
+        String previous = MDC.get("callId");
+        MDC.put("callId", call.callId());
+        CallState s = null;
+        try {
+            s = new CallState(call);
+            log.info("Call from {} answered", PhoneNumber.mask(s.caller));
+            String at = flows.entry();
+            while (at != null) {
+                if (++s.steps > props.maxSteps()) {
+                    log.warn("Call went through {} nodes without ending; handing it to a person", props.maxSteps());
+                    transfer(s, TransferReason.NOT_IN_MENU);
+                    break;
+                }
+                s.at = at;
+                at = visit(s, flows.node(at));
+            }
+        } catch (CallerHungUp e) {
+            if (s != null) {
+                s.end = CallResult.End.HUNG_UP;
+            }
+        } catch (RuntimeException e) {
+            log.error("Flow failed at {}: {}", s == null ? "-" : s.at, e.toString(), e);
+            if (s != null) {
+                s.error = e.toString();
+                recover(s);
+            }
+        } finally {
+            if (s != null) {
+                try {
+                    actions.releaseHold(s);
+                } catch (RuntimeException e) {
+                    log.error("Could not release hold at call end (the sweeper will): {}", e.toString());
+                }
+            }
+            log.info("Call ended: {} at {} after {} steps", s == null ? "FAILED" : s.end, s == null ? "-" : s.at,
+                    s == null ? 0 : s.steps);
+            if (previous == null) {
+                MDC.remove("callId");
+            } else {
+                MDC.put("callId", previous);
+            }
+        }
+        if (s == null) {
+            return new CallResult(call.callId(), CallResult.End.FAILED, List.of(), List.of(), null, null, null, 0,
+                    "no call state");
+        }
+        return new CallResult(call.callId(), s.end == null ? CallResult.End.FAILED : s.end, List.copyOf(s.booked),
+                List.copyOf(s.holdsTaken), s.transferId, s.callbackId, s.at, s.steps, s.error);
+    }
+
+    /** After an internal error: a person is the best way on; if even that fails, hang up politely. */
+    private void recover(CallState s) {
+        if (s.end != null) {
+            return;
+        }
+        try {
+            transfer(s, TransferReason.NOT_IN_MENU);
+        } catch (CallerHungUp e) {
+            s.end = CallResult.End.HUNG_UP;
+        } catch (RuntimeException e) {
+            log.error("Could not hand the call to a person either: {}", e.toString());
+            s.end = CallResult.End.FAILED;
+            try {
+                s.call.hangUp();
+            } catch (RuntimeException ignored) {
+                // the call is gone either way
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ nodes
+
+    /** Visits a node; returns the next node's id, or null when the call has ended. */
+    private String visit(CallState s, FlowNode node) {
+        log.debug("At {}", node.id());
+        if (node instanceof FlowNode.Say n) {
+            return say(s, n);
+        } else if (node instanceof FlowNode.Menu n) {
+            return menu(s, n);
+        } else if (node instanceof FlowNode.Choice n) {
+            return choice(s, n);
+        } else if (node instanceof FlowNode.Collect n) {
+            return collect(s, n);
+        } else if (node instanceof FlowNode.Confirm n) {
+            return confirm(s, n);
+        } else if (node instanceof FlowNode.Action n) {
+            return action(s, n);
+        } else if (node instanceof FlowNode.Transfer n) {
+            if (!n.prompt().isEmpty()) {
+                s.call.play(values.render(n.prompt(), s));
+            }
+            return transfer(s, n.reason());
+        } else if (node instanceof FlowNode.Goodbye n) {
+            s.call.play(values.render(n.prompt(), s));
+            s.call.hangUp();
+            s.end = CallResult.End.GOODBYE;
+            return null;
+        }
+        throw new IllegalStateException("unknown node " + node);
+    }
+
+    private String say(CallState s, FlowNode.Say n) {
+        while (true) {
+            char k = s.call.play(values.render(n.prompt(), s));
+            if (k == '0') {
+                return transfer(s, TransferReason.ASKED_FOR_PERSON);
+            }
+            if (k != '*' || ++s.steps > props.maxSteps()) {
+                return n.next();
+            }
+        }
+    }
+
+    private String menu(CallState s, FlowNode.Menu n) {
+        List<String> lead = List.of();
+        while (true) {
+            String k = s.call.collect(concat(lead, values.render(n.prompt(), s)), 1, props.menuTimeout());
+            lead = List.of();
+            if (k.equals("0")) {
+                return transfer(s, TransferReason.ASKED_FOR_PERSON);
+            }
+            if (k.equals("*") && repeatAllowed(s)) {
+                continue;
+            }
+            String t = n.options().get(k);
+            if (t != null) {
+                s.failures = 0;
+                return t;
+            }
+            lead = failed(s, k.isEmpty() ? "no_input" : "invalid_key");
+            if (lead == null) {
+                return null;
+            }
+        }
+    }
+
+    private String choice(CallState s, FlowNode.Choice n) {
+        // choosing again: a place held for an earlier choice goes back at once
+        actions.releaseHold(s);
+        List<FlowActions.Item> items = actions.list(n.list(), s);
+        if (items.isEmpty()) {
+            return n.empty();
+        }
+        int pages = (items.size() + PAGE - 1) / PAGE;
+        int page = 0;
+        List<String> lead = List.of();
+        while (true) {
+            List<String> p = new ArrayList<>(lead);
+            p.addAll(values.render(n.prompt(), s));
+            int from = page * PAGE;
+            int count = Math.min(PAGE, items.size() - from);
+            for (int i = 0; i < count; i++) {
+                p.addAll(items.get(from + i).spoken());
+                p.add("press_key");
+                p.addAll(MandarinSpeech.key(i + 1));
+            }
+            if (pages > 1) {
+                p.add("more_options");
+            }
+            lead = List.of();
+            String k = s.call.collect(p, 1, props.menuTimeout());
+            if (k.equals("0")) {
+                return transfer(s, TransferReason.ASKED_FOR_PERSON);
+            }
+            if (k.equals("*") && repeatAllowed(s)) {
+                continue;
+            }
+            if (k.equals("9") && pages > 1) {
+                page = (page + 1) % pages;
+                s.failures = 0;
+                if (++s.steps > props.maxSteps()) {
+                    return transfer(s, TransferReason.NOT_IN_MENU);
+                }
+                continue;
+            }
+            if (k.length() == 1 && k.charAt(0) >= '1' && k.charAt(0) <= '0' + count) {
+                items.get(from + k.charAt(0) - '1').choose().accept(s);
+                s.failures = 0;
+                return n.next();
+            }
+            lead = failed(s, k.isEmpty() ? "no_input" : "invalid_key");
+            if (lead == null) {
+                return null;
+            }
+        }
+    }
+
+    private String collect(CallState s, FlowNode.Collect n) {
+        List<String> lead = List.of();
+        while (true) {
+            String in = s.call.collect(concat(lead, values.render(n.prompt(), s)), n.max(), props.digitsTimeout());
+            lead = List.of();
+            if (in.isEmpty() && n.empty() != null) {
+                s.failures = 0;
+                return n.empty();
+            }
+            if (in.equals("0")) {
+                return transfer(s, TransferReason.ASKED_FOR_PERSON);
+            }
+            if (in.startsWith("*") && repeatAllowed(s)) {
+                continue;
+            }
+            String problem = in.isEmpty() ? "no_input" : problem(n, in);
+            if (problem == null) {
+                store(s, n.store(), in);
+                s.failures = 0;
+                return n.next();
+            }
+            lead = failed(s, problem);
+            if (lead == null) {
+                return null;
+            }
+        }
+    }
+
+    /** What is wrong with keyed digits, as the prompt that says so; null when they are fine. */
+    private static String problem(FlowNode.Collect n, String in) {
+        int star = in.indexOf('*');
+        if (star >= 0 && !(n.starAsX() && star == in.length() - 1 && in.length() == n.max())) {
+            return "invalid_entry";
+        }
+        if (in.length() < n.min() || in.length() > n.max()) {
+            return "invalid_entry";
+        }
+        switch (n.check()) {
+            case "resident_id": {
+                ResidentId.Parsed p = ResidentId.parse(in);
+                return p.valid() ? null : refusalPrompt(p.refusal());
+            }
+            case "mobile":
+                return PhoneNumber.isMobile(in) ? null : refusalPrompt(Refusal.PHONE_NOT_MOBILE);
+            case "booking_code":
+                return in.matches("[1-9]\\d{5}") ? null : "invalid_entry";
+            default:
+                return null;
+        }
+    }
+
+    private static void store(CallState s, String store, String in) {
+        switch (store) {
+            case "resident_id" -> {
+                s.residentId = in.replace('*', 'X');
+                s.patientAge = null;
+            }
+            case "sms_phone" -> s.smsPhone = PhoneNumber.normalise(in);
+            case "elder_phone" -> s.elderPhone = PhoneNumber.normalise(in);
+            case "booking_code" -> s.bookingCode = in;
+            default -> throw new IllegalStateException("no store " + store);
+        }
+    }
+
+    private String confirm(CallState s, FlowNode.Confirm n) {
+        List<String> lead = List.of();
+        while (true) {
+            String k = s.call.collect(concat(lead, values.render(n.prompt(), s)), 1, props.menuTimeout());
+            lead = List.of();
+            switch (k) {
+                case "0":
+                    return transfer(s, TransferReason.ASKED_FOR_PERSON);
+                case "1":
+                    s.failures = 0;
+                    return n.confirmed();
+                case "2":
+                    s.failures = 0;
+                    actions.releaseHold(s);
+                    return n.again();
+                case "*":
+                    if (repeatAllowed(s)) {
+                        continue;
+                    }
+                    // fall through: too many repeats count as a failure
+                default:
+                    lead = failed(s, k.isEmpty() ? "no_input" : "invalid_key");
+                    if (lead == null) {
+                        return null;
+                    }
+            }
+        }
+    }
+
+    private String action(CallState s, FlowNode.Action n) {
+        FlowActions.Outcome out = actions.run(n.action(), s);
+        if (out.refusal() == null) {
+            return n.outcomes().get(out.name());
+        }
+        log.info("Refused at {}: {}", n.id(), out.refusal());
+        List<String> p = new ArrayList<>(List.of(refusalPrompt(out.refusal())));
+        if (out.earliest() != null) {
+            p.add("earliest_date");
+            p.addAll(MandarinSpeech.date(out.earliest()));
+        }
+        if (s.call.play(p) == '0') {
+            return transfer(s, TransferReason.ASKED_FOR_PERSON);
+        }
+        String t = n.outcomes().get(out.refusal().name());
+        return t != null ? t : n.outcomes().get(FlowVocabulary.REFUSED);
+    }
+
+    public static String refusalPrompt(Refusal r) {
+        return "refusal_" + r.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** A * repeats, but not forever: past the step budget it counts as a failure. */
+    private boolean repeatAllowed(CallState s) {
+        return ++s.steps <= props.maxSteps();
+    }
+
+    /**
+     * A timeout or an invalid key. Returns the prompt to play before asking again, or null when the call
+     * was handed to a person (the third failure in a row offers one: * to try again, anything else transfers).
+     */
+    private List<String> failed(CallState s, String why) {
+        s.failures++;
+        if (s.failures < props.maxFailures()) {
+            return List.of(why);
+        }
+        String k = s.call.collect(List.of(why, "offer_person"), 1, props.menuTimeout());
+        if (k.equals("*") && repeatAllowed(s)) {
+            s.failures = 0;
+            return List.of();
+        }
+        transfer(s, TransferReason.REPEATED_FAILURE);
+        return null;
+    }
+
+    // ------------------------------------------------------------ a person
+
+    /** Hands the call to a person (or records a call-back when none can answer soon). Always ends the call. */
+    private String transfer(CallState s, TransferReason reason) {
+        actions.releaseHold(s);
+        Integer age = actions.profile(s).age() != null ? actions.profile(s).age() : s.patientAge;
+        int priority = age == null ? props.priorityNormal() : age >= props.priorityAge() ? props.priorityVeryOld()
+                : age >= props.elderAge() ? props.priorityElder() : props.priorityNormal();
+        LocalDateTime now = LocalDateTime.now(clock);
+        TransferContext ctx = new TransferContext("T" + UUID.randomUUID().toString().replace("-", ""),
+                s.call.callId(), s.caller.isEmpty() ? null : s.caller, PhoneNumber.mask(s.caller), s.patientMasked(),
+                age, reason, FlowSet.flowOf(s.at), FlowSet.nodeOf(s.at), s.choices(), priority, now);
+        if (!agentsAnswerAt(now.toLocalTime())) {
+            List<String> hours = new ArrayList<>(List.of("agent_hours_intro"));
+            hours.addAll(values.value("agent_hours", s));
+            return offerCallback(s, ctx, hours, "callback_offer_outside", "OUTSIDE_HOURS", false);
+        }
+        Duration wait = queue.expectedWait();
+        if (wait != null && wait.compareTo(props.callbackOfferWait()) >= 0 && !s.caller.isEmpty()) {
+            String r = offerCallback(s, ctx, List.of(), "callback_long_wait", "LONG_WAIT", true);
+            if (s.end != null) {
+                return r;
+            }
+        }
+        transfers.record(ctx);
+        s.transferId = ctx.transferId();
+        log.info("Transferring to a person: {} reason {} at {} priority {}", ctx.transferId(), reason, s.at, priority);
+        s.call.play(List.of("transfer_now"));
+        s.call.transferToAgent(ctx.transferId(), priority);
+        s.end = CallResult.End.TRANSFERRED;
+        return null;
+    }
+
+    private boolean agentsAnswerAt(LocalTime t) {
+        LocalTime open = props.agentHoursOpen();
+        LocalTime close = props.agentHoursClose();
+        return open.isBefore(close) ? !t.isBefore(open) && t.isBefore(close) : !t.isBefore(open) || t.isBefore(close);
+    }
+
+    /**
+     * "Press 1 and we will call you back". With {@code orWait}, anything else goes on to the queue (returns
+     * with no end set); without, anything else says goodbye.
+     */
+    private String offerCallback(CallState s, TransferContext ctx, List<String> intro, String offer, String why,
+            boolean orWait) {
+        if (s.caller.isEmpty()) {
+            s.call.play(concat(intro, List.of("callback_unavailable")));
+            if (orWait) {
+                return null;
+            }
+            return goodbye(s);
+        }
+        String k = s.call.collect(concat(intro, List.of(offer)), 1, props.menuTimeout());
+        if (k.equals("1")) {
+            transfers.record(ctx);
+            s.transferId = ctx.transferId();
+            s.callbackId = transfers.requestCallback(ctx, why);
+            log.info("Call-back requested: {} ({}) reason {}", s.callbackId, why, ctx.reason());
+            s.call.play(List.of("callback_recorded", "goodbye"));
+            s.call.hangUp();
+            s.end = CallResult.End.CALLBACK;
+            return null;
+        }
+        if (orWait) {
+            return null;
+        }
+        return goodbye(s);
+    }
+
+    private String goodbye(CallState s) {
+        s.call.play(List.of("goodbye"));
+        s.call.hangUp();
+        s.end = CallResult.End.GOODBYE;
+        return null;
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        if (a.isEmpty()) {
+            return b;
+        }
+        List<String> out = new ArrayList<>(a);
+        out.addAll(b);
+        return out;
+    }
+}

@@ -1,0 +1,446 @@
+package org.hotline.ivr;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.util.List;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+import org.hotline.booking.Booking;
+import org.hotline.booking.BookingOutcome;
+import org.hotline.booking.BookingRequest;
+import org.hotline.booking.BookingService;
+import org.hotline.booking.Channel;
+import org.hotline.booking.ResidentId;
+import org.hotline.testsupport.Fixtures;
+import org.hotline.testsupport.IntegrationTest;
+import org.hotline.testsupport.TestClock;
+
+/** Every flow driven in-process by a scripted caller, booking for real on the embedded MariaDB. */
+@IntegrationTest
+class FlowsTest {
+
+    @Autowired FlowEngine engine;
+    @Autowired BookingService booking;
+    @Autowired TransferLog transfers;
+    @Autowired Fixtures fx;
+    @Autowired TestClock clock;
+    @Autowired JdbcTemplate jdbc;
+
+    IvrWorld world;
+
+    @BeforeEach
+    void setUp() {
+        world = IvrWorld.open(fx, clock);
+    }
+
+    @AfterEach
+    void reset() {
+        clock.reset();
+    }
+
+    int activeHolds() {
+        return jdbc.queryForObject("SELECT COALESCE(SUM(q.held), 0) FROM quota_pool q JOIN slot s ON s.id = q.slot_id"
+                + " WHERE s.service_id IN (?, ?, ?, ?)", Integer.class, world.dept, world.dept2, world.oneDoseService,
+                world.twoDoseService);
+    }
+
+    @Test
+    void pressingOneAtEveryQuestionAndKeyingAnIdBooksTheFirstSlotWithAnSmsToThisPhone() {
+        String mobile = Fixtures.mobile();
+        String id = world.idAged(45);
+        ScriptedCaller caller = ScriptedCaller.pressingOne(mobile, id, 40);
+
+        CallResult r = engine.run(caller);
+
+        assertThat(r.end()).isEqualTo(CallResult.End.GOODBYE);
+        assertThat(r.bookings()).hasSize(1);
+        Booking b = booking.findById(r.bookings().get(0).id()).orElseThrow();
+        assertThat(b.slotId()).isEqualTo(world.firstSlot);
+        assertThat(b.serviceId()).isEqualTo(world.dept);
+        assertThat(b.smsPhone()).isEqualTo(mobile);
+        assertThat(b.callingNumber()).isEqualTo(mobile);
+        assertThat(b.patientMasked()).isEqualTo(org.hotline.booking.ResidentId.mask(id));
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM booking_phone WHERE booking_id = ? AND phone = ?",
+                Integer.class, b.id(), mobile)).isEqualTo(1);
+        // the code is read out digit by digit, and the caller heard the SMS line and goodbye
+        assertThat(caller.heard()).containsSubsequence(List.of("booked", "booking_code_is"));
+        assertThat(caller.heard()).containsSubsequence(MandarinSpeech.digits(b.code()));
+        assertThat(caller.heard()).containsSubsequence("booked_sms", "goodbye");
+        assertThat(caller.hungUpByUs).isTrue();
+        assertThat(activeHolds()).isZero();
+    }
+
+    static final String T = ScriptedCaller.TIMEOUT;
+    static final String GONE = ScriptedCaller.HANG_UP;
+
+    /** A booking made earlier from this phone (through the core, as any channel would). */
+    Booking bookedBefore(String caller, String id, long slot) {
+        BookingOutcome out = booking.book(slot, null,
+                new BookingRequest(0, id, caller, List.of(), caller, Channel.PHONE_MENU, "earlier", null));
+        return ((BookingOutcome.Booked) out).booking();
+    }
+
+    long slotOf(long service, int day, int hour, int minute) {
+        return jdbc.queryForObject("SELECT id FROM slot WHERE service_id = ? AND starts_at = ?", Long.class, service,
+                world.today().plusDays(day).atTime(hour, minute));
+    }
+
+    String holdStatus(long holdId) {
+        return jdbc.queryForObject("SELECT status FROM hold WHERE id = ?", String.class, holdId);
+    }
+
+    Booking only(CallResult r) {
+        assertThat(r.bookings()).hasSize(1);
+        return booking.findById(r.bookings().get(0).id()).orElseThrow();
+    }
+
+    @Test
+    void aReturningCallerIsOfferedTheSameDepartmentAgainFirst() {
+        String mobile = Fixtures.mobile();
+        bookedBefore(mobile, world.idAged(40), slotOf(world.dept2, 2, 9, 0));
+        ScriptedCaller caller = ScriptedCaller.pressingOne(mobile, world.idAged(41), 40);
+
+        CallResult r = engine.run(caller);
+
+        assertThat(caller.asks.get(0).prompts()).startsWith("returning_again").contains("returning_again_press")
+                .doesNotContain("main_menu");
+        Booking b = only(r);
+        assertThat(b.serviceId()).isEqualTo(world.dept2);
+        assertThat(b.slotId()).isEqualTo(slotOf(world.dept2, 1, 9, 0));
+        assertThat(caller.heard()).doesNotContain("choose_hospital", "choose_department", "elder_person_hint");
+    }
+
+    @Test
+    void aCallerKnownToBeEightyHearsHowToReachAPersonFirstAndGoesFirstInTheQueue() {
+        String mobile = Fixtures.mobile();
+        String id = world.idAged(85);
+        bookedBefore(mobile, id, slotOf(world.dept, 2, 9, 0));
+        ScriptedCaller caller = ScriptedCaller.script(mobile, "0");
+
+        CallResult r = engine.run(caller);
+
+        assertThat(caller.heard()).containsSubsequence("welcome", "elder_person_hint", "returning_again");
+        assertThat(r.end()).isEqualTo(CallResult.End.TRANSFERRED);
+        assertThat(caller.transferPriority).isEqualTo(10);
+        TransferContext t = transfers.find(caller.transferId).orElseThrow();
+        assertThat(t.reason()).isEqualTo(TransferReason.ASKED_FOR_PERSON);
+        assertThat(t.patientAge()).isEqualTo(85);
+        assertThat(t.priority()).isEqualTo(10);
+        assertThat(t.flow()).isEqualTo("main");
+        assertThat(t.node()).isEqualTo("returning_offer");
+        assertThat(t.callerMasked()).isEqualTo(org.hotline.booking.PhoneNumber.mask(mobile));
+    }
+
+    @Test
+    void aSixtyFiveYearOldIsToldAboutKeyZeroAndAnUnknownCallerIsNot() {
+        String elder = Fixtures.mobile();
+        bookedBefore(elder, world.idAged(65), slotOf(world.dept, 2, 9, 0));
+        ScriptedCaller old = ScriptedCaller.script(elder, "2", "0");
+        engine.run(old);
+        assertThat(old.heard()).containsSubsequence("elder_person_hint", "main_menu");
+        assertThat(old.transferPriority).isEqualTo(5);
+
+        ScriptedCaller stranger = ScriptedCaller.script(Fixtures.mobile(), "0");
+        engine.run(stranger);
+        assertThat(stranger.heard()).doesNotContain("elder_person_hint", "returning_again");
+        assertThat(stranger.asks.get(0).prompts()).containsExactly("main_menu");
+        assertThat(stranger.transferPriority).isEqualTo(1);
+    }
+
+    @Test
+    void aTransferRecordsWhereTheCallerLeftAndWhatTheyChoseAndGivesTheHeldPlaceBack() {
+        String mobile = Fixtures.mobile();
+        String id = world.idAged(50);
+        ScriptedCaller caller = ScriptedCaller.script(mobile, "1", "1", "1", "1", "1", "1", id, "0");
+
+        CallResult r = engine.run(caller);
+
+        assertThat(r.end()).isEqualTo(CallResult.End.TRANSFERRED);
+        TransferContext t = transfers.find(r.transferId()).orElseThrow();
+        assertThat(t.flow()).isEqualTo("booking");
+        assertThat(t.node()).isEqualTo("sms_this_phone");
+        assertThat(t.choices()).containsKeys("医院", "科室", "日期", "时段", "身份证");
+        assertThat(t.choices().get("时段")).isEqualTo("09:00-09:30");
+        assertThat(t.choices().get("身份证")).isEqualTo(ResidentId.mask(id));
+        assertThat(t.patientMasked()).isEqualTo(ResidentId.mask(id));
+        assertThat(t.choices().toString() + t).doesNotContain(id);
+        assertThat(r.holdsTaken()).hasSize(1);
+        assertThat(holdStatus(r.holdsTaken().get(0))).isEqualTo("RELEASED");
+        assertThat(activeHolds()).isZero();
+        assertThat(caller.heard()).endsWith("transfer_now");
+    }
+
+    @Test
+    void threeTimeoutsInARowOfferAPersonAndStarTriesAgain() {
+        ScriptedCaller caller = ScriptedCaller.script(Fixtures.mobile(), T, "7", T, "*", T, T, T, T);
+
+        CallResult r = engine.run(caller);
+
+        // timeout, wrong key, timeout → offered a person; * → the menu again, failures start over
+        assertThat(caller.asks.get(1).prompts()).startsWith("no_input", "main_menu");
+        assertThat(caller.asks.get(2).prompts()).startsWith("invalid_key", "main_menu");
+        assertThat(caller.asks.get(3).prompts()).containsExactly("no_input", "offer_person");
+        assertThat(caller.asks.get(4).prompts()).containsExactly("main_menu");
+        assertThat(caller.asks.get(7).prompts()).containsExactly("no_input", "offer_person");
+        assertThat(r.end()).isEqualTo(CallResult.End.TRANSFERRED);
+        assertThat(transfers.find(r.transferId()).orElseThrow().reason()).isEqualTo(TransferReason.REPEATED_FAILURE);
+        assertThat(caller.asks).hasSize(8);
+    }
+
+    @Test
+    void starRepeatsTheQuestionAtMenusListsAndDigitEntry() {
+        String mobile = Fixtures.mobile();
+        ScriptedCaller caller = ScriptedCaller.script(mobile, "*", "1", "*", "1", "1", "1", "1", "1", "*", "0");
+        engine.run(caller);
+        assertThat(caller.asks.get(0).prompts()).isEqualTo(caller.asks.get(1).prompts());
+        assertThat(caller.asks.get(2).prompts()).isEqualTo(caller.asks.get(3).prompts()).startsWith("choose_hospital");
+        assertThat(caller.asks.get(8).prompts()).isEqualTo(caller.asks.get(9).prompts()).containsExactly("ask_own_id");
+        assertThat(caller.transferId).isNotNull();
+    }
+
+    @Test
+    void aHangUpGivesTheHeldPlaceBackAtOnce() {
+        ScriptedCaller caller = ScriptedCaller.script(Fixtures.mobile(), "1", "1", "1", "1", "1", GONE);
+
+        CallResult r = engine.run(caller);
+
+        assertThat(r.end()).isEqualTo(CallResult.End.HUNG_UP);
+        assertThat(r.holdsTaken()).hasSize(1);
+        assertThat(holdStatus(r.holdsTaken().get(0))).isEqualTo("RELEASED");
+        assertThat(fx.counts(world.firstSlot, "PUBLIC")).containsExactly(5, 0, 0);
+    }
+
+    @Test
+    void aLandlineCallerKeysTheMobileForTheSms() {
+        String landline = "010" + Fixtures.mobile().substring(3);
+        String sms = Fixtures.mobile();
+        String id = world.idAged(70);
+        ScriptedCaller caller = new ScriptedCaller(landline, ask -> ask.maxKeys() == 18 ? id
+                : ask.maxKeys() == 11 ? sms + "#" : "1");
+
+        Booking b = only(engine.run(caller));
+
+        assertThat(b.smsPhone()).isEqualTo(sms);
+        assertThat(b.callingNumber()).isEqualTo(landline);
+        assertThat(caller.heard()).contains("ask_sms_number").doesNotContain("sms_to_this_phone");
+    }
+
+    @Test
+    void aFamilyMemberBooksWithTheEldersIdAndBothPhonesGetTheSms() {
+        String caller = Fixtures.mobile();
+        String elderPhone = Fixtures.mobile();
+        String elderId = world.idAged(82);
+        ScriptedCaller call = ScriptedCaller.script(caller, "1", "1", "1", "1", "1", "2", elderId + "#",
+                elderPhone, "1", "1", GONE);
+
+        CallResult r = engine.run(call);
+
+        Booking b = only(r);
+        assertThat(b.patientMasked()).isEqualTo(ResidentId.mask(elderId));
+        assertThat(b.smsPhone()).isEqualTo(elderPhone);
+        assertThat(b.familyPhones()).containsExactly(caller);
+        assertThat(call.heard()).contains("ask_elder_id", "ask_elder_phone");
+        // the read-back names both phones by their last four digits
+        assertThat(call.heard()).containsSubsequence(List.of("readback_sms"))
+                .containsSubsequence(MandarinSpeech.digits(elderPhone.substring(7)))
+                .containsSubsequence(MandarinSpeech.digits(caller.substring(7)));
+    }
+
+    @Test
+    void aVaccineBookingSaysWhenTheNextDoseIsDue() {
+        String mobile = Fixtures.mobile();
+        String id = world.idAged(60);
+        // vaccines in clinic order: the one-dose first, the two-dose second
+        ScriptedCaller call = new ScriptedCaller(mobile, new java.util.function.Function<>() {
+            int n;
+
+            @Override
+            public String apply(ScriptedCaller.Ask ask) {
+                n++;
+                return n == 1 ? "2" : n == 2 ? "2" : ask.maxKeys() == 18 ? id : "1";
+            }
+        });
+
+        Booking b = only(engine.run(call));
+
+        assertThat(b.serviceId()).isEqualTo(world.twoDoseService);
+        assertThat(b.doseNumber()).isEqualTo(1);
+        assertThat(b.nextDoseFrom()).isEqualTo(b.date().plusDays(60));
+        assertThat(call.heard()).containsSubsequence(List.of("next_dose"));
+        List<String> after = call.heard().subList(call.heard().indexOf("next_dose"), call.heard().size());
+        assertThat(after).startsWith(concat(List.of("next_dose"), MandarinSpeech.date(b.nextDoseFrom())).toArray(String[]::new));
+    }
+
+    @Test
+    void aOneDoseVaccineBooksWithoutANextDose() {
+        String mobile = Fixtures.mobile();
+        ScriptedCaller call = ScriptedCaller.script(mobile, "2", "1", "1", "1", "1", "1", world.idAged(30), "1", "1",
+                GONE);
+        Booking b = only(engine.run(call));
+        assertThat(b.serviceId()).isEqualTo(world.oneDoseService);
+        assertThat(call.heard()).doesNotContain("next_dose");
+    }
+
+    @Test
+    void tooYoungForAVaccineIsExplainedAndOffersAnotherVaccine() {
+        ScriptedCaller call = ScriptedCaller.script(Fixtures.mobile(), "2", "2", "1", "1", "1", "1", world.idAged(30),
+                "0");
+        CallResult r = engine.run(call);
+        assertThat(call.asks.get(7).prompts()).startsWith("choose_vaccine");
+        assertThat(call.heard()).containsSubsequence("refusal_age_out_of_range", "choose_vaccine");
+        assertThat(r.holdsTaken()).hasSize(1);
+        assertThat(holdStatus(r.holdsTaken().get(0))).isEqualTo("RELEASED");
+    }
+
+    @Test
+    void aWrongCheckDigitIsExplainedAndTheCallerKeysTheIdAgain() {
+        String id = world.idAged(44);
+        char wrong = id.charAt(17) == '1' ? '2' : '1';
+        String bad = id.substring(0, 17) + wrong;
+        ScriptedCaller call = ScriptedCaller.script(Fixtures.mobile(), "1", "1", "1", "1", "1", "1", bad, id, "1", "1",
+                GONE);
+        Booking b = only(engine.run(call));
+        assertThat(call.asks.get(7).prompts()).startsWith("refusal_id_check_digit", "ask_own_id");
+        assertThat(b.patientMasked()).isEqualTo(ResidentId.mask(id));
+    }
+
+    @Test
+    void anIdEndingInXIsKeyedWithStar() {
+        String id = null;
+        for (int seq = 0; id == null; seq++) {
+            String first17 = "11010519500101" + String.format("%03d", seq);
+            if (ResidentId.checkDigit(first17) == 'X') {
+                id = first17 + "X";
+            }
+        }
+        String keyed = id.substring(0, 17) + "*";
+        ScriptedCaller call = ScriptedCaller.pressingOne(Fixtures.mobile(), keyed, 40);
+        Booking b = only(engine.run(call));
+        assertThat(b.patientMasked()).endsWith("X").isEqualTo(ResidentId.mask(id));
+    }
+
+    @Test
+    void aSecondBookingTheSameDayIsExplainedAndTheCallerChoosesAnotherDate() {
+        String id = world.idAged(50);
+        String mobile = Fixtures.mobile();
+        only(engine.run(ScriptedCaller.pressingOne(mobile, id, 40)));
+
+        ScriptedCaller again = ScriptedCaller.script(Fixtures.mobile(), "1", "1", "1", "1", "1", "1", id, "2", "1",
+                "1", id, "1", "1", GONE);
+        Booking b = only(engine.run(again));
+
+        assertThat(again.heard()).containsSubsequence("refusal_duplicate_same_day", "choose_date");
+        assertThat(b.date()).isEqualTo(world.today().plusDays(2));
+    }
+
+    @Test
+    void listsLongerThanEightGoOnWithNine() {
+        for (int h = 13; h < 17; h++) {
+            fx.slot(world.dept, world.today().plusDays(1).atTime(h, 0), 1, 0, 5);
+            fx.slot(world.dept, world.today().plusDays(1).atTime(h, 30), 1, 0, 5);
+        }
+        ScriptedCaller call = ScriptedCaller.script(Fixtures.mobile(), "1", "1", "1", "1", "9", "1", "0");
+        engine.run(call);
+        List<String> page1 = call.asks.get(4).prompts();
+        List<String> page2 = call.asks.get(5).prompts();
+        assertThat(page1).startsWith("choose_slot").endsWith("press_key", "num_8", "more_options");
+        assertThat(java.util.Collections.frequency(page1, "press_key")).isEqualTo(8);
+        assertThat(java.util.Collections.frequency(page2, "press_key")).isEqualTo(4);
+        assertThat(page2).containsSubsequence(MandarinSpeech.time(java.time.LocalTime.of(15, 0)));
+        TransferContext t = transfers.find(call.transferId).orElseThrow();
+        assertThat(t.choices().get("时段")).isEqualTo("15:00-15:30");
+    }
+
+    @Test
+    void aCallerCancelsABookingFoundByTheirNumber() {
+        String mobile = Fixtures.mobile();
+        Booking b = only(engine.run(ScriptedCaller.pressingOne(mobile, world.idAged(50), 40)));
+
+        // a returning caller: 2 skips the offer to book the same again
+        ScriptedCaller call = ScriptedCaller.script(mobile, "2", "3", "1", "1", "2", "1", "2");
+        CallResult r = engine.run(call);
+
+        assertThat(r.end()).isEqualTo(CallResult.End.GOODBYE);
+        assertThat(booking.findById(b.id()).orElseThrow().status()).isEqualTo(Booking.BookingStatus.CANCELLED);
+        assertThat(call.heard()).containsSubsequence("choose_booking", "booking_detail", "cancel_confirm",
+                "cancelled", "after_cancel", "goodbye");
+        assertThat(call.asks.get(4).prompts()).containsSubsequence(MandarinSpeech.digits(b.code()));
+        assertThat(fx.counts(world.firstSlot, "PUBLIC")).containsExactly(5, 0, 0);
+    }
+
+    @Test
+    void aBookingIsFoundByCodeAndByIdAndKeptWhenTheCallerSaysNo() {
+        String id = world.idAged(50);
+        Booking b = only(engine.run(ScriptedCaller.pressingOne(Fixtures.mobile(), id, 40)));
+
+        ScriptedCaller byCode = ScriptedCaller.script(Fixtures.mobile(), "3", "3", b.code() + "#", "1", "2", "2", "0");
+        engine.run(byCode);
+        assertThat(byCode.heard()).containsSubsequence("ask_code", "choose_booking", "booking_detail", "cancel_confirm");
+        assertThat(byCode.asks.get(6).prompts()).startsWith("choose_booking");
+        assertThat(booking.findById(b.id()).orElseThrow().status()).isEqualTo(Booking.BookingStatus.ACTIVE);
+
+        ScriptedCaller byId = ScriptedCaller.script("", "3", "2", id, "1", "2", "1", "2");
+        CallResult r = engine.run(byId);
+        assertThat(byId.heard()).contains("ask_lookup_id", "cancelled");
+        assertThat(r.end()).isEqualTo(CallResult.End.GOODBYE);
+        assertThat(booking.findById(b.id()).orElseThrow().status()).isEqualTo(Booking.BookingStatus.CANCELLED);
+    }
+
+    @Test
+    void aWithheldNumberFindsNothingByPhoneAndMustKeyTheSmsNumber() {
+        ScriptedCaller call = ScriptedCaller.script("", "3", "1", "0");
+        engine.run(call);
+        assertThat(call.heard()).containsSubsequence("manage_how", "no_bookings", "manage_how");
+    }
+
+    @Test
+    void outsideAgentHoursTheCallerIsOfferedACallBack() {
+        clock.set(world.today().atTime(21, 30));
+        String mobile = Fixtures.mobile();
+        ScriptedCaller call = ScriptedCaller.script(mobile, "0", "1");
+
+        CallResult r = engine.run(call);
+
+        assertThat(r.end()).isEqualTo(CallResult.End.CALLBACK);
+        assertThat(call.transferId).isNull();
+        assertThat(call.asks.get(1).prompts()).startsWith("agent_hours_intro").endsWith("callback_offer_outside");
+        assertThat(call.asks.get(1).prompts()).containsSubsequence(MandarinSpeech.time(java.time.LocalTime.of(20, 0)));
+        CallbackRequest cb = transfers.callback(r.callbackId()).orElseThrow();
+        assertThat(cb.callId()).isEqualTo(call.callId());
+        assertThat(cb.callerNumber()).isEqualTo(mobile);
+        assertThat(cb.reason()).isEqualTo("OUTSIDE_HOURS");
+        assertThat(cb.status()).isEqualTo("OPEN");
+        assertThat(cb.transferId()).isEqualTo(r.transferId());
+
+        ScriptedCaller declines = ScriptedCaller.script(mobile, "0", "2");
+        assertThat(engine.run(declines).end()).isEqualTo(CallResult.End.GOODBYE);
+        assertThat(declines.transferId).isNull();
+    }
+
+    @Test
+    void aLongQueueOffersACallBackOrTheWait() {
+        FlowEngine busy = engine.withAgentQueue(() -> Duration.ofMinutes(12));
+        ScriptedCaller wants = ScriptedCaller.script(Fixtures.mobile(), "0", "1");
+        CallResult r = busy.run(wants);
+        assertThat(r.end()).isEqualTo(CallResult.End.CALLBACK);
+        assertThat(transfers.callback(r.callbackId()).orElseThrow().reason()).isEqualTo("LONG_WAIT");
+        assertThat(wants.asks.get(1).prompts()).containsExactly("callback_long_wait");
+
+        ScriptedCaller waits = ScriptedCaller.script(Fixtures.mobile(), "0", "2");
+        assertThat(busy.run(waits).end()).isEqualTo(CallResult.End.TRANSFERRED);
+        assertThat(waits.transferId).isNotNull();
+    }
+
+    static List<String> concat(List<String> a, List<String> b) {
+        List<String> out = new java.util.ArrayList<>(a);
+        out.addAll(b);
+        return out;
+    }
+}
