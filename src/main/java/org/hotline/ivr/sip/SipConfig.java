@@ -1,5 +1,7 @@
 package org.hotline.ivr.sip;
 
+import java.nio.file.Path;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -13,6 +15,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import org.hotline.ivr.CallHandler;
+import org.hotline.ivr.PromptCatalogue;
 
 /**
  * Starts the SIP user agent with the application ({@code hotline.sip.enabled}, on by default) and stops it
@@ -25,8 +28,10 @@ public class SipConfig {
 
     @Bean
     SipService sipService(SipProperties props, ObjectProvider<CallHandler> handler,
-            ObjectProvider<MeterRegistry> meters) {
-        return new SipService(new SipUserAgent(props, handler::getIfAvailable, new PromptAudio(props.promptDir())),
+            ObjectProvider<PromptCatalogue> prompts, ObjectProvider<MeterRegistry> meters) {
+        // the engine's catalogue decides where the recordings are (hotline.ivr.prompts-dir)
+        Path dir = prompts.getIfAvailable() != null ? prompts.getObject().dir() : Path.of("prompts/zh-CN");
+        return new SipService(new SipUserAgent(props, handler::getIfAvailable, new PromptAudio(dir)),
                 meters.getIfAvailable());
     }
 

@@ -1,6 +1,5 @@
 package org.hotline.ivr.sip;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
@@ -20,7 +19,6 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param rtpPortMin        lowest RTP port (even); RTP ports are taken from [min, max]
  * @param rtpPortMax        highest RTP port
  * @param rtpTimeout        no RTP from the caller for this long (and not on hold) ends the call
- * @param promptDir         where {@code <id>.wav} prompts are (8 kHz, 16-bit, mono PCM)
  * @param agentUri          where a transfer to a person is REFERred to, e.g. sip:agents@pbx.example:5060
  * @param transferTimeout   how long to wait for the REFER's outcome before hanging up anyway
  * @param acceptedUsers     Request-URI users answered (the hotline's numbers); empty = any
@@ -28,7 +26,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 @ConfigurationProperties("hotline.sip")
 public record SipProperties(Boolean enabled, String bindAddress, String advertisedAddress, Integer port,
         List<String> transports, Integer maxCalls, Integer busyStatus, Duration answerDelay, Integer rtpPortMin,
-        Integer rtpPortMax, Duration rtpTimeout, Path promptDir, String agentUri, Duration transferTimeout,
+        Integer rtpPortMax, Duration rtpTimeout, String agentUri, Duration transferTimeout,
         List<String> acceptedUsers) {
 
     public SipProperties {
@@ -44,7 +42,6 @@ public record SipProperties(Boolean enabled, String bindAddress, String advertis
         rtpPortMin = rtpPortMin == null ? 20000 : rtpPortMin;
         rtpPortMax = rtpPortMax == null ? 29999 : rtpPortMax;
         rtpTimeout = rtpTimeout == null ? Duration.ofSeconds(60) : rtpTimeout;
-        promptDir = promptDir == null ? Path.of("prompts/zh-CN") : promptDir;
         agentUri = blank(agentUri) ? "sip:agents@127.0.0.1:5080" : agentUri.trim();
         transferTimeout = transferTimeout == null ? Duration.ofSeconds(10) : transferTimeout;
         acceptedUsers = acceptedUsers == null ? List.of() : List.copyOf(acceptedUsers);
@@ -66,26 +63,5 @@ public record SipProperties(Boolean enabled, String bindAddress, String advertis
 
     private static boolean blank(String s) {
         return s == null || s.isBlank();
-    }
-
-    /** The same settings with another port, call limit and silence timeout (tests run several agents). */
-    public SipProperties with(int port, int maxCalls, Duration rtpTimeout) {
-        return new SipProperties(enabled, bindAddress, advertisedAddress, port, transports, maxCalls, busyStatus,
-                answerDelay, rtpPortMin, rtpPortMax, rtpTimeout, promptDir, agentUri, transferTimeout, acceptedUsers);
-    }
-
-    public SipProperties withAgentUri(String uri) {
-        return new SipProperties(enabled, bindAddress, advertisedAddress, port, transports, maxCalls, busyStatus,
-                answerDelay, rtpPortMin, rtpPortMax, rtpTimeout, promptDir, uri, transferTimeout, acceptedUsers);
-    }
-
-    public SipProperties withBusyStatus(int status) {
-        return new SipProperties(enabled, bindAddress, advertisedAddress, port, transports, maxCalls, status,
-                answerDelay, rtpPortMin, rtpPortMax, rtpTimeout, promptDir, agentUri, transferTimeout, acceptedUsers);
-    }
-
-    public SipProperties withPromptDir(Path dir) {
-        return new SipProperties(enabled, bindAddress, advertisedAddress, port, transports, maxCalls, busyStatus,
-                answerDelay, rtpPortMin, rtpPortMax, rtpTimeout, dir, agentUri, transferTimeout, acceptedUsers);
     }
 }
