@@ -15,8 +15,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 import org.hotline.testsupport.Fixtures;
@@ -29,6 +32,7 @@ import org.hotline.testsupport.TestClock;
  * hangs up mid-flow gets their held place back at once.
  */
 @IntegrationTest
+@ExtendWith(OutputCaptureExtension.class)
 class SipCallsTest {
 
     private static final AtomicInteger EPOCH = new AtomicInteger();
@@ -84,7 +88,7 @@ class SipCallsTest {
     }
 
     @Test
-    void rfc4733KeysBookAnOutpatientVisitAndTheGatewayHangsUpAfterGoodbye() {
+    void rfc4733KeysBookAnOutpatientVisitAndTheGatewayHangsUpAfterGoodbye(CapturedOutput output) {
         String caller = Fixtures.mobile();
         String id = idAged(45);
         // welcome (skipped with 5), menu 1, hospital 1, department 1, date 1, slice 1, for myself 1, the ID,
@@ -101,6 +105,9 @@ class SipCallsTest {
                 .containsEntry("sms_phone", caller);
         assertThat(heldPlaces()).isZero();
         assertThat(fx.counts(firstSlot, "PUBLIC")).containsExactly(5, 0, 1);
+        // the call was logged, but never with the whole calling number or resident ID
+        assertThat(output.getAll()).contains("SIP call sip-").contains(caller.substring(0, 3) + "****")
+                .doesNotContain(caller).doesNotContain(id);
     }
 
     @Test
