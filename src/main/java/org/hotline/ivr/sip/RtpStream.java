@@ -81,6 +81,11 @@ final class RtpStream {
         return media;
     }
 
+    /** Silence is counted from now (the call was just connected: ringing is no silence). */
+    void restartSilenceClock(long nowNanos) {
+        lastReceivedNanos = nowNanos;
+    }
+
     /** Starts playing the audio (already encoded for the stream's codec), replacing whatever played. */
     synchronized void play(byte[] encoded) {
         playing = encoded;

@@ -445,6 +445,7 @@ public final class SipUserAgent implements SipListenerExt, AutoCloseable {
             call.lateAnswer(answer, choice.get());
         }
         if (call.markConnected()) {
+            call.rtp().restartSilenceClock(System.nanoTime());
             startFlow(call);
         }
     }

@@ -213,6 +213,35 @@ class SipAdapterTest {
         awaitNoCalls();
     }
 
+    @Test
+    void withBusyStatus503TheCallOverTheLimitGets503AndRetryAfter() throws Exception {
+        SipProperties props = new SipProperties(true, "127.0.0.1", null, 0, List.of("udp"), 1, 503, Duration.ZERO,
+                30000, 39999, Duration.ofSeconds(30), null, Duration.ofSeconds(5), List.of());
+        SipUserAgent small = new SipUserAgent(props, () -> call -> {
+            try {
+                call.collect(List.of(), 1, Duration.ofSeconds(30));
+            } catch (CallerHungUp e) {
+                seen.add("hung up");
+            }
+        }, new PromptAudio(work.resolve("prompts")));
+        small.start();
+        Sipp holder = Sipp.scenario(work, "uac_holds.xml", small.port()).calls("3000").args("-rtp_echo").start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (small.activeCalls() < 1 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            Sipp.Run busy = Sipp.scenario(work, "uac_busy_503.xml", small.port()).run(Duration.ofSeconds(20));
+            assertThat(busy.succeeded()).as(busy.logs()).isTrue();
+            Sipp.Run held = holder.await(Duration.ofSeconds(20));
+            assertThat(held.succeeded()).as(held.logs()).isTrue();
+            assertThat(next()).isEqualTo("hung up");
+        } finally {
+            holder.kill();
+            small.close();
+        }
+    }
+
     static void awaitNoCalls() throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (agent.activeCalls() > 0 && System.nanoTime() < deadline) {
