@@ -28,8 +28,9 @@ import org.hotline.testsupport.TestClock;
 
 /**
  * End to end: SIPp dials the running service (the real flow engine, the real prompts, the embedded
- * MariaDB) and books an outpatient visit by keypad, with RFC 4733 keys and with SIP INFO keys; a caller who
- * hangs up mid-flow gets their held place back at once.
+ * MariaDB, the SMS dispatcher with its loopback SMPP sink) and books an outpatient visit by keypad, with
+ * RFC 4733 keys (and its SMS is delivered) and with SIP INFO keys; a caller who hangs up mid-flow gets
+ * their held place back at once.
  */
 @IntegrationTest
 @ExtendWith(OutputCaptureExtension.class)
@@ -105,9 +106,27 @@ class SipCallsTest {
                 .containsEntry("sms_phone", caller);
         assertThat(heldPlaces()).isZero();
         assertThat(fx.counts(firstSlot, "PUBLIC")).containsExactly(5, 0, 1);
+        // its confirmation SMS went out over SMPP (the embedded sink in tests) to the calling phone
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        String sms = null;
+        while (System.nanoTime() < deadline && !"DELIVERED".equals(sms)) {
+            sms = jdbc.query("SELECT m.status FROM sms_message m JOIN booking b ON b.id = m.booking_id"
+                    + " WHERE b.calling_number = ? AND m.phone = ? AND m.kind = 'CONFIRMATION'",
+                    (rs, i) -> rs.getString(1), caller, caller).stream().findFirst().orElse(null);
+            sleepQuietly(200);
+        }
+        assertThat(sms).isEqualTo("DELIVERED");
         // the call was logged, but never with the whole calling number or resident ID
         assertThat(output.getAll()).contains("SIP call sip-").contains(caller.substring(0, 3) + "****")
                 .doesNotContain(caller).doesNotContain(id);
+    }
+
+    static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Test
