@@ -125,10 +125,14 @@ public final class SipUserAgent implements SipListenerExt, AutoCloseable {
         p.setProperty("gov.nist.javax.sip.READ_TIMEOUT", "5000");
         p.setProperty("gov.nist.javax.sip.CACHE_CLIENT_CONNECTIONS", "true");
         p.setProperty("gov.nist.javax.sip.AUTOMATIC_DIALOG_ERROR_HANDLING", "false");
+        if (props.port() != 0) {
+            ensureFree(bind, port, props.transports());
+        }
         SipFactory factory = SipFactory.getInstance();
         factory.setPathName("gov.nist");
         try {
             stack = factory.createSipStack(p);
+            stack.start(); // started first, so that a failure below can stop it (its event scanner is no daemon)
             messages = factory.createMessageFactory();
             headers = factory.createHeaderFactory();
             addresses = factory.createAddressFactory();
@@ -153,7 +157,6 @@ public final class SipUserAgent implements SipListenerExt, AutoCloseable {
                 t.setDaemon(true);
                 return t;
             });
-            stack.start();
         } catch (Exception e) {
             stopQuietly();
             throw new IllegalStateException("SIP user agent cannot listen on " + props.bindAddress() + ":" + port
@@ -841,6 +844,27 @@ public final class SipUserAgent implements SipListenerExt, AutoCloseable {
         byte[] b = new byte[n];
         RANDOM.nextBytes(b);
         return b;
+    }
+
+    /**
+     * Fails with the port's name before jain-sip is touched: a stack that failed to bind leaves its event
+     * scanner (not a daemon thread) running, and the JVM would never exit.
+     */
+    private void ensureFree(InetAddress bind, int port, List<String> transports) {
+        try {
+            if (transports.contains("udp")) {
+                new DatagramSocket(new InetSocketAddress(bind, port)).close();
+            }
+            if (transports.contains("tcp")) {
+                try (ServerSocket s = new ServerSocket()) {
+                    s.setReuseAddress(true);
+                    s.bind(new InetSocketAddress(bind, port));
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("SIP user agent cannot listen on " + props.bindAddress() + ":" + port
+                    + " (hotline.sip.port, " + String.join("+", transports) + "): " + e.getMessage(), e);
+        }
     }
 
     /** A port free for both UDP and TCP on the address: jain-sip cannot bind port 0 itself. */

@@ -242,6 +242,31 @@ class SipAdapterTest {
         }
     }
 
+    @Test
+    void aTakenPortFailsTheStartWithItsNameAndLeavesNoStackThreadBehind() throws Exception {
+        long before = scanners();
+        try (java.net.DatagramSocket taken = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+            SipProperties props = new SipProperties(true, "127.0.0.1", null, taken.getLocalPort(), List.of("udp"), 1,
+                    486, Duration.ZERO, 30000, 39999, Duration.ofSeconds(30), null, Duration.ofSeconds(5), List.of());
+            SipUserAgent clash = new SipUserAgent(props, () -> call -> { }, new PromptAudio(work.resolve("prompts")));
+            org.assertj.core.api.Assertions.assertThatThrownBy(clash::start).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("127.0.0.1:" + taken.getLocalPort());
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+        long after;
+        do {
+            Thread.sleep(100);
+            after = scanners();
+        } while (after > before && System.nanoTime() < deadline);
+        // a failed start must not keep the JVM alive (jain-sip's event scanner is not a daemon thread)
+        assertThat(after).isEqualTo(before);
+    }
+
+    static long scanners() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && !t.isDaemon() && t.getName().startsWith("EventScanner")).count();
+    }
+
     static void awaitNoCalls() throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (agent.activeCalls() > 0 && System.nanoTime() < deadline) {
