@@ -40,4 +40,10 @@ class ModularityTest {
                         "org.hotline.sms..")
                 .allowEmptyShould(true).check(CLASSES);
     }
+
+    @Test
+    void nothingDependsOnTheReports() {
+        noClasses().that().resideOutsideOfPackage("org.hotline.ops..").should().dependOnClassesThat()
+                .resideInAPackage("org.hotline.ops.report..").allowEmptyShould(true).check(CLASSES);
+    }
 }
