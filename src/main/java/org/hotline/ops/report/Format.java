@@ -66,6 +66,23 @@ public final class Format {
         };
     }
 
+    public static String releaseAction(String action) {
+        return switch (action) {
+            case "OPEN" -> "放号";
+            case "MOVE_TO_PUBLIC" -> "未用社区号转普通号";
+            case "MOVE_TO_ONSITE" -> "未用号转现场号";
+            default -> action;
+        };
+    }
+
+    public static String pool(String name) {
+        try {
+            return pool(Pool.valueOf(name));
+        } catch (IllegalArgumentException e) {
+            return name;
+        }
+    }
+
     public static String ageBand(AgeBand b) {
         return b.label();
     }

@@ -23,11 +23,13 @@ public class PolicyChecks {
     private final SupervisionReports reports;
     private final JdbcTemplate jdbc;
     private final ReportProperties props;
+    private final ModuleTables tables;
 
-    public PolicyChecks(SupervisionReports reports, JdbcTemplate jdbc, ReportProperties props) {
+    public PolicyChecks(SupervisionReports reports, JdbcTemplate jdbc, ReportProperties props, ModuleTables tables) {
         this.reports = reports;
         this.jdbc = jdbc;
         this.props = props;
+        this.tables = tables;
     }
 
     public List<PolicyCheck> check(ReportRange range) {
@@ -100,11 +102,54 @@ public class PolicyChecks {
                 List.of("医院", "就诊日数", "社区号源", "普通号源", "总占比", "最低日占比", "未达标日"), rows);
     }
 
-    /** 下沉号源提前 14 天放号: needs the release audit, which the release module writes. */
+    /**
+     * 下沉号源提前 14 天放号: every community pool with places at a district hospital was opened by a release
+     * (its OPEN step, audited in release_audit with the actual time) at least 14 days before its clinic day.
+     */
     PolicyCheck communityDaysAhead(ReportRange range) {
-        return new PolicyCheck(COMMUNITY_DAYS_AHEAD,
-                "社区号源是否提前 " + props.communityDaysAhead() + " 天放号？", PolicyCheck.Verdict.UNKNOWN,
-                "放号审计记录（release 模块）尚未接入，无法从数据判断。", List.of(), List.of());
+        int ahead = props.communityDaysAhead();
+        String question = "社区号源是否提前 " + ahead + " 天放号？";
+        if (!tables.has(ModuleTables.RELEASE_AUDIT) || !tables.has(ModuleTables.RELEASE_STEP)) {
+            return new PolicyCheck(COMMUNITY_DAYS_AHEAD, question, PolicyCheck.Verdict.UNKNOWN,
+                    "这个数据库没有放号审计记录（release 模块未安装），无法从数据判断。", List.of(), List.of());
+        }
+        // every community pool with places at a district hospital, and the opening its OPEN step recorded
+        List<List<String>> rows = new ArrayList<>();
+        int failing = 0;
+        int hospitals = 0;
+        for (Map<String, Object> r : jdbc.queryForList("""
+                SELECT f.name, COUNT(*) AS pools, SUM(st.status = 'DONE') AS opened,
+                       MIN(CASE WHEN st.status = 'DONE' THEN DATEDIFF(sl.slot_date, DATE(st.done_at)) END) AS min_ahead,
+                       SUM(st.status = 'DONE' AND DATEDIFF(sl.slot_date, DATE(st.done_at)) < ?) AS short_pools,
+                       SUM(st.id IS NULL OR st.status <> 'DONE') AS unopened
+                FROM quota_pool q JOIN slot sl ON sl.id = q.slot_id JOIN service s ON s.id = sl.service_id
+                JOIN facility f ON f.id = s.facility_id
+                LEFT JOIN release_step st ON st.pool_id = q.id AND st.action = 'OPEN'
+                WHERE q.pool = 'COMMUNITY' AND f.kind = 'DISTRICT_HOSPITAL' AND sl.slot_date BETWEEN ? AND ?
+                  AND (q.capacity > 0 OR st.places > 0
+                       OR EXISTS (SELECT 1 FROM release_step mv WHERE mv.pool_id = q.id AND mv.action <> 'OPEN'
+                                  AND mv.places > 0))
+                GROUP BY f.id, f.name ORDER BY f.name""", ahead, range.from(), range.to())) {
+            hospitals++;
+            int shortPools = ((Number) r.get("short_pools")).intValue();
+            int unopened = ((Number) r.get("unopened")).intValue();
+            if (shortPools > 0 || unopened > 0) {
+                failing++;
+            }
+            rows.add(List.of((String) r.get("name"), String.valueOf(r.get("pools")), String.valueOf(r.get("opened")),
+                    r.get("min_ahead") == null ? "—" : r.get("min_ahead") + " 天", String.valueOf(shortPools),
+                    String.valueOf(unopened)));
+        }
+        PolicyCheck.Verdict verdict = hospitals == 0 ? PolicyCheck.Verdict.UNKNOWN
+                : failing == 0 ? PolicyCheck.Verdict.YES : PolicyCheck.Verdict.NO;
+        String summary = switch (verdict) {
+            case UNKNOWN -> "所选日期内没有区级医院的社区号源。";
+            case YES -> hospitals + " 家区级医院的每个社区号源时段都按放号审计提前至少 " + ahead + " 天放号。";
+            case NO -> failing + " 家区级医院有社区号源提前不足 " + ahead + " 天放号，或没有放号记录。";
+        };
+        return new PolicyCheck(COMMUNITY_DAYS_AHEAD, question, verdict,
+                summary + "提前天数 = 就诊日 − 实际放号日（放号审计的执行时间）。",
+                List.of("医院", "社区号时段", "已放号", "最少提前", "提前不足的时段", "无放号记录的时段"), rows);
     }
 
     /** 现场号不经电话: no booking and no hold ever took an ONSITE place. */

@@ -14,10 +14,14 @@ public class ReportCsvFiles {
 
     private final SupervisionReports reports;
     private final PolicyChecks policy;
+    private final ReleaseReports releases;
+    private final SmsReports sms;
 
-    public ReportCsvFiles(SupervisionReports reports, PolicyChecks policy) {
+    public ReportCsvFiles(SupervisionReports reports, PolicyChecks policy, ReleaseReports releases, SmsReports sms) {
         this.reports = reports;
         this.policy = policy;
+        this.releases = releases;
+        this.sms = sms;
     }
 
     /** One row per facility and clinic day. */
@@ -68,10 +72,45 @@ public class ReportCsvFiles {
     }
 
     public byte[] callbacks(ReportRange range) {
-        Csv csv = new Csv().row("日期", "原因", "回拨请求", "待回拨", "已回拨", "放弃");
+        Csv csv = new Csv().row("日期", "原因", "回拨请求", "待回拨", "已回拨", "放弃", "接通", "无人接听", "占线", "号码错误",
+                "平均首次回拨（秒）");
+        boolean recorded = reports.callbackAttemptsRecorded();
         for (SupervisionReports.CallbackFigures c : reports.callbacks(range)) {
-            csv.row(c.day(), Format.callbackReason(c.reason()), c.requested(), c.status("OPEN"), c.status("DONE"),
-                    c.status("GAVE_UP"));
+            List<Object> row = new ArrayList<>(List.of(c.day(), Format.callbackReason(c.reason()), c.requested(),
+                    c.status("OPEN"), c.status("DONE"), c.status("GAVE_UP")));
+            for (String o : List.of("REACHED", "NO_ANSWER", "BUSY", "WRONG_NUMBER")) {
+                row.add(recorded ? c.attempts(o) : "未记录");
+            }
+            row.add(!recorded ? "未记录" : c.avgSecondsToFirstAttempt() == null ? "—"
+                    : String.format(java.util.Locale.ROOT, "%.0f", c.avgSecondsToFirstAttempt()));
+            csv.row(row);
+        }
+        return csv.bytes();
+    }
+
+    public byte[] releases(ReportRange range) {
+        Csv csv = new Csv();
+        if (!releases.recorded()) {
+            return csv.row("放号审计记录（release 模块）未安装，无法判断放号是否准时").bytes();
+        }
+        csv.row("计划时间", "机构", "动作", "号源池", "转入", "状态", "时段数", "号数", "首次完成", "最后完成", "延迟（秒）", "准时");
+        for (ReleaseReports.ReleaseRun r : releases.releases(range)) {
+            csv.row(r.plannedAt(), r.facilityName(), Format.releaseAction(r.action()), Format.pool(r.pool()),
+                    r.targetPool() == null ? "" : Format.pool(r.targetPool()), r.state().label(), r.pools(), r.places(),
+                    orDash(r.firstDone()), orDash(r.lastDone()), orDash(r.delaySeconds()), r.onTime() ? "是" : "否");
+        }
+        return csv.bytes();
+    }
+
+    public byte[] sms(ReportRange range) {
+        Csv csv = new Csv();
+        if (!sms.recorded()) {
+            return csv.row("短信发送记录（sms 模块）未安装，无法统计").bytes();
+        }
+        csv.row("日期（入队）", "机构", "入队", "已发送", "已送达", "失败", "待回执", "待发送", "已撤销");
+        for (SmsReports.SmsFigures m : sms.sms(range)) {
+            csv.row(m.day(), m.facilityName() == null ? "（不属于预约）" : m.facilityName(), m.queued(), m.sent(),
+                    m.delivered(), m.failed(), m.awaitingReceipt(), m.pending(), m.cancelled());
         }
         return csv.bytes();
     }

@@ -32,13 +32,20 @@ class ReportPages {
     private final PolicyChecks policy;
     private final ReportCsvFiles csv;
     private final SvgCharts charts;
+    private final ReleaseReports releases;
+    private final SmsReports sms;
+    private final ReportProperties props;
     private final Clock clock;
 
-    ReportPages(SupervisionReports reports, PolicyChecks policy, ReportCsvFiles csv, SvgCharts charts, Clock clock) {
+    ReportPages(SupervisionReports reports, PolicyChecks policy, ReportCsvFiles csv, SvgCharts charts,
+            ReleaseReports releases, SmsReports sms, ReportProperties props, Clock clock) {
         this.reports = reports;
         this.policy = policy;
         this.csv = csv;
         this.charts = charts;
+        this.releases = releases;
+        this.sms = sms;
+        this.props = props;
         this.clock = clock;
     }
 
@@ -64,8 +71,7 @@ class ReportPages {
         common(model, range);
         model.addAttribute("days", days);
         model.addAttribute("total", total(days));
-        model.addAttribute("transfers", reports.transfers(new ReportRange(range.from(), range.to(), null)));
-        model.addAttribute("callbacks", reports.callbacks(new ReportRange(range.from(), range.to(), null)));
+        hotline(model, range);
         return "ops/reports";
     }
 
@@ -80,8 +86,7 @@ class ReportPages {
         model.addAttribute("facility", f);
         model.addAttribute("day", days.stream().filter(d -> d.day().equals(date)).findFirst().orElse(null));
         model.addAttribute("perHour", reports.bookingsPerHour(date, facility));
-        model.addAttribute("transfers", reports.transfers(ReportRange.day(date, null)));
-        model.addAttribute("callbacks", reports.callbacks(ReportRange.day(date, null)));
+        hotline(model, range);
         return "ops/day";
     }
 
@@ -94,6 +99,15 @@ class ReportPages {
         return "ops/policy";
     }
 
+    /** The sections of the day's work: releases and SMS of the facility (or all), the hotline's transfers and call-backs. */
+    private void hotline(Model model, ReportRange range) {
+        ReportRange all = new ReportRange(range.from(), range.to(), null);
+        model.addAttribute("transfers", reports.transfers(all));
+        model.addAttribute("callbacks", reports.callbacks(all));
+        model.addAttribute("releases", releases.releases(range));
+        model.addAttribute("sms", sms.sms(range));
+    }
+
     private void common(Model model, ReportRange range) {
         model.addAttribute("range", range);
         model.addAttribute("facilities", reports.facilities());
@@ -102,6 +116,12 @@ class ReportPages {
         model.addAttribute("pools", Pool.values());
         model.addAttribute("fmt", Format.INSTANCE);
         model.addAttribute("answerTimeRecorded", reports.answerTimeRecorded());
+        model.addAttribute("callbackAttemptsRecorded", reports.callbackAttemptsRecorded());
+        model.addAttribute("callbackOutcomes", List.of("REACHED", "NO_ANSWER", "BUSY", "WRONG_NUMBER"));
+        model.addAttribute("movesRecorded", reports.movesRecorded());
+        model.addAttribute("releasesRecorded", releases.recorded());
+        model.addAttribute("smsRecorded", sms.recorded());
+        model.addAttribute("releaseGrace", props.releaseGrace().toSeconds() + " 秒");
     }
 
     /** The sums over every row, as one row (facility null). */
@@ -152,6 +172,24 @@ class ReportPages {
             @RequestParam(required = false) @DateTimeFormat(iso = DateTimeFormat.ISO.DATE) LocalDate to) {
         ReportRange r = range(from, to, null);
         return csvFile("回拨_" + r.from() + "_" + r.to() + ".csv", csv.callbacks(r));
+    }
+
+    @GetMapping("/ops/reports/releases.csv")
+    ResponseEntity<byte[]> releasesCsv(
+            @RequestParam(required = false) @DateTimeFormat(iso = DateTimeFormat.ISO.DATE) LocalDate from,
+            @RequestParam(required = false) @DateTimeFormat(iso = DateTimeFormat.ISO.DATE) LocalDate to,
+            @RequestParam(required = false) Long facility) {
+        ReportRange r = range(from, to, facility);
+        return csvFile("放号_" + r.from() + "_" + r.to() + ".csv", csv.releases(r));
+    }
+
+    @GetMapping("/ops/reports/sms.csv")
+    ResponseEntity<byte[]> smsCsv(
+            @RequestParam(required = false) @DateTimeFormat(iso = DateTimeFormat.ISO.DATE) LocalDate from,
+            @RequestParam(required = false) @DateTimeFormat(iso = DateTimeFormat.ISO.DATE) LocalDate to,
+            @RequestParam(required = false) Long facility) {
+        ReportRange r = range(from, to, facility);
+        return csvFile("短信_" + r.from() + "_" + r.to() + ".csv", csv.sms(r));
     }
 
     @GetMapping("/ops/policy.csv")

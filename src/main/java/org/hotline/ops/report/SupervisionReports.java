@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -27,10 +26,12 @@ public class SupervisionReports {
 
     private final JdbcTemplate jdbc;
     private final ReportProperties props;
+    private final ModuleTables tables;
 
-    public SupervisionReports(JdbcTemplate jdbc, ReportProperties props) {
+    public SupervisionReports(JdbcTemplate jdbc, ReportProperties props, ModuleTables tables) {
         this.jdbc = jdbc;
         this.props = props;
+        this.tables = tables;
     }
 
     /** Refuses a range longer than {@code hotline.ops.report.max-days}. */
@@ -141,7 +142,33 @@ public class SupervisionReports {
 
     /** Places the release jobs moved between pools (none until the release module records moves). */
     private void addMoves(ReportRange range, Map<Key, Acc> acc) {
-        // filled in when the release module's release_step table is on main
+        if (!tables.has(ModuleTables.RELEASE_STEP)) {
+            return;
+        }
+        jdbc.query("""
+                SELECT st.facility_id, st.slot_date, st.pool, st.target_pool, SUM(st.places) FROM release_step st
+                WHERE st.action <> 'OPEN' AND st.status = 'DONE' AND st.slot_date BETWEEN ? AND ?"""
+                + (range.facilityId() == null ? "" : " AND st.facility_id = " + range.facilityId())
+                + " GROUP BY st.facility_id, st.slot_date, st.pool, st.target_pool", rs -> {
+                    Acc a = acc.get(new Key(rs.getLong(1), rs.getObject(2, LocalDate.class)));
+                    if (a == null) {
+                        return;
+                    }
+                    int places = rs.getInt(5);
+                    int[] from = a.quota.get(Pool.valueOf(rs.getString(3)));
+                    int[] to = a.quota.get(Pool.valueOf(rs.getString(4)));
+                    if (from != null) {
+                        from[4] += places;
+                    }
+                    if (to != null) {
+                        to[5] += places;
+                    }
+                }, range.from(), range.to());
+    }
+
+    /** Whether moves between pools are recorded (the release module's steps). */
+    public boolean movesRecorded() {
+        return tables.has(ModuleTables.RELEASE_STEP);
     }
 
     // ---------------------------------------------------------------- bookings per hour
@@ -172,50 +199,103 @@ public class SupervisionReports {
 
     public List<TransferFigures> transfers(ReportRange range) {
         checked(range);
+        if (!answerTimeRecorded()) {
+            return jdbc.query("""
+                    SELECT DATE(t.created_at), t.reason, COUNT(*) FROM call_transfer t
+                    WHERE t.created_at >= ? AND t.created_at < ?
+                    GROUP BY DATE(t.created_at), t.reason ORDER BY 1, 2""",
+                    (rs, i) -> new TransferFigures(rs.getObject(1, LocalDate.class), rs.getString(2), rs.getInt(3),
+                            null, null, null),
+                    range.from().atStartOfDay(), range.end().atStartOfDay());
+        }
+        // the data's answer is an agent taking the call in the console (transfer_pickup, first agent wins)
         return jdbc.query("""
-                SELECT DATE(t.created_at), t.reason, COUNT(*) FROM call_transfer t
+                SELECT DATE(t.created_at), t.reason, COUNT(*), COUNT(p.transfer_id),
+                       AVG(TIMESTAMPDIFF(MICROSECOND, t.created_at, p.picked_at)) / 1000000,
+                       MAX(TIMESTAMPDIFF(SECOND, t.created_at, p.picked_at))
+                FROM call_transfer t LEFT JOIN transfer_pickup p ON p.transfer_id = t.transfer_id
                 WHERE t.created_at >= ? AND t.created_at < ?
                 GROUP BY DATE(t.created_at), t.reason ORDER BY 1, 2""",
-                (rs, i) -> new TransferFigures(rs.getObject(1, LocalDate.class), rs.getString(2), rs.getInt(3), null,
-                        null, null),
+                (rs, i) -> new TransferFigures(rs.getObject(1, LocalDate.class), rs.getString(2), rs.getInt(3),
+                        rs.getInt(4), rs.getObject(5) == null ? null : rs.getDouble(5),
+                        rs.getObject(6) == null ? null : rs.getInt(6)),
                 range.from().atStartOfDay(), range.end().atStartOfDay());
     }
 
-    /** Whether the data records when an agent answered a transfer. */
+    /** Whether the data records when an agent answered a transfer (the agent console's pick-ups). */
     public boolean answerTimeRecorded() {
-        return false;
+        return tables.has(ModuleTables.TRANSFER_PICKUP);
     }
 
     /**
-     * Call-backs requested on one day for one reason, and where they stand now.
+     * Call-backs requested on one day for one reason, where they stand now, and what the agents' tries
+     * came to.
      *
-     * @param byStatus OPEN, DONE, GAVE_UP → count
+     * @param byStatus                 OPEN, DONE, GAVE_UP → count
+     * @param attemptsByOutcome        REACHED, NO_ANSWER, BUSY, WRONG_NUMBER → tries (empty: not recorded)
+     * @param avgSecondsToFirstAttempt mean time from the request to its first try (null: none, or not recorded)
      */
-    public record CallbackFigures(LocalDate day, String reason, int requested, Map<String, Integer> byStatus) {
+    public record CallbackFigures(LocalDate day, String reason, int requested, Map<String, Integer> byStatus,
+            Map<String, Integer> attemptsByOutcome, Double avgSecondsToFirstAttempt) {
 
         public int status(String s) {
             return byStatus.getOrDefault(s, 0);
         }
+
+        public int attempts(String outcome) {
+            return attemptsByOutcome.getOrDefault(outcome, 0);
+        }
+    }
+
+    /** Whether agents' call-back tries are recorded (the agent console's callback_attempt). */
+    public boolean callbackAttemptsRecorded() {
+        return tables.has(ModuleTables.CALLBACK_ATTEMPT);
     }
 
     public List<CallbackFigures> callbacks(ReportRange range) {
         checked(range);
-        Map<List<Object>, CallbackFigures> rows = new LinkedHashMap<>();
+        record Acc(Map<String, Integer> status, Map<String, Integer> attempts, Double[] first) {
+        }
+        Map<List<Object>, Acc> rows = new TreeMap<>((a, b) -> (a.get(0) + " " + a.get(1))
+                .compareTo(b.get(0) + " " + b.get(1)));
+        Object[] args = {range.from().atStartOfDay(), range.end().atStartOfDay()};
         jdbc.query("""
                 SELECT DATE(c.created_at), c.reason, c.status, COUNT(*) FROM callback_request c
                 WHERE c.created_at >= ? AND c.created_at < ?
-                GROUP BY DATE(c.created_at), c.reason, c.status ORDER BY 1, 2, 3""", rs -> {
-                    LocalDate day = rs.getObject(1, LocalDate.class);
-                    String reason = rs.getString(2);
-                    CallbackFigures f = rows.computeIfAbsent(List.of(day, reason),
-                            k -> new CallbackFigures(day, reason, 0, new TreeMap<>()));
-                    f.byStatus().merge(rs.getString(3), rs.getInt(4), Integer::sum);
-                }, range.from().atStartOfDay(), range.end().atStartOfDay());
-        List<CallbackFigures> out = new ArrayList<>();
-        for (CallbackFigures f : rows.values()) {
-            out.add(new CallbackFigures(f.day(), f.reason(),
-                    f.byStatus().values().stream().mapToInt(Integer::intValue).sum(), f.byStatus()));
+                GROUP BY DATE(c.created_at), c.reason, c.status""", rs -> {
+                    rows.computeIfAbsent(List.of(rs.getObject(1, LocalDate.class), rs.getString(2)),
+                            k -> new Acc(new TreeMap<>(), new TreeMap<>(), new Double[1]))
+                            .status().merge(rs.getString(3), rs.getInt(4), Integer::sum);
+                }, args);
+        if (callbackAttemptsRecorded()) {
+            jdbc.query("""
+                    SELECT DATE(c.created_at), c.reason, a.outcome, COUNT(*) FROM callback_request c
+                    JOIN callback_attempt a ON a.callback_id = c.id
+                    WHERE c.created_at >= ? AND c.created_at < ?
+                    GROUP BY DATE(c.created_at), c.reason, a.outcome""", rs -> {
+                        Acc a = rows.get(List.of(rs.getObject(1, LocalDate.class), rs.getString(2)));
+                        if (a != null) {
+                            a.attempts().merge(rs.getString(3), rs.getInt(4), Integer::sum);
+                        }
+                    }, args);
+            jdbc.query("""
+                    SELECT DATE(c.created_at), c.reason,
+                           AVG(TIMESTAMPDIFF(MICROSECOND, c.created_at, f.first_at)) / 1000000
+                    FROM callback_request c
+                    JOIN (SELECT callback_id, MIN(attempted_at) AS first_at FROM callback_attempt GROUP BY callback_id) f
+                      ON f.callback_id = c.id
+                    WHERE c.created_at >= ? AND c.created_at < ?
+                    GROUP BY DATE(c.created_at), c.reason""", rs -> {
+                        Acc a = rows.get(List.of(rs.getObject(1, LocalDate.class), rs.getString(2)));
+                        if (a != null) {
+                            a.first()[0] = rs.getDouble(3);
+                        }
+                    }, args);
         }
+        List<CallbackFigures> out = new ArrayList<>();
+        rows.forEach((k, a) -> out.add(new CallbackFigures((LocalDate) k.get(0), (String) k.get(1),
+                a.status().values().stream().mapToInt(Integer::intValue).sum(), a.status(), a.attempts(),
+                a.first()[0])));
         return out;
     }
 }
