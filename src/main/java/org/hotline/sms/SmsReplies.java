@@ -1,0 +1,96 @@
+package org.hotline.sms;
+
+import java.time.Clock;
+import java.time.LocalDateTime;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Component;
+
+import org.hotline.booking.BookingService;
+import org.hotline.booking.CancelOutcome;
+import org.hotline.booking.Channel;
+import org.hotline.booking.PhoneNumber;
+
+/**
+ * Replies from phones. {@code 取消 123456} or {@code QX123456} cancels through the booking core, which
+ * lets only a phone tied to that booking do it; the cancellation SMS it queues (to the patient and
+ * every family phone, so to the replier too) is the answer. A refusal is answered with why; anything
+ * else gets a short help text (at most {@value #HELP_PER_DAY} a day per number, so two robots cannot
+ * keep each other busy).
+ */
+@Component
+public class SmsReplies {
+
+    private static final Logger log = LoggerFactory.getLogger(SmsReplies.class);
+    static final int HELP_PER_DAY = 5;
+    private static final Pattern CANCEL = Pattern.compile("^(?:取消(?:预约)?|QX)[:：,，]?(\\d{6})$");
+
+    /** What a reply asks for. */
+    public sealed interface Command {
+        record Cancel(String code) implements Command {
+        }
+
+        record Unknown() implements Command {
+        }
+    }
+
+    private final BookingService booking;
+    private final SmsOutbox outbox;
+    private final SmsTemplates templates;
+    private final JdbcTemplate jdbc;
+    private final Clock clock;
+
+    SmsReplies(BookingService booking, SmsOutbox outbox, SmsTemplates templates, JdbcTemplate jdbc, Clock clock) {
+        this.booking = booking;
+        this.outbox = outbox;
+        this.templates = templates;
+        this.jdbc = jdbc;
+        this.clock = clock;
+    }
+
+    /** Full-width digits and letters as ASCII, spaces and a trailing full stop dropped, letters upper case. */
+    public static Command parse(String text) {
+        if (text == null) {
+            return new Command.Unknown();
+        }
+        StringBuilder sb = new StringBuilder();
+        for (char c : text.toCharArray()) {
+            if (c >= '\uFF01' && c <= '\uFF5E') {
+                c = (char) (c - 0xFEE0);
+            }
+            if (Character.isWhitespace(c) || c == '\u3000' || c == '。' || c == '.' || c == '!' || c == '！') {
+                continue;
+            }
+            sb.append(Character.toUpperCase(c));
+        }
+        Matcher m = CANCEL.matcher(sb);
+        return m.matches() ? new Command.Cancel(m.group(1)) : new Command.Unknown();
+    }
+
+    void handle(String from, String text) {
+        String masked = PhoneNumber.mask(from);
+        Command cmd = parse(text);
+        if (cmd instanceof Command.Cancel c) {
+            CancelOutcome out = booking.cancel(c.code(), Channel.SMS_REPLY, from, "sms:" + masked);
+            if (out instanceof CancelOutcome.Refused r) {
+                log.info("SMS reply from {}: cancel {} refused ({})", masked, c.code(), r.reason());
+                outbox.enqueue(null, SmsKind.REPLY, from, templates.replyRefused(c.code(), r.reason()), null);
+            } else {
+                log.info("SMS reply from {}: cancelled {}", masked, c.code());
+            }
+            return;
+        }
+        Integer today = jdbc.queryForObject(
+                "SELECT COUNT(*) FROM sms_message WHERE phone = ? AND kind = 'REPLY' AND created_at >= ?",
+                Integer.class, from, LocalDateTime.now(clock).minusDays(1));
+        log.info("SMS reply from {} not understood: {}", masked, LogMask.text(Optional.ofNullable(text).orElse("")));
+        if (today < HELP_PER_DAY) {
+            outbox.enqueue(null, SmsKind.REPLY, from, templates.help(), null);
+        }
+    }
+}
