@@ -50,6 +50,7 @@ class ReportTruthTest {
     @Autowired SupervisionReports reports;
     @Autowired PolicyChecks policy;
     @Autowired ModuleTables tables;
+    @Autowired SmsReports smsReports;
     @LocalServerPort int port;
 
     SeededMonth month;
@@ -207,6 +208,93 @@ class ReportTruthTest {
         reports.callbacks(wholeMonth).forEach(c -> c.byStatus()
                 .forEach((st, n) -> actualCallbacks.put(c.day() + " " + c.reason() + " " + st, n)));
         assertThat(actualCallbacks).isEqualTo(expectedCallbacks).isNotEmpty();
+    }
+
+    /** Waits until the dispatcher and the embedded SMSC's receipts are done with the month's messages. */
+    void awaitQuietOutbox() throws InterruptedException {
+        String ours = "SELECT COUNT(*) FROM sms_message m JOIN booking b ON b.id = m.booking_id WHERE b.facility_id IN ("
+                + month.hospitalA + "," + month.hospitalB + ") AND m.status IN ('SENDING', 'SUBMITTED')";
+        long end = System.nanoTime() + 60_000_000_000L;
+        while (jdbc.queryForObject(ours, Integer.class) > 0) {
+            assertThat(System.nanoTime()).as("outbox still busy after 60 s").isLessThan(end);
+            Thread.sleep(100);
+        }
+    }
+
+    @Test
+    void smsQueuedSentDeliveredAndFailedEqualTheOutbox() throws Exception {
+        awaitQuietOutbox();
+        // a permanent failure as a receipt would record it (the embedded SMSC delivers everything): a few
+        // of the month's messages that are not yet due, so the dispatcher never touches them
+        List<Long> failing = jdbc.queryForList("""
+                SELECT m.id FROM sms_message m JOIN booking b ON b.id = m.booking_id
+                WHERE b.facility_id = ? AND m.status = 'PENDING' ORDER BY m.id LIMIT 5""", Long.class,
+                month.hospitalB);
+        for (long id : failing) {
+            jdbc.update("UPDATE sms_message SET status = 'FAILED', last_error = 'UNDELIV', done_at = created_at WHERE id = ?"
+                    + " AND status = 'PENDING'", id);
+        }
+        // the ledger: one confirmation per booking on the day it was made, one cancellation notice per cancel
+        Map<String, Integer> queued = new TreeMap<>();
+        for (Seeded s : month.bookings) {
+            queued.merge(s.facility() + " " + s.createdAt().toLocalDate(), 1, Integer::sum);
+            if (s.cancelledAt() != null) {
+                queued.merge(s.facility() + " " + s.cancelledAt().toLocalDate(), 1, Integer::sum);
+            }
+        }
+        // the database: every message of the month's bookings, counted in Java
+        Map<String, int[]> truth = new TreeMap<>();
+        jdbc.query("""
+                SELECT b.facility_id, m.created_at, m.status, m.submitted_at FROM sms_message m
+                JOIN booking b ON b.id = m.booking_id WHERE b.facility_id IN (?, ?)""", rs -> {
+                    String key = rs.getLong(1) + " " + rs.getTimestamp(2).toLocalDateTime().toLocalDate();
+                    int[] c = truth.computeIfAbsent(key, k -> new int[7]);
+                    String st = rs.getString(3);
+                    c[0]++;
+                    if (rs.getTimestamp(4) != null) {
+                        c[1]++;
+                    }
+                    c[2] += st.equals("DELIVERED") ? 1 : 0;
+                    c[3] += st.equals("FAILED") || st.equals("EXPIRED") ? 1 : 0;
+                    c[4] += st.equals("SUBMITTED") ? 1 : 0;
+                    c[5] += st.equals("PENDING") || st.equals("SENDING") ? 1 : 0;
+                    c[6] += st.equals("CANCELLED") ? 1 : 0;
+                }, month.hospitalA, month.hospitalB);
+        Map<String, int[]> actual = new TreeMap<>();
+        for (SmsReports.SmsFigures f : smsReports.sms(new ReportRange(SeededMonth.FIRST.minusDays(5), SeededMonth.LAST,
+                null))) {
+            if (f.facilityId() != null && month.facilities().contains(f.facilityId())) {
+                actual.put(f.facilityId() + " " + f.day(), new int[] {f.queued(), f.sent(), f.delivered(), f.failed(),
+                        f.awaitingReceipt(), f.pending(), f.cancelled()});
+            }
+        }
+        assertThat(actual.keySet()).isEqualTo(truth.keySet()).isEqualTo(queued.keySet());
+        for (String k : truth.keySet()) {
+            assertThat(actual.get(k)).as(k).containsExactly(truth.get(k));
+            assertThat(actual.get(k)[0]).as("%s queued, by the ledger", k).isEqualTo(queued.get(k));
+        }
+        int[] sum = truth.values().stream().reduce(new int[7], (a, b) -> {
+            int[] c = a.clone();
+            for (int i = 0; i < 7; i++) {
+                c[i] += b[i];
+            }
+            return c;
+        });
+        assertThat(sum[2]).as("some delivered through the embedded SMSC").isPositive();
+        assertThat(sum[3]).as("failed").isEqualTo(failing.size()).isPositive();
+        assertThat(sum[0]).isEqualTo(sum[2] + sum[3] + sum[4] + sum[5] + sum[6]);
+
+        HttpResponse<byte[]> csv = get("/ops/reports/sms.csv?from=" + SeededMonth.FIRST + "&to=" + SeededMonth.LAST
+                + "&facility=" + month.hospitalB);
+        List<List<String>> rows = parseCsv(strictUtf8(csv.body(), 3));
+        assertThat(rows.get(0)).containsExactly("日期（入队）", "机构", "入队", "已发送", "已送达", "失败", "待回执", "待发送", "已撤销");
+        for (List<String> r : rows.subList(1, rows.size())) {
+            int[] t = truth.get(month.hospitalB + " " + r.get(0));
+            assertThat(t).as(r.get(0)).isNotNull();
+            for (int i = 0; i < 7; i++) {
+                assertThat(Integer.parseInt(r.get(2 + i))).isEqualTo(t[i]);
+            }
+        }
     }
 
     @Test

@@ -42,7 +42,7 @@ final class SeededMonth {
 
     /** One booking as seeded. {@code age} is the patient's age in whole years on the slot's day. */
     record Seeded(long id, long facility, LocalDate day, Channel channel, String pool, int age, String status,
-            LocalDateTime createdAt) {
+            LocalDateTime createdAt, LocalDateTime cancelledAt) {
     }
 
     record Transfer(LocalDate day, String reason) {
@@ -111,9 +111,11 @@ final class SeededMonth {
                 assertThat(out).as("seeded booking").isInstanceOf(BookingOutcome.Booked.class);
                 Booking b = ((BookingOutcome.Booked) out).booking();
                 String status = "ACTIVE";
+                LocalDateTime cancelledAt = null;
                 int fate = random.nextInt(10);
                 if (fate < 2) {
-                    clock.set(at.plusHours(1));
+                    cancelledAt = at.plusHours(1);
+                    clock.set(cancelledAt);
                     Channel by = fate == 0 ? Channel.SMS_REPLY : Channel.PHONE_MENU;
                     CancelOutcome c = booking.cancel(b.id(), by, sms, "seed");
                     assertThat(c).isInstanceOf(CancelOutcome.Cancelled.class);
@@ -123,7 +125,7 @@ final class SeededMonth {
                 } else if (fate == 3) {
                     status = "ATTENDED";
                 }
-                bookings.add(new Seeded(b.id(), s[1], day, ch, b.pool().name(), age, status, at));
+                bookings.add(new Seeded(b.id(), s[1], day, ch, b.pool().name(), age, status, at, cancelledAt));
             }
             if (random.nextInt(12) == 0) {
                 clock.set(day.minusDays(1).atTime(21, 0));
