@@ -7,7 +7,6 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
@@ -33,9 +32,10 @@ class EmbeddedRestartTest {
     ConfigurableApplicationContext start() {
         SpringApplication app = new SpringApplication(HotlineApplication.class);
         app.setWebApplicationType(WebApplicationType.NONE);
-        app.setDefaultProperties(Map.of("hotline.db.embedded.data-dir", dataDir,
-                "hotline.db.embedded.base-dir", "target/mariadb-base", "logging.level.root", "WARN"));
-        return app.run();
+        // arguments, not default properties: application.yml would win over those and the test would run on
+        // (and fill) the developer's ./data/mariadb
+        return app.run("--hotline.db.embedded.data-dir=" + dataDir,
+                "--hotline.db.embedded.base-dir=target/mariadb-base", "--logging.level.root=WARN");
     }
 
     @Test

@@ -1,0 +1,222 @@
+package org.hotline.ivr.agi;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.asteriskjava.fastagi.AgiChannel;
+import org.asteriskjava.fastagi.AgiException;
+import org.asteriskjava.fastagi.AgiHangupException;
+import org.asteriskjava.fastagi.AgiNetworkException;
+import org.asteriskjava.fastagi.command.AgiCommand;
+import org.asteriskjava.fastagi.command.ChannelStatusCommand;
+import org.asteriskjava.fastagi.command.GetDataCommand;
+import org.asteriskjava.fastagi.command.HangupCommand;
+import org.asteriskjava.fastagi.command.SetVariableCommand;
+import org.asteriskjava.fastagi.command.StreamFileCommand;
+import org.asteriskjava.fastagi.command.WaitForDigitCommand;
+import org.asteriskjava.fastagi.reply.AgiReply;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.hotline.ivr.CallChannel;
+import org.hotline.ivr.CallerHungUp;
+
+/**
+ * One call from Asterisk as the flow engine sees it.
+ *
+ * <p>Hang-ups on the AGI wire are quiet: the command that was running returns {@code -1} (GET DATA:
+ * the string {@code "-1"}), Asterisk then writes {@code HANGUP}, and only the next command gets
+ * {@code 511}. STREAM FILE also returns {@code -1} for a missing sound file. So every {@code -1} is
+ * followed by a CHANNEL STATUS probe (511 on a dead channel), and every method checks for a HANGUP
+ * notice before it sends anything.
+ */
+final class AgiCall implements CallChannel {
+
+    /** Channel variables the dialplan reads after AGI() returns (see sip-config/extensions.conf). */
+    static final String NEXT = "HOTLINE_NEXT";
+    static final String TRANSFER_ID = "HOTLINE_TRANSFER_ID";
+    static final String QUEUE_PRIORITY = "QUEUE_PRIO";
+
+    private static final Logger log = LoggerFactory.getLogger(AgiCall.class);
+    private static final String ALL_KEYS = "0123456789*#";
+    /** The raw result of GET DATA: digits, "-1", or nothing (a lone # or a timeout). */
+    private static final Pattern GET_DATA_RESULT = Pattern.compile("^200 result=(\\S*)");
+
+    enum End {
+        /** Still in the menu, or the engine returned without saying how the call ends. */
+        OPEN,
+        AGENT,
+        HUNG_UP_BY_US,
+        CALLER_HUNG_UP
+    }
+
+    private final String callId;
+    private final String callerNumber;
+    private final AgiChannel channel;
+    private final AgiConnection connection;
+    private final String soundPrefix;
+    private final CallStats stats;
+    private End end = End.OPEN;
+    private long lastReplyAt;
+
+    AgiCall(String callId, String callerNumber, AgiChannel channel, AgiConnection connection, String soundPrefix,
+            CallStats stats) {
+        this.stats = stats;
+        this.callId = callId;
+        this.callerNumber = callerNumber;
+        this.channel = channel;
+        this.connection = connection;
+        this.soundPrefix = soundPrefix;
+    }
+
+    @Override
+    public String callId() {
+        return callId;
+    }
+
+    @Override
+    public String callerNumber() {
+        return callerNumber;
+    }
+
+    End end() {
+        return end;
+    }
+
+    @Override
+    public char play(List<String> promptIds) {
+        for (String id : promptIds) {
+            int res = send(new StreamFileCommand(sound(id), ALL_KEYS)).getResultCode();
+            if (res > 0) {
+                return (char) res;
+            }
+            if (res < 0) {
+                requireAlive();
+                log.warn("prompt {} not played: Asterisk has no sound {}", id, sound(id));
+            }
+        }
+        return '\0';
+    }
+
+    @Override
+    public String collect(List<String> promptIds, int maxKeys, Duration timeout) {
+        if (maxKeys < 1) {
+            throw new IllegalArgumentException("maxKeys must be at least 1");
+        }
+        long timeoutMs = Math.max(1, timeout.toMillis());
+        StringBuilder keys = new StringBuilder();
+        if (!promptIds.isEmpty()) {
+            char first = play(promptIds.subList(0, promptIds.size() - 1));
+            if (first == '#') {
+                return "";
+            }
+            if (first != '\0') {
+                keys.append(first);
+            } else {
+                return getData(promptIds.get(promptIds.size() - 1), timeoutMs, maxKeys);
+            }
+        }
+        // a key interrupted an earlier prompt (or nothing to play): the rest one key at a time
+        while (keys.length() < maxKeys) {
+            int res = send(new WaitForDigitCommand((int) Math.min(Integer.MAX_VALUE, timeoutMs))).getResultCode();
+            if (res < 0) {
+                requireAlive();
+                break;
+            }
+            if (res == 0 || res == '#') {
+                break;
+            }
+            keys.append((char) res);
+        }
+        return keys.toString();
+    }
+
+    /** GET DATA plays the last prompt with barge-in, then reads keys until max, # or the timeout. */
+    private String getData(String promptId, long timeoutMs, int maxKeys) {
+        AgiReply reply = send(new GetDataCommand(sound(promptId), timeoutMs, maxKeys));
+        // compared as a string: 18 digits overflow asterisk-java's parseInt and would read as -1
+        Matcher m = GET_DATA_RESULT.matcher(reply.getFirstLine());
+        String keys = m.find() ? m.group(1) : "";
+        if (keys.equals("-1")) {
+            requireAlive();
+            return "";
+        }
+        return keys;
+    }
+
+    /**
+     * Leaves the channel variables the dialplan needs and returns, so that Asterisk, not this
+     * service, keeps the caller while they wait in {@code Queue()}: a queued call holds no thread
+     * here, and survives a restart of this node.
+     */
+    @Override
+    public void transferToAgent(String transferId, int priority) {
+        send(new SetVariableCommand(TRANSFER_ID, transferId == null ? "" : transferId));
+        send(new SetVariableCommand(QUEUE_PRIORITY, Integer.toString(Math.max(0, priority))));
+        send(new SetVariableCommand(NEXT, "AGENT"));
+        end = End.AGENT;
+        log.info("handed to the agent queue: transfer {} priority {}", transferId, priority);
+    }
+
+    @Override
+    public void hangUp() {
+        send(new SetVariableCommand(NEXT, "HANGUP"));
+        send(new HangupCommand());
+        end = End.HUNG_UP_BY_US;
+    }
+
+    /** After the flow: the dialplan must never find HOTLINE_NEXT empty for a call we finished. */
+    void finish(End fallback) {
+        if (end == End.OPEN && !hangupNoticed()) {
+            try {
+                channel.sendCommand(new SetVariableCommand(NEXT, fallback == End.AGENT ? "AGENT" : "HANGUP"));
+                end = fallback;
+            } catch (AgiException e) {
+                end = End.CALLER_HUNG_UP;
+            }
+        }
+    }
+
+    private String sound(String promptId) {
+        return soundPrefix + promptId;
+    }
+
+    private boolean hangupNoticed() {
+        return connection != null && connection.hangupNoticed();
+    }
+
+    private void requireAlive() {
+        send(new ChannelStatusCommand());
+    }
+
+    private AgiReply send(AgiCommand command) {
+        if (end == End.CALLER_HUNG_UP || end == End.HUNG_UP_BY_US || hangupNoticed()) {
+            throw gone();
+        }
+        try {
+            long now = System.nanoTime();
+            if (lastReplyAt != 0) {
+                stats.step(now - lastReplyAt);
+            }
+            AgiReply reply = channel.sendCommand(command);
+            lastReplyAt = System.nanoTime();
+            return reply;
+        } catch (AgiHangupException | AgiNetworkException e) {
+            throw gone();
+        } catch (AgiException e) {
+            throw new IllegalStateException("Asterisk refused " + command.buildCommand() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private CallerHungUp gone() {
+        if (end == End.OPEN || end == End.AGENT) {
+            if (end == End.OPEN) {
+                log.info("caller hung up");
+            }
+            end = end == End.AGENT ? End.AGENT : End.CALLER_HUNG_UP;
+        }
+        return new CallerHungUp(callId);
+    }
+}

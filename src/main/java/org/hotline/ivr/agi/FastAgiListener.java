@@ -1,0 +1,153 @@
+package org.hotline.ivr.agi;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.asteriskjava.fastagi.MappingStrategy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+
+import io.micrometer.core.instrument.MeterRegistry;
+
+import org.hotline.ivr.CallHandler;
+
+/**
+ * The FastAGI port. Start-up fails when the port cannot be bound (the library itself would only
+ * log it and carry on); shutdown stops taking calls, lets running calls finish for
+ * {@code drain-timeout}, then cuts the rest so that their flows release their holds.
+ */
+@Component
+public class FastAgiListener implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(FastAgiListener.class);
+
+    private final AgiProperties props;
+    private final CallHandler handler;
+    private final CallStats stats = new CallStats();
+    private volatile HotlineAgiServer server;
+    private volatile AgiConnections connections;
+    private volatile boolean running;
+
+    @Autowired
+    public FastAgiListener(AgiProperties props, ObjectProvider<CallHandler> handlers,
+            ObjectProvider<MeterRegistry> registry) {
+        this(props, (CallHandler) call -> {
+            CallHandler h = handlers.getIfAvailable();
+            if (h == null) {
+                // no flow engine in this build: a person must still be reachable
+                log.warn("no flow engine; sending the call to a person");
+                call.transferToAgent("", 0);
+            } else {
+                h.answer(call);
+            }
+        });
+        registry.ifAvailable(stats::bind);
+    }
+
+    /** For tests and benchmarks that bring their own call handler. */
+    public FastAgiListener(AgiProperties props, CallHandler handler) {
+        this.props = props;
+        this.handler = handler;
+    }
+
+    @Override
+    public synchronized void start() {
+        if (running || !props.enabled()) {
+            return;
+        }
+        InetAddress bind;
+        try {
+            bind = InetAddress.getByName(props.bindAddress());
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException("hotline.agi.bind-address " + props.bindAddress() + " is unknown", e);
+        }
+        HotlineAgiScript[] script = new HotlineAgiScript[1];
+        MappingStrategy mapping = (request, channel) -> props.script().equals(request.getScript()) ? script[0] : null;
+        HotlineAgiServer s = new HotlineAgiServer(mapping, bind, props.port(),
+                (int) Math.min(Integer.MAX_VALUE, props.socketReadTimeout().toMillis()), props.maxCalls(), stats);
+        Thread acceptor = new Thread(() -> {
+            try {
+                s.startup();
+            } catch (Exception e) {
+                s.bound.completeExceptionally(e);
+            }
+        }, "agi-accept");
+        acceptor.setDaemon(true);
+        acceptor.start();
+        try {
+            connections = s.bound.get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("FastAGI cannot listen on " + props.bindAddress() + ":" + props.port()
+                    + " (hotline.agi.port): " + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException | TimeoutException e) {
+            s.shutdown();
+            throw new IllegalStateException("FastAGI did not start listening", e);
+        }
+        script[0] = new HotlineAgiScript(handler, props.soundPrefix(), connections, stats);
+        server = s;
+        running = true;
+        log.info("FastAGI listening on agi://{}:{}/{} (up to {} calls)", props.bindAddress(), port(), props.script(),
+                props.maxCalls());
+    }
+
+    @Override
+    public synchronized void stop() {
+        if (!running) {
+            return;
+        }
+        running = false;
+        HotlineAgiServer s = server;
+        s.shutdown();
+        ThreadPoolExecutor pool = s.pool();
+        if (pool == null) {
+            return;
+        }
+        try {
+            if (!pool.awaitTermination(props.drainTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                log.warn("{} calls still running after {}; cutting them", pool.getActiveCount(), props.drainTimeout());
+                connections.closeAll();
+                if (!pool.awaitTermination(5, TimeUnit.SECONDS)) {
+                    log.warn("{} call threads did not end", pool.getActiveCount());
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            connections.closeAll();
+        }
+        log.info("FastAGI stopped");
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    /** The port actually bound (differs from the configured one when that is 0). */
+    public int port() {
+        AgiConnections c = connections;
+        return c == null ? -1 : c.localPort();
+    }
+
+    /** Calls in progress right now. */
+    public int activeCalls() {
+        return stats.active();
+    }
+
+    /** Calls turned away since start because all {@code max-calls} threads were busy. */
+    public long rejectedCalls() {
+        return stats.rejectedCount();
+    }
+
+    /** Registers this listener's meters (the Spring bean does so with the application's registry). */
+    public void bindMetrics(MeterRegistry registry) {
+        stats.bind(registry);
+    }
+}

@@ -1,0 +1,61 @@
+package org.hotline.ivr.agi;
+
+import java.util.UUID;
+
+import org.asteriskjava.fastagi.AgiChannel;
+import org.asteriskjava.fastagi.AgiRequest;
+import org.asteriskjava.fastagi.AgiScript;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+import org.hotline.booking.PhoneNumber;
+import org.hotline.ivr.CallHandler;
+import org.hotline.ivr.CallerHungUp;
+
+/**
+ * The {@code hotline} script: one call, start to end, on the call's own thread. Shared by all calls,
+ * so it keeps nothing between them.
+ */
+final class HotlineAgiScript implements AgiScript {
+
+    private static final Logger log = LoggerFactory.getLogger(HotlineAgiScript.class);
+
+    private final CallHandler handler;
+    private final String soundPrefix;
+    private final AgiConnections connections;
+    private final CallStats stats;
+
+    HotlineAgiScript(CallHandler handler, String soundPrefix, AgiConnections connections, CallStats stats) {
+        this.handler = handler;
+        this.soundPrefix = soundPrefix;
+        this.connections = connections;
+        this.stats = stats;
+    }
+
+    @Override
+    public void service(AgiRequest request, AgiChannel channel) {
+        String callId = request.getUniqueId() == null || request.getUniqueId().isBlank()
+                ? "agi-" + UUID.randomUUID() : request.getUniqueId();
+        String caller = request.getCallerIdNumber() == null ? "" : request.getCallerIdNumber();
+        MDC.put("callId", callId);
+        stats.started();
+        AgiCall call = new AgiCall(callId, caller, channel,
+                connections.find(request.getRemoteAddress(), request.getRemotePort()), soundPrefix, stats);
+        AgiCall.End fallback = AgiCall.End.HUNG_UP_BY_US;
+        try {
+            log.info("call from {} on {}", PhoneNumber.mask(caller), request.getChannel());
+            handler.answer(call);
+        } catch (CallerHungUp e) {
+            // the engine lets this through only if it had nothing to release; nothing to do here either
+        } catch (RuntimeException e) {
+            log.error("the flow failed; sending the caller to a person", e);
+            fallback = AgiCall.End.AGENT;
+        } finally {
+            call.finish(fallback);
+            stats.ended(call.end());
+            log.info("call ended: {}", call.end());
+            MDC.remove("callId");
+        }
+    }
+}
