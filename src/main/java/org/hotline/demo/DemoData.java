@@ -1,12 +1,10 @@
 package org.hotline.demo;
 
 import java.time.Clock;
+import java.time.DayOfWeek;
 import java.time.Duration;
 import java.time.LocalDate;
-import java.time.LocalDateTime;
 import java.time.LocalTime;
-import java.util.ArrayList;
-import java.util.List;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,15 +16,22 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
-import org.hotline.booking.BookingProperties;
+import org.hotline.release.QuotaRelease;
+import org.hotline.release.ReleasePolicies;
+import org.hotline.release.ReleasePolicy;
+import org.hotline.release.ReleaseScope;
+import org.hotline.release.ScheduleGenerator;
+import org.hotline.release.ScheduleGenerator.WeeklyTemplate;
 
 /**
- * Loads demo facilities on the embedded default (never in production) and keeps 14 days of
- * sessions ahead. Idempotent: a restart only adds the days that are missing.
+ * Loads demo facilities on the embedded default (never in production): their weekly templates and
+ * release policies, then has the release module generate the coming weeks and open what is due, so
+ * the service is bookable at once. Idempotent: a restart only adds the days that are missing.
  *
  * <p>Quota per slot follows the policy: an ONSITE reserve at every facility, and at district
  * hospitals half of the bookable quota in COMMUNITY (policy minimum 40 %), opened 14 days ahead;
  * PUBLIC opens 7 days ahead at 08:00; booking closes at the cancellation cut-off before the slot.
+ * The community centres give unused phone quota to walk-ins at 07:30 on the day.
  */
 @Component
 @Order(10)
@@ -34,21 +39,22 @@ import org.hotline.booking.BookingProperties;
 public class DemoData implements ApplicationRunner {
 
     private static final Logger log = LoggerFactory.getLogger(DemoData.class);
-    static final int DAYS = 14;
 
     private final JdbcTemplate jdbc;
     private final TransactionTemplate tx;
     private final Clock clock;
-    private final Duration closeBefore;
+    private final ScheduleGenerator generator;
+    private final ReleasePolicies policies;
+    private final QuotaRelease release;
 
-    public DemoData(JdbcTemplate jdbc, TransactionTemplate tx, Clock clock, BookingProperties props) {
+    public DemoData(JdbcTemplate jdbc, TransactionTemplate tx, Clock clock, ScheduleGenerator generator,
+            ReleasePolicies policies, QuotaRelease release) {
         this.jdbc = jdbc;
         this.tx = tx;
         this.clock = clock;
-        this.closeBefore = props.cancelCutoff();
-    }
-
-    record Quota(int onsite, int community, int pub) {
+        this.generator = generator;
+        this.policies = policies;
+        this.release = release;
     }
 
     @Override
@@ -59,9 +65,11 @@ public class DemoData implements ApplicationRunner {
                 loadCatalogue();
             }
         });
-        int added = topUpSessions(LocalDate.now(clock), DAYS);
-        log.info("Demo data ready: {} facilities, {} slots added for the next {} days",
-                jdbc.queryForObject("SELECT COUNT(*) FROM facility", Integer.class), added, DAYS);
+        int added = generator.generateAhead(LocalDate.now(clock), ReleaseScope.ALL);
+        // the release job would open these within a minute; the demo should be bookable right away
+        int opened = release.openDue(ReleaseScope.ALL);
+        log.info("Demo data ready: {} facilities, {} slots added, {} pools opened",
+                jdbc.queryForObject("SELECT COUNT(*) FROM facility", Integer.class), added, opened);
     }
 
     private void loadCatalogue() {
@@ -69,81 +77,62 @@ public class DemoData implements ApplicationRunner {
         vaccine("PPV23", "二十三价肺炎疫苗", 1, 0, 2, 150, "请带身份证和接种本");
         vaccine("HZV", "带状疱疹疫苗", 2, 60, 50, 150, "请带身份证和接种本");
 
+        ReleasePolicy standard = policies.defaults();
         long h1 = facility("CY1", "朝阳区第一人民医院", "DISTRICT_HOSPITAL", "朝阳区", "朝阳路一号", 1);
-        service(h1, "NK", "OUTPATIENT", "内科", null, null, 1);
-        service(h1, "XNK", "OUTPATIENT", "心内科", "张建国", null, 2);
-        service(h1, "YK", "OUTPATIENT", "眼科", null, null, 3);
-        service(h1, "GK", "OUTPATIENT", "骨科", null, null, 4);
+        policies.save(h1, null, standard);
+        everyDay(service(h1, "NK", "OUTPATIENT", "内科", null, null, 1), 2, 4, 4);
+        everyDay(service(h1, "XNK", "OUTPATIENT", "心内科", "张建国", null, 2), 2, 4, 4);
+        everyDay(service(h1, "YK", "OUTPATIENT", "眼科", null, null, 3), 2, 4, 4);
+        everyDay(service(h1, "GK", "OUTPATIENT", "骨科", null, null, 4), 2, 4, 4);
         long h2 = facility("HD1", "海淀区中心医院", "DISTRICT_HOSPITAL", "海淀区", "中关村南大街二号", 2);
-        service(h2, "NK", "OUTPATIENT", "内科", null, null, 1);
-        service(h2, "LNK", "OUTPATIENT", "老年病科", null, null, 2);
-        service(h2, "PFK", "OUTPATIENT", "皮肤科", null, null, 3);
+        policies.save(h2, null, standard);
+        everyDay(service(h2, "NK", "OUTPATIENT", "内科", null, null, 1), 2, 4, 4);
+        everyDay(service(h2, "LNK", "OUTPATIENT", "老年病科", null, null, 2), 2, 4, 4);
+        everyDay(service(h2, "PFK", "OUTPATIENT", "皮肤科", null, null, 3), 2, 4, 4);
+        ReleasePolicy walkInsOnTheDay = new ReleasePolicy(standard.publicDaysAhead(), standard.publicOpensAt(),
+                standard.communityDaysAhead(), standard.communityOpensAt(), standard.communityToPublicDaysBefore(),
+                standard.communityToPublicAt(), standard.closeBefore(), LocalTime.of(7, 30));
         long c1 = facility("WJ", "望京社区卫生服务中心", "COMMUNITY_CENTRE", "朝阳区", "望京西路三号", 3);
-        service(c1, "QK", "OUTPATIENT", "全科", null, null, 1);
+        policies.save(c1, null, walkInsOnTheDay);
+        everyDay(service(c1, "QK", "OUTPATIENT", "全科", null, null, 1), 2, 0, 4);
         long c2 = facility("SJ", "双井社区卫生服务中心", "COMMUNITY_CENTRE", "朝阳区", "双井桥南四号", 4);
-        service(c2, "QK", "OUTPATIENT", "全科", null, null, 1);
-        service(c2, "ZYK", "OUTPATIENT", "中医科", null, null, 2);
+        policies.save(c2, null, walkInsOnTheDay);
+        everyDay(service(c2, "QK", "OUTPATIENT", "全科", null, null, 1), 2, 0, 4);
+        everyDay(service(c2, "ZYK", "OUTPATIENT", "中医科", null, null, 2), 2, 0, 4);
         long v1 = facility("CYV", "朝阳区预防接种门诊", "VACCINATION_CLINIC", "朝阳区", "朝阳北路五号", 5);
-        service(v1, "FLU", "VACCINE", "流感疫苗", null, "FLU", 1);
-        service(v1, "PPV23", "VACCINE", "二十三价肺炎疫苗", null, "PPV23", 2);
-        service(v1, "HZV", "VACCINE", "带状疱疹疫苗", null, "HZV", 3);
+        policies.save(v1, null, new ReleasePolicy(7, LocalTime.of(8, 0), 0, LocalTime.of(8, 0), 0,
+                LocalTime.of(8, 0), Duration.ofHours(2), null));
+        // the vaccination clinic is closed on Sundays
+        exceptSunday(service(v1, "FLU", "VACCINE", "流感疫苗", null, "FLU", 1), 2, 0, 8);
+        exceptSunday(service(v1, "PPV23", "VACCINE", "二十三价肺炎疫苗", null, "PPV23", 2), 2, 0, 8);
+        exceptSunday(service(v1, "HZV", "VACCINE", "带状疱疹疫苗", null, "HZV", 3), 2, 0, 8);
     }
 
     /** Adds the sessions, slots and pools missing between {@code from} and {@code from + days}. */
     public int topUpSessions(LocalDate from, int days) {
-        int added = 0;
-        List<java.util.Map<String, Object>> services = jdbc.queryForList(
-                "SELECT s.id, f.kind FROM service s JOIN facility f ON f.id = s.facility_id ORDER BY s.id");
-        for (var svc : services) {
-            long serviceId = ((Number) svc.get("id")).longValue();
-            String kind = (String) svc.get("kind");
-            Quota q = switch (kind) {
-                case "DISTRICT_HOSPITAL" -> new Quota(2, 4, 4);
-                case "COMMUNITY_CENTRE" -> new Quota(2, 0, 4);
-                default -> new Quota(2, 0, 8);
-            };
-            for (int d = 0; d < days; d++) {
-                LocalDate date = from.plusDays(d);
-                added += session(serviceId, date, "MORNING", LocalTime.of(8, 0), LocalTime.of(12, 0), q);
-                added += session(serviceId, date, "AFTERNOON", LocalTime.of(14, 0), LocalTime.of(17, 0), q);
+        return generator.generate(from, days, ReleaseScope.ALL);
+    }
+
+    private void everyDay(long serviceId, int onsite, int community, int pub) {
+        for (DayOfWeek d : DayOfWeek.values()) {
+            sessions(serviceId, d, onsite, community, pub);
+        }
+    }
+
+    private void exceptSunday(long serviceId, int onsite, int community, int pub) {
+        for (DayOfWeek d : DayOfWeek.values()) {
+            if (d != DayOfWeek.SUNDAY) {
+                sessions(serviceId, d, onsite, community, pub);
             }
         }
-        return added;
     }
 
-    private int session(long serviceId, LocalDate date, String period, LocalTime start, LocalTime end, Quota q) {
-        return tx.execute(s -> {
-            int inserted = jdbc.update("""
-                    INSERT IGNORE INTO clinic_session (service_id, session_date, period, starts_at, ends_at)
-                    VALUES (?, ?, ?, ?, ?)""", serviceId, date, period, date.atTime(start), date.atTime(end));
-            if (inserted == 0) {
-                return 0;
-            }
-            long sessionId = jdbc.queryForObject(
-                    "SELECT id FROM clinic_session WHERE service_id = ? AND session_date = ? AND period = ?",
-                    Long.class, serviceId, date, period);
-            int n = 0;
-            List<Object[]> pools = new ArrayList<>();
-            for (LocalTime t = start; t.isBefore(end); t = t.plusMinutes(30), n++) {
-                LocalDateTime st = date.atTime(t);
-                jdbc.update("""
-                        INSERT INTO slot (session_id, service_id, slot_date, starts_at, ends_at)
-                        VALUES (?, ?, ?, ?, ?)""", sessionId, serviceId, date, st, st.plusMinutes(30));
-                long slotId = jdbc.queryForObject("SELECT id FROM slot WHERE service_id = ? AND starts_at = ?",
-                        Long.class, serviceId, st);
-                LocalDateTime closes = st.minus(closeBefore);
-                // ONSITE is for walk-ins: it "opens" only on the day at the desk, never to a booking channel
-                pools.add(new Object[] {slotId, "ONSITE", q.onsite(), date.atStartOfDay(), st.plusMinutes(30)});
-                pools.add(new Object[] {slotId, "COMMUNITY", q.community(), date.minusDays(14).atTime(8, 0), closes});
-                pools.add(new Object[] {slotId, "PUBLIC", q.pub(), date.minusDays(7).atTime(8, 0), closes});
-            }
-            jdbc.batchUpdate("""
-                    INSERT INTO quota_pool (slot_id, pool, capacity, opens_at, closes_at) VALUES (?, ?, ?, ?, ?)""",
-                    pools);
-            return n;
-        });
+    private void sessions(long serviceId, DayOfWeek d, int onsite, int community, int pub) {
+        generator.saveTemplate(new WeeklyTemplate(serviceId, d, "MORNING", LocalTime.of(8, 0), LocalTime.of(12, 0), 30,
+                onsite, community, pub));
+        generator.saveTemplate(new WeeklyTemplate(serviceId, d, "AFTERNOON", LocalTime.of(14, 0), LocalTime.of(17, 0),
+                30, onsite, community, pub));
     }
-
     private void vaccine(String code, String name, int doses, int interval, int minAge, int maxAge, String bring) {
         jdbc.update("""
                 INSERT INTO vaccine (code, name, doses, min_interval_days, min_age_years, max_age_years, bring_note)
@@ -156,12 +145,14 @@ public class DemoData implements ApplicationRunner {
         return jdbc.queryForObject("SELECT id FROM facility WHERE code = ?", Long.class, code);
     }
 
-    private void service(long facilityId, String code, String kind, String name, String doctor, String vaccineCode,
+    private long service(long facilityId, String code, String kind, String name, String doctor, String vaccineCode,
             int order) {
         Long vaccineId = vaccineCode == null ? null
                 : jdbc.queryForObject("SELECT id FROM vaccine WHERE code = ?", Long.class, vaccineCode);
         jdbc.update("""
                 INSERT INTO service (facility_id, code, kind, name, doctor_name, vaccine_id, sort_order)
                 VALUES (?, ?, ?, ?, ?, ?, ?)""", facilityId, code, kind, name, doctor, vaccineId, order);
+        return jdbc.queryForObject("SELECT id FROM service WHERE facility_id = ? AND code = ?", Long.class, facilityId,
+                code);
     }
 }

@@ -1,0 +1,280 @@
+-- Release module: release policies, weekly schedule templates, the planned release steps of every
+-- pool, the release audit, the job-run log, reminders sent, and the Quartz JDBC job store.
+-- All DATETIME values are local time in Asia/Shanghai (the service's zone), as in V1.
+
+-- When quota opens, moves and closes, per facility and optionally per service (service_key 0 = whole facility).
+CREATE TABLE release_policy (
+  id                               BIGINT AUTO_INCREMENT PRIMARY KEY,
+  facility_id                      BIGINT   NOT NULL,
+  service_id                       BIGINT   NULL,
+  service_key                      BIGINT   AS (IFNULL(service_id, 0)) PERSISTENT,
+  public_days_ahead                INT      NOT NULL,
+  public_opens_at                  TIME     NOT NULL,
+  community_days_ahead             INT      NOT NULL,
+  community_opens_at               TIME     NOT NULL,
+  community_to_public_days_before  INT      NOT NULL,
+  community_to_public_at           TIME     NOT NULL,
+  close_before_minutes             INT      NOT NULL,
+  phone_to_onsite_at               TIME     NULL,      -- NULL: unused phone quota stays where it is on the day
+  updated_at                       DATETIME NOT NULL,
+  UNIQUE KEY uq_release_policy (facility_id, service_key),
+  CONSTRAINT fk_policy_facility FOREIGN KEY (facility_id) REFERENCES facility (id),
+  CONSTRAINT fk_policy_service FOREIGN KEY (service_id) REFERENCES service (id),
+  CHECK (public_days_ahead >= 0 AND community_days_ahead >= 0 AND community_to_public_days_before >= 0
+         AND close_before_minutes >= 0)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- A weekly roster line: on this weekday the service holds this session, cut into slots with these quotas.
+CREATE TABLE schedule_template (
+  id            BIGINT AUTO_INCREMENT PRIMARY KEY,
+  service_id    BIGINT      NOT NULL,
+  day_of_week   TINYINT     NOT NULL,              -- 1 = Monday … 7 = Sunday (ISO)
+  period        VARCHAR(16) NOT NULL,              -- MORNING, AFTERNOON, EVENING
+  starts_at     TIME        NOT NULL,
+  ends_at       TIME        NOT NULL,
+  slot_minutes  INT         NOT NULL,
+  onsite        INT         NOT NULL,
+  community     INT         NOT NULL,
+  public_quota  INT         NOT NULL,
+  valid_from    DATE        NULL,
+  valid_until   DATE        NULL,
+  UNIQUE KEY uq_template (service_id, day_of_week, period),
+  CONSTRAINT fk_template_service FOREIGN KEY (service_id) REFERENCES service (id),
+  CHECK (day_of_week BETWEEN 1 AND 7 AND slot_minutes > 0 AND onsite >= 0 AND community >= 0 AND public_quota >= 0
+         AND ends_at > starts_at)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- One planned step per pool: OPEN it, or MOVE its unused places to another pool of the slot.
+-- Planned from the policy when the slot is generated; the jobs carry them out and audit them.
+CREATE TABLE release_step (
+  id              BIGINT AUTO_INCREMENT PRIMARY KEY,
+  pool_id         BIGINT      NOT NULL,            -- the pool opened, or the source of a move
+  action          VARCHAR(24) NOT NULL,            -- OPEN, MOVE_TO_PUBLIC, MOVE_TO_ONSITE
+  pool            VARCHAR(16) NOT NULL,
+  target_pool_id  BIGINT      NULL,
+  target_pool     VARCHAR(16) NULL,
+  facility_id     BIGINT      NOT NULL,
+  service_id      BIGINT      NOT NULL,
+  slot_id         BIGINT      NOT NULL,
+  slot_date       DATE        NOT NULL,
+  slot_starts_at  DATETIME    NOT NULL,
+  slot_ends_at    DATETIME    NOT NULL,
+  planned_at      DATETIME    NOT NULL,
+  status          VARCHAR(16) NOT NULL DEFAULT 'PLANNED',   -- PLANNED, DONE, SKIPPED (slot over before it was due)
+  done_at         DATETIME(3) NULL,
+  run_id          BIGINT      NULL,
+  places          INT         NOT NULL DEFAULT 0,           -- opened, or moved so far
+  UNIQUE KEY uq_step (pool_id, action),
+  KEY ix_step_due (status, action, planned_at, facility_id),
+  KEY ix_step_slot (slot_id),
+  KEY ix_step_service_day (service_id, slot_date, action, status),
+  KEY ix_step_run (run_id),
+  CONSTRAINT fk_step_pool FOREIGN KEY (pool_id) REFERENCES quota_pool (id),
+  CONSTRAINT fk_step_target FOREIGN KEY (target_pool_id) REFERENCES quota_pool (id)
+) ENGINE=InnoDB;
+
+-- Every execution of a release job (Quartz or by hand): which node, when planned, when run, what it changed.
+CREATE TABLE release_job_run (
+  id            BIGINT AUTO_INCREMENT PRIMARY KEY,
+  job           VARCHAR(64)  NOT NULL,
+  node          VARCHAR(190) NOT NULL,
+  scheduled_at  DATETIME(3)  NULL,
+  started_at    DATETIME(3)  NOT NULL,
+  finished_at   DATETIME(3)  NULL,
+  changed       INT          NULL,
+  outcome       VARCHAR(16)  NOT NULL DEFAULT 'RUNNING',    -- RUNNING, OK, FAILED
+  error         VARCHAR(500) NULL,
+  KEY ix_run_job (job, scheduled_at),
+  KEY ix_run_started (started_at)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- The bureau's record: each opening and each move, when planned, when done, what and how much.
+CREATE TABLE release_audit (
+  id           BIGINT AUTO_INCREMENT PRIMARY KEY,
+  run_id       BIGINT       NOT NULL,
+  action       VARCHAR(24)  NOT NULL,              -- OPEN, MOVE_TO_PUBLIC, MOVE_TO_ONSITE
+  pool         VARCHAR(16)  NOT NULL,
+  target_pool  VARCHAR(16)  NULL,
+  facility_id  BIGINT       NOT NULL,
+  service_id   BIGINT       NOT NULL,
+  slot_date    DATE         NOT NULL,
+  planned_at   DATETIME     NOT NULL,
+  done_at      DATETIME(3)  NOT NULL,
+  pools        INT          NOT NULL,              -- slot pools opened or moved from
+  places       INT          NOT NULL,              -- places opened (free at opening) or moved
+  follow_up    BOOLEAN      NOT NULL DEFAULT FALSE, -- places that came back (expired hold, cancellation) after the move
+  node         VARCHAR(190) NOT NULL,
+  KEY ix_audit_planned (planned_at),
+  KEY ix_audit_facility (facility_id, slot_date),
+  CONSTRAINT fk_audit_run FOREIGN KEY (run_id) REFERENCES release_job_run (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- One day-before reminder per booking: the row is written in the transaction that publishes ReminderDue.
+CREATE TABLE booking_reminder (
+  booking_id   BIGINT      NOT NULL PRIMARY KEY,
+  due_at       DATETIME    NOT NULL,
+  reminded_at  DATETIME(3) NOT NULL,
+  CONSTRAINT fk_reminder_booking FOREIGN KEY (booking_id) REFERENCES booking (id)
+) ENGINE=InnoDB;
+
+-- The reminder and no-show jobs look bookings up by status and day.
+CREATE INDEX ix_booking_status_day ON booking (status, slot_date);
+
+-- Quartz 2.5 JDBC job store (tables_mysql_innodb.sql from the quartz jar, without its DROPs and final commit).
+CREATE TABLE QRTZ_JOB_DETAILS(
+SCHED_NAME VARCHAR(120) NOT NULL,
+JOB_NAME VARCHAR(190) NOT NULL,
+JOB_GROUP VARCHAR(190) NOT NULL,
+DESCRIPTION VARCHAR(250) NULL,
+JOB_CLASS_NAME VARCHAR(250) NOT NULL,
+IS_DURABLE VARCHAR(1) NOT NULL,
+IS_NONCONCURRENT VARCHAR(1) NOT NULL,
+IS_UPDATE_DATA VARCHAR(1) NOT NULL,
+REQUESTS_RECOVERY VARCHAR(1) NOT NULL,
+JOB_DATA BLOB NULL,
+PRIMARY KEY (SCHED_NAME,JOB_NAME,JOB_GROUP))
+ENGINE=InnoDB;
+
+CREATE TABLE QRTZ_TRIGGERS (
+SCHED_NAME VARCHAR(120) NOT NULL,
+TRIGGER_NAME VARCHAR(190) NOT NULL,
+TRIGGER_GROUP VARCHAR(190) NOT NULL,
+JOB_NAME VARCHAR(190) NOT NULL,
+JOB_GROUP VARCHAR(190) NOT NULL,
+DESCRIPTION VARCHAR(250) NULL,
+NEXT_FIRE_TIME BIGINT(13) NULL,
+PREV_FIRE_TIME BIGINT(13) NULL,
+PRIORITY INTEGER NULL,
+TRIGGER_STATE VARCHAR(16) NOT NULL,
+TRIGGER_TYPE VARCHAR(8) NOT NULL,
+START_TIME BIGINT(13) NOT NULL,
+END_TIME BIGINT(13) NULL,
+CALENDAR_NAME VARCHAR(190) NULL,
+MISFIRE_INSTR SMALLINT(2) NULL,
+JOB_DATA BLOB NULL,
+PRIMARY KEY (SCHED_NAME,TRIGGER_NAME,TRIGGER_GROUP),
+FOREIGN KEY (SCHED_NAME,JOB_NAME,JOB_GROUP)
+REFERENCES QRTZ_JOB_DETAILS(SCHED_NAME,JOB_NAME,JOB_GROUP))
+ENGINE=InnoDB;
+
+CREATE TABLE QRTZ_SIMPLE_TRIGGERS (
+SCHED_NAME VARCHAR(120) NOT NULL,
+TRIGGER_NAME VARCHAR(190) NOT NULL,
+TRIGGER_GROUP VARCHAR(190) NOT NULL,
+REPEAT_COUNT BIGINT(7) NOT NULL,
+REPEAT_INTERVAL BIGINT(12) NOT NULL,
+TIMES_TRIGGERED BIGINT(10) NOT NULL,
+PRIMARY KEY (SCHED_NAME,TRIGGER_NAME,TRIGGER_GROUP),
+FOREIGN KEY (SCHED_NAME,TRIGGER_NAME,TRIGGER_GROUP)
+REFERENCES QRTZ_TRIGGERS(SCHED_NAME,TRIGGER_NAME,TRIGGER_GROUP))
+ENGINE=InnoDB;
+
+CREATE TABLE QRTZ_CRON_TRIGGERS (
+SCHED_NAME VARCHAR(120) NOT NULL,
+TRIGGER_NAME VARCHAR(190) NOT NULL,
+TRIGGER_GROUP VARCHAR(190) NOT NULL,
+CRON_EXPRESSION VARCHAR(120) NOT NULL,
+TIME_ZONE_ID VARCHAR(80),
+PRIMARY KEY (SCHED_NAME,TRIGGER_NAME,TRIGGER_GROUP),
+FOREIGN KEY (SCHED_NAME,TRIGGER_NAME,TRIGGER_GROUP)
+REFERENCES QRTZ_TRIGGERS(SCHED_NAME,TRIGGER_NAME,TRIGGER_GROUP))
+ENGINE=InnoDB;
+
+CREATE TABLE QRTZ_SIMPROP_TRIGGERS
+  (
+    SCHED_NAME VARCHAR(120) NOT NULL,
+    TRIGGER_NAME VARCHAR(190) NOT NULL,
+    TRIGGER_GROUP VARCHAR(190) NOT NULL,
+    STR_PROP_1 VARCHAR(512) NULL,
+    STR_PROP_2 VARCHAR(512) NULL,
+    STR_PROP_3 VARCHAR(512) NULL,
+    INT_PROP_1 INT NULL,
+    INT_PROP_2 INT NULL,
+    LONG_PROP_1 BIGINT NULL,
+    LONG_PROP_2 BIGINT NULL,
+    DEC_PROP_1 NUMERIC(13,4) NULL,
+    DEC_PROP_2 NUMERIC(13,4) NULL,
+    BOOL_PROP_1 VARCHAR(1) NULL,
+    BOOL_PROP_2 VARCHAR(1) NULL,
+    PRIMARY KEY (SCHED_NAME,TRIGGER_NAME,TRIGGER_GROUP),
+    FOREIGN KEY (SCHED_NAME,TRIGGER_NAME,TRIGGER_GROUP)
+    REFERENCES QRTZ_TRIGGERS(SCHED_NAME,TRIGGER_NAME,TRIGGER_GROUP))
+ENGINE=InnoDB;
+
+CREATE TABLE QRTZ_BLOB_TRIGGERS (
+SCHED_NAME VARCHAR(120) NOT NULL,
+TRIGGER_NAME VARCHAR(190) NOT NULL,
+TRIGGER_GROUP VARCHAR(190) NOT NULL,
+BLOB_DATA BLOB NULL,
+PRIMARY KEY (SCHED_NAME,TRIGGER_NAME,TRIGGER_GROUP),
+INDEX (SCHED_NAME,TRIGGER_NAME, TRIGGER_GROUP),
+FOREIGN KEY (SCHED_NAME,TRIGGER_NAME,TRIGGER_GROUP)
+REFERENCES QRTZ_TRIGGERS(SCHED_NAME,TRIGGER_NAME,TRIGGER_GROUP))
+ENGINE=InnoDB;
+
+CREATE TABLE QRTZ_CALENDARS (
+SCHED_NAME VARCHAR(120) NOT NULL,
+CALENDAR_NAME VARCHAR(190) NOT NULL,
+CALENDAR BLOB NOT NULL,
+PRIMARY KEY (SCHED_NAME,CALENDAR_NAME))
+ENGINE=InnoDB;
+
+CREATE TABLE QRTZ_PAUSED_TRIGGER_GRPS (
+SCHED_NAME VARCHAR(120) NOT NULL,
+TRIGGER_GROUP VARCHAR(190) NOT NULL,
+PRIMARY KEY (SCHED_NAME,TRIGGER_GROUP))
+ENGINE=InnoDB;
+
+CREATE TABLE QRTZ_FIRED_TRIGGERS (
+SCHED_NAME VARCHAR(120) NOT NULL,
+ENTRY_ID VARCHAR(95) NOT NULL,
+TRIGGER_NAME VARCHAR(190) NOT NULL,
+TRIGGER_GROUP VARCHAR(190) NOT NULL,
+INSTANCE_NAME VARCHAR(190) NOT NULL,
+FIRED_TIME BIGINT(13) NOT NULL,
+SCHED_TIME BIGINT(13) NOT NULL,
+PRIORITY INTEGER NOT NULL,
+STATE VARCHAR(16) NOT NULL,
+JOB_NAME VARCHAR(190) NULL,
+JOB_GROUP VARCHAR(190) NULL,
+IS_NONCONCURRENT VARCHAR(1) NULL,
+REQUESTS_RECOVERY VARCHAR(1) NULL,
+PRIMARY KEY (SCHED_NAME,ENTRY_ID))
+ENGINE=InnoDB;
+
+CREATE TABLE QRTZ_SCHEDULER_STATE (
+SCHED_NAME VARCHAR(120) NOT NULL,
+INSTANCE_NAME VARCHAR(190) NOT NULL,
+LAST_CHECKIN_TIME BIGINT(13) NOT NULL,
+CHECKIN_INTERVAL BIGINT(13) NOT NULL,
+PRIMARY KEY (SCHED_NAME,INSTANCE_NAME))
+ENGINE=InnoDB;
+
+CREATE TABLE QRTZ_LOCKS (
+SCHED_NAME VARCHAR(120) NOT NULL,
+LOCK_NAME VARCHAR(40) NOT NULL,
+PRIMARY KEY (SCHED_NAME,LOCK_NAME))
+ENGINE=InnoDB;
+
+CREATE INDEX IDX_QRTZ_J_REQ_RECOVERY ON QRTZ_JOB_DETAILS(SCHED_NAME,REQUESTS_RECOVERY);
+CREATE INDEX IDX_QRTZ_J_GRP ON QRTZ_JOB_DETAILS(SCHED_NAME,JOB_GROUP);
+
+CREATE INDEX IDX_QRTZ_T_J ON QRTZ_TRIGGERS(SCHED_NAME,JOB_NAME,JOB_GROUP);
+CREATE INDEX IDX_QRTZ_T_JG ON QRTZ_TRIGGERS(SCHED_NAME,JOB_GROUP);
+CREATE INDEX IDX_QRTZ_T_C ON QRTZ_TRIGGERS(SCHED_NAME,CALENDAR_NAME);
+CREATE INDEX IDX_QRTZ_T_G ON QRTZ_TRIGGERS(SCHED_NAME,TRIGGER_GROUP);
+CREATE INDEX IDX_QRTZ_T_STATE ON QRTZ_TRIGGERS(SCHED_NAME,TRIGGER_STATE);
+CREATE INDEX IDX_QRTZ_T_N_STATE ON QRTZ_TRIGGERS(SCHED_NAME,TRIGGER_NAME,TRIGGER_GROUP,TRIGGER_STATE);
+CREATE INDEX IDX_QRTZ_T_N_G_STATE ON QRTZ_TRIGGERS(SCHED_NAME,TRIGGER_GROUP,TRIGGER_STATE);
+CREATE INDEX IDX_QRTZ_T_NEXT_FIRE_TIME ON QRTZ_TRIGGERS(SCHED_NAME,NEXT_FIRE_TIME);
+CREATE INDEX IDX_QRTZ_T_NFT_ST ON QRTZ_TRIGGERS(SCHED_NAME,TRIGGER_STATE,NEXT_FIRE_TIME);
+CREATE INDEX IDX_QRTZ_T_NFT_MISFIRE ON QRTZ_TRIGGERS(SCHED_NAME,MISFIRE_INSTR,NEXT_FIRE_TIME);
+CREATE INDEX IDX_QRTZ_T_NFT_ST_MISFIRE ON QRTZ_TRIGGERS(SCHED_NAME,MISFIRE_INSTR,NEXT_FIRE_TIME,TRIGGER_STATE);
+CREATE INDEX IDX_QRTZ_T_NFT_ST_MISFIRE_GRP ON QRTZ_TRIGGERS(SCHED_NAME,MISFIRE_INSTR,NEXT_FIRE_TIME,TRIGGER_GROUP,TRIGGER_STATE);
+
+CREATE INDEX IDX_QRTZ_FT_TRIG_INST_NAME ON QRTZ_FIRED_TRIGGERS(SCHED_NAME,INSTANCE_NAME);
+CREATE INDEX IDX_QRTZ_FT_INST_JOB_REQ_RCVRY ON QRTZ_FIRED_TRIGGERS(SCHED_NAME,INSTANCE_NAME,REQUESTS_RECOVERY);
+CREATE INDEX IDX_QRTZ_FT_J_G ON QRTZ_FIRED_TRIGGERS(SCHED_NAME,JOB_NAME,JOB_GROUP);
+CREATE INDEX IDX_QRTZ_FT_JG ON QRTZ_FIRED_TRIGGERS(SCHED_NAME,JOB_GROUP);
+CREATE INDEX IDX_QRTZ_FT_T_G ON QRTZ_FIRED_TRIGGERS(SCHED_NAME,TRIGGER_NAME,TRIGGER_GROUP);
+CREATE INDEX IDX_QRTZ_FT_TG ON QRTZ_FIRED_TRIGGERS(SCHED_NAME,TRIGGER_GROUP);
