@@ -118,10 +118,10 @@ public class PolicyChecks {
         int failing = 0;
         int hospitals = 0;
         for (Map<String, Object> r : jdbc.queryForList("""
-                SELECT f.name, COUNT(*) AS pools, SUM(st.status = 'DONE') AS opened,
+                SELECT f.name, COUNT(*) AS pools, SUM(IFNULL(st.status, '') = 'DONE') AS opened,
                        MIN(CASE WHEN st.status = 'DONE' THEN DATEDIFF(sl.slot_date, DATE(st.done_at)) END) AS min_ahead,
-                       SUM(st.status = 'DONE' AND DATEDIFF(sl.slot_date, DATE(st.done_at)) < ?) AS short_pools,
-                       SUM(st.id IS NULL OR st.status <> 'DONE') AS unopened
+                       SUM(IFNULL(st.status, '') = 'DONE' AND DATEDIFF(sl.slot_date, DATE(st.done_at)) < ?) AS short_pools,
+                       SUM(IFNULL(st.status, '') <> 'DONE') AS unopened
                 FROM quota_pool q JOIN slot sl ON sl.id = q.slot_id JOIN service s ON s.id = sl.service_id
                 JOIN facility f ON f.id = s.facility_id
                 LEFT JOIN release_step st ON st.pool_id = q.id AND st.action = 'OPEN'

@@ -28,6 +28,7 @@ import org.hotline.booking.BookingService;
 import org.hotline.booking.Channel;
 import org.hotline.booking.Pool;
 import org.hotline.ivr.TransferLog;
+import org.hotline.release.NoShowRule;
 import org.hotline.ops.report.SeededMonth.Seeded;
 import org.hotline.testsupport.Fixtures;
 import org.hotline.testsupport.TestClock;
@@ -44,6 +45,7 @@ class ReportTruthTest {
 
     @Autowired BookingService booking;
     @Autowired TransferLog transferLog;
+    @Autowired NoShowRule noShows;
     @Autowired Fixtures fx;
     @Autowired TestClock clock;
     @Autowired JdbcTemplate jdbc;
@@ -60,7 +62,7 @@ class ReportTruthTest {
 
     @BeforeAll
     void seed() throws InterruptedException {
-        month = new SeededMonth(booking, transferLog, fx, clock, jdbc);
+        month = new SeededMonth(booking, transferLog, noShows, fx, clock);
         assertThat(month.bookings).hasSizeGreaterThan(250);
         sendTheMonthsSms();
     }
@@ -324,6 +326,12 @@ class ReportTruthTest {
         // before hospital B cut its share, every district hospital kept 40 %
         List<PolicyCheck> early = policy.check(new ReportRange(SeededMonth.FIRST, SeededMonth.B_SHORT_FROM.minusDays(1), null));
         assertThat(early.get(0).verdict()).isEqualTo(PolicyCheck.Verdict.YES);
+
+        // this month's quota was made outside the release jobs: no opening is recorded, so it cannot be proven
+        PolicyCheck ahead = checks.stream().filter(c -> c.id().equals(PolicyChecks.COMMUNITY_DAYS_AHEAD)).findFirst()
+                .orElseThrow();
+        assertThat(ahead.verdict()).isEqualTo(PolicyCheck.Verdict.NO);
+        assertThat(ahead.evidence()).anySatisfy(r -> assertThat(r).containsExactly(nameA, "62", "0", "—", "0", "62"));
 
         PolicyCheck onsite = checks.stream().filter(c -> c.id().equals(PolicyChecks.ONSITE_NOT_BY_PHONE)).findFirst()
                 .orElseThrow();

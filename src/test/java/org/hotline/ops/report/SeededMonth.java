@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
 
-import org.springframework.jdbc.core.JdbcTemplate;
 
 import org.hotline.booking.Booking;
 import org.hotline.booking.BookingOutcome;
@@ -25,24 +24,28 @@ import org.hotline.booking.PhoneNumber;
 import org.hotline.ivr.TransferContext;
 import org.hotline.ivr.TransferLog;
 import org.hotline.ivr.TransferReason;
+import org.hotline.release.NoShowRule;
+import org.hotline.release.ReleaseScope;
 import org.hotline.testsupport.Fixtures;
 import org.hotline.testsupport.TestClock;
 
 /**
  * A month of a hotline's work, seeded through the real APIs (BookingService on a moving TestClock,
- * TransferLog), with a ledger of what was done. Tests compute their expected figures from the ledger and
+ * TransferLog, the release module's no-show rule), with a ledger of what was done. Tests compute their expected figures from the ledger and
  * from plain SQL, never from the report code.
  */
 final class SeededMonth {
 
     static final LocalDate FIRST = LocalDate.of(2034, 3, 1);
     static final LocalDate LAST = LocalDate.of(2034, 3, 31);
+    /** The no-show rule and the desk's check-ins run early on this day: bookings of the days before it are settled. */
+    static final LocalDate SETTLED_BEFORE = LocalDate.of(2034, 3, 20);
     /** From this day on hospital B offers only 30 % to community centres. */
     static final LocalDate B_SHORT_FROM = LocalDate.of(2034, 3, 20);
 
     /** One booking as seeded. {@code age} is the patient's age in whole years on the slot's day. */
-    record Seeded(long id, long facility, LocalDate day, Channel channel, String pool, int age, String status,
-            LocalDateTime createdAt, LocalDateTime cancelledAt) {
+    record Seeded(long id, String code, long facility, LocalDate day, Channel channel, String pool, int age,
+            String status, LocalDateTime createdAt, LocalDateTime cancelledAt) {
     }
 
     record Transfer(LocalDate day, String reason) {
@@ -65,14 +68,15 @@ final class SeededMonth {
     private final BookingService booking;
     private final Fixtures fx;
     private final TestClock clock;
-    private final JdbcTemplate jdbc;
     private final Random random = new Random(20340301);
 
-    SeededMonth(BookingService booking, TransferLog transferLog, Fixtures fx, TestClock clock, JdbcTemplate jdbc) {
+    private final NoShowRule noShows;
+
+    SeededMonth(BookingService booking, TransferLog transferLog, NoShowRule noShows, Fixtures fx, TestClock clock) {
+        this.noShows = noShows;
         this.booking = booking;
         this.fx = fx;
         this.clock = clock;
-        this.jdbc = jdbc;
         hospitalA = fx.facility("DISTRICT_HOSPITAL");
         hospitalB = fx.facility("DISTRICT_HOSPITAL");
         centre = fx.facility("COMMUNITY_CENTRE");
@@ -120,12 +124,12 @@ final class SeededMonth {
                     CancelOutcome c = booking.cancel(b.id(), by, sms, "seed");
                     assertThat(c).isInstanceOf(CancelOutcome.Cancelled.class);
                     status = "CANCELLED";
-                } else if (fate == 2) {
-                    status = "NO_SHOW";
-                } else if (fate == 3) {
-                    status = "ATTENDED";
+                } else if (day.isBefore(SETTLED_BEFORE)) {
+                    // settled by the desk (a few came) and the no-show rule (the rest did not)
+                    status = fate == 3 ? "ATTENDED" : "NO_SHOW";
                 }
-                bookings.add(new Seeded(b.id(), s[1], day, ch, b.pool().name(), age, status, at, cancelledAt));
+                bookings.add(new Seeded(b.id(), b.code(), s[1], day, ch, b.pool().name(), age, status, at,
+                        cancelledAt));
             }
             if (random.nextInt(12) == 0) {
                 clock.set(day.minusDays(1).atTime(21, 0));
@@ -166,13 +170,19 @@ final class SeededMonth {
         m.merge("PUBLIC", pub, Integer::sum);
     }
 
-    /** No-shows and attendance as the desk and the no-show rule record them (statuses of the ledger). */
+    /**
+     * Early on {@link #SETTLED_BEFORE} the desk's check-ins are recorded and the release module's no-show
+     * rule runs (on these two hospitals only): what is still ACTIVE of the days before becomes NO_SHOW.
+     */
     private void markAfterTheDay() {
+        clock.set(SETTLED_BEFORE.atTime(6, 0));
         for (Seeded s : bookings) {
-            if (s.status().equals("NO_SHOW") || s.status().equals("ATTENDED")) {
-                jdbc.update("UPDATE booking SET status = ? WHERE id = ? AND status = 'ACTIVE'", s.status(), s.id());
+            if (s.status().equals("ATTENDED")) {
+                assertThat(noShows.markAttended(s.code())).as("check-in of %s", s.code()).isTrue();
             }
         }
+        int marked = noShows.markNoShows(ReleaseScope.facilities(hospitalA, hospitalB));
+        assertThat(marked).isEqualTo(bookings.stream().filter(s -> s.status().equals("NO_SHOW")).count());
     }
 
     List<Long> facilities() {
