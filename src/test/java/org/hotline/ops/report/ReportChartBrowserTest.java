@@ -189,8 +189,10 @@ class ReportChartBrowserTest {
             assertThat(painted).as("band %d", i)
                     .isCloseTo((int) Math.round((double) counts[i] * width / total), org.assertj.core.data.Offset.offset(2));
         }
-        // the legend says the same in words
-        String page = browser.getPageSource();
-        assertThat(page).contains("age-bands.svg");
+        // the policy page of that day, answered with evidence (kept as a screenshot for a person to look at)
+        browser.get("http://127.0.0.1:" + port + "/ops/policy?from=" + day + "&to=" + day);
+        assertThat(browser.findElement(By.cssSelector("#onsite-not-by-phone .verdict")).getText()).isEqualTo("是");
+        assertThat(browser.findElement(By.cssSelector("#community-share .verdict")).getText()).isIn("是", "否");
+        Files.write(SHOTS.resolve("policy-page.png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
     }
 }
