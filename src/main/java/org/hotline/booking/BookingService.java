@@ -88,14 +88,63 @@ public class BookingService {
         LocalDateTime now = now();
         LocalDateTime expires = now.plus(props.holdTtl());
         for (Pool p : candidates) {
-            // one round trip: conditional UPDATE on the pool row + the hold row, in one transaction (V1_1)
-            Long holdId = retrying("hold", () -> jdbc.queryForObject("CALL take_hold(?, ?, ?, ?, ?)", Long.class,
-                    slotId, p.name(), channel.name(), now, expires));
+            Long holdId = retrying("hold", () -> galera()
+                    ? takeHoldInTransaction(slotId, p, channel, now, expires)
+                    // one round trip: conditional UPDATE on the pool row + the hold row, in one transaction (V1_1)
+                    : jdbc.queryForObject("CALL take_hold(?, ?, ?, ?, ?)", Long.class, slotId, p.name(),
+                            channel.name(), now, expires));
             if (holdId != null && holdId > 0) {
                 return new HoldOutcome.Held(holdId, slotId, p, expires);
             }
         }
         return new HoldOutcome.Refused(whyNoPlace(slotId, candidates, now));
+    }
+
+    private volatile Boolean galera;
+
+    /**
+     * Galera aborts a transaction that loses certification to another node even while a stored procedure
+     * runs it, and then the procedure's outcome cannot be trusted (seen here: the connection's replies
+     * went out of step, "Incorrect column count: expected 1, actual 14"; mysql-wsrep#191, #193). On Galera
+     * the hold is therefore the same two statements as a plain Spring transaction.
+     */
+    private boolean galera() {
+        Boolean g = galera;
+        if (g == null) {
+            List<String> on = jdbc.query("SHOW GLOBAL VARIABLES LIKE 'wsrep_on'", (rs, i) -> rs.getString(2));
+            galera = g = !on.isEmpty() && "ON".equalsIgnoreCase(on.get(0));
+        }
+        return g;
+    }
+
+    /** take_hold (V1_1) as a client-side transaction: 0 when there is no place. */
+    private Long takeHoldInTransaction(long slotId, Pool p, Channel channel, LocalDateTime now,
+            LocalDateTime expires) {
+        return tx.execute(status -> {
+            int taken = jdbc.update("""
+                    UPDATE quota_pool SET held = held + 1
+                    WHERE slot_id = ? AND pool = ? AND held + booked < capacity AND opens_at <= ? AND closes_at > ?
+                      AND EXISTS (SELECT 1 FROM slot WHERE id = ? AND starts_at > ?)""", slotId, p.name(), now, now,
+                    slotId, now);
+            if (taken != 1) {
+                return 0L;
+            }
+            long poolId = jdbc.queryForObject("SELECT id FROM quota_pool WHERE slot_id = ? AND pool = ?", Long.class,
+                    slotId, p.name());
+            GeneratedKeyHolder key = new GeneratedKeyHolder();
+            jdbc.update(c -> {
+                var ps = c.prepareStatement("""
+                        INSERT INTO hold (pool_id, slot_id, channel, status, created_at, expires_at)
+                        VALUES (?, ?, ?, 'ACTIVE', ?, ?)""", new String[] {"id"});
+                ps.setLong(1, poolId);
+                ps.setLong(2, slotId);
+                ps.setString(3, channel.name());
+                ps.setObject(4, now);
+                ps.setObject(5, expires);
+                return ps;
+            }, key);
+            return key.getKey().longValue();
+        });
     }
 
     /** After take_hold found no place: why not, in the words a caller should hear. */
