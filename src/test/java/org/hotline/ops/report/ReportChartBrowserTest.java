@@ -189,6 +189,13 @@ class ReportChartBrowserTest {
             assertThat(painted).as("band %d", i)
                     .isCloseTo((int) Math.round((double) counts[i] * width / total), org.assertj.core.data.Offset.offset(2));
         }
+        // the overview of the days around it, with the link to the day and the totals
+        browser.get("http://127.0.0.1:" + port + "/ops/reports?from=" + day.minusDays(2) + "&to=" + day + "&facility="
+                + hospital);
+        waitForImages();
+        assertThat(browser.findElement(By.id("total-bookings")).getText()).isEqualTo("11");
+        Files.write(SHOTS.resolve("overview-page.png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+
         // the policy page of that day, answered with evidence (kept as a screenshot for a person to look at)
         browser.get("http://127.0.0.1:" + port + "/ops/policy?from=" + day + "&to=" + day);
         assertThat(browser.findElement(By.cssSelector("#onsite-not-by-phone .verdict")).getText()).isEqualTo("是");
