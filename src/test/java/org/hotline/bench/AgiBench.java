@@ -65,7 +65,7 @@ public final class AgiBench {
                 "--hotline.db.embedded.base-dir=target/mariadb-base",
                 "--hotline.db.embedded.pool-size=40",
                 "--hotline.demo-data.enabled=false",
-                "--hotline.agi.port=0",
+                "--hotline.agi.port=0", "--hotline.sip.enabled=false",
                 "--logging.level.root=WARN",
                 "--logging.level.org.hotline=WARN",
                 "--spring.quartz.auto-startup=false"};

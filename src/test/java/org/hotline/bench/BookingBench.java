@@ -46,7 +46,7 @@ public final class BookingBench {
                 "--hotline.db.embedded.data-dir=target/bench-db/" + UUID.randomUUID(),
                 "--hotline.db.embedded.base-dir=target/mariadb-base",
                 "--hotline.db.embedded.pool-size=80",
-                "--hotline.demo-data.enabled=false",
+                "--hotline.demo-data.enabled=false", "--hotline.sip.enabled=false",
                 "--logging.level.root=WARN",
                 "--logging.level.org.hotline=WARN",
                 "--spring.quartz.auto-startup=false"};

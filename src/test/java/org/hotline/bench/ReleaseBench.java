@@ -37,7 +37,7 @@ public final class ReleaseBench {
         app.setWebApplicationType(WebApplicationType.NONE);
         try (ConfigurableApplicationContext ctx = app.run(
                 "--hotline.db.embedded.data-dir=target/bench-release-db/" + UUID.randomUUID(),
-                "--hotline.db.embedded.base-dir=target/mariadb-base", "--hotline.demo-data.enabled=false",
+                "--hotline.db.embedded.base-dir=target/mariadb-base", "--hotline.demo-data.enabled=false", "--hotline.sip.enabled=false",
                 "--logging.level.root=WARN", "--hotline.release.cron.open=* * * * * ?",
                 "--hotline.release.cron.move=0 0 0 1 1 ? 2099")) {
             run(ctx, hospitals);

@@ -56,6 +56,7 @@ abstract class ClusterScenario {
             env.put("SERVER_TOMCAT_THREADS_MAX", "400");
             env.put("HOTLINE_AGI_PORT", "0"); // three gateways on one host: each its own FastAGI port
             env.put("HOTLINE_AGI_BIND_ADDRESS", "127.0.0.1");
+            env.put("HOTLINE_SIP_PORT", "0"); // and its own SIP port
             env.put("SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE", "24");
             env.put("LOGGING_LEVEL_ROOT", "WARN");
             env.put("LOGGING_LEVEL_ORG_HOTLINE", "INFO");

@@ -35,7 +35,7 @@ class EmbeddedRestartTest {
         // arguments, not default properties: application.yml would win over those and the test would run on
         // (and fill) the developer's ./data/mariadb
         return app.run("--hotline.db.embedded.data-dir=" + dataDir,
-                "--hotline.db.embedded.base-dir=target/mariadb-base", "--logging.level.root=WARN");
+                "--hotline.db.embedded.base-dir=target/mariadb-base", "--hotline.sip.port=0", "--logging.level.root=WARN");
     }
 
     @Test

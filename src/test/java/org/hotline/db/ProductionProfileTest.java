@@ -48,6 +48,7 @@ class ProductionProfileTest {
         props.put("HOTLINE_DB_USER", "root");
         props.put("HOTLINE_ID_HASH_KEY", hashKey);
         props.put("logging.level.root", "WARN");
+        props.put("hotline.sip.port", "0"); // a free SIP port: other test JVMs share this machine
         app.setDefaultProperties(props);
         return app.run();
     }

@@ -63,7 +63,9 @@ class ReleaseClusterTest {
         List<String> args = new ArrayList<>(List.of("--hotline.db.embedded.enabled=false",
                 "--spring.datasource.url=jdbc:mariadb://127.0.0.1:" + server.port() + "/" + database,
                 "--spring.datasource.username=root", "--spring.datasource.password=",
-                "--spring.datasource.hikari.maximum-pool-size=8", "--hotline.demo-data.enabled=false"));
+                "--spring.datasource.hikari.maximum-pool-size=8", "--hotline.demo-data.enabled=false",
+                // each node's call listeners on free ports: two nodes (and other test JVMs) share this machine
+                "--hotline.agi.port=0", "--hotline.sip.port=0"));
         args.addAll(List.of(extra));
         // logging is JVM-wide: a node started here must not reconfigure it under the other tests' feet
         System.setProperty(LoggingSystem.SYSTEM_PROPERTY, LoggingSystem.NONE);
@@ -86,6 +88,7 @@ class ReleaseClusterTest {
                 "--spring.datasource.url=jdbc:mariadb://127.0.0.1:" + server.port() + "/" + database,
                 "--spring.datasource.username=root", "--spring.datasource.password=",
                 "--spring.datasource.hikari.maximum-pool-size=8", "--hotline.demo-data.enabled=false",
+                "--hotline.agi.port=0", "--hotline.sip.port=0",
                 "--logging.level.root=WARN", "--logging.level.org.hotline.ReadyLog=INFO"));
         cmd.addAll(List.of(extra));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logFile.toFile()).start();

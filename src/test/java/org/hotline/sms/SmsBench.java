@@ -37,7 +37,7 @@ public final class SmsBench {
             try (ConfigurableApplicationContext ctx = app.run(
                     "--hotline.db.embedded.data-dir=target/bench-db/" + UUID.randomUUID(),
                     "--hotline.db.embedded.base-dir=target/mariadb-base",
-                    "--hotline.demo-data.enabled=false",
+                    "--hotline.demo-data.enabled=false", "--hotline.sip.enabled=false",
                     "--hotline.sms.enabled=false",
                     "--logging.level.root=WARN",
                     "--logging.level.org.hotline=WARN",

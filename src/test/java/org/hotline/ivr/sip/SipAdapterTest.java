@@ -1,0 +1,357 @@
+package org.hotline.ivr.sip;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import org.hotline.ivr.CallChannel;
+import org.hotline.ivr.CallerHungUp;
+
+/**
+ * The SIP adapter against SIPp, with a small test flow in place of the flow engine: what a caller keys
+ * reaches the flow exactly once per press, hang-ups reach it as {@link CallerHungUp}, and the SIP
+ * exchanges around a call are answered as RFC 3261 says.
+ */
+class SipAdapterTest {
+
+    @TempDir
+    static Path work;
+
+    static SipUserAgent agent;
+    static final BlockingQueue<String> seen = new LinkedBlockingQueue<>();
+    static volatile Consumer<CallChannel> flow = c -> { };
+
+    @BeforeAll
+    static void start() throws Exception {
+        Path prompts = work.resolve("prompts");
+        TestPrompts.write(prompts, "welcome", TestPrompts.tone(440, 1000));
+        TestPrompts.write(prompts, "ask", TestPrompts.tone(660, 400));
+        TestPrompts.write(prompts, "bye", TestPrompts.tone(330, 300));
+        SipProperties props = new SipProperties(true, "127.0.0.1", null, 0, List.of("udp", "tcp"), 3, 486,
+                Duration.ofMillis(200), 30000, 39999, Duration.ofSeconds(4), null, Duration.ofSeconds(5),
+                List.of());
+        agent = new SipUserAgent(props, () -> call -> {
+            try {
+                flow.accept(call);
+            } catch (CallerHungUp e) {
+                seen.add("hung up");
+            }
+        }, new PromptAudio(prompts));
+        agent.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (agent != null) {
+            agent.close();
+        }
+    }
+
+    @BeforeEach
+    void clear() {
+        seen.clear();
+    }
+
+    static String next() throws InterruptedException {
+        String s = seen.poll(20, TimeUnit.SECONDS);
+        return s == null ? "(nothing within 20 s)" : s;
+    }
+
+    @Test
+    void rfc4733KeysReachTheFlowOncePerPressAndTheCallersByeEndsIt() throws Exception {
+        flow = call -> {
+            seen.add("keys " + call.collect(List.of("welcome"), 2, Duration.ofSeconds(6)));
+            seen.add("keys " + call.collect(List.of("ask"), 8, Duration.ofSeconds(6)));
+            seen.add("caller " + call.callerNumber());
+            call.collect(List.of(), 1, Duration.ofSeconds(30));
+            seen.add("no hang-up seen");
+        };
+        Sipp.Run run = Sipp.scenario(work, "uac_rfc4733.xml", agent.port())
+                .calls("hotline;1200:12|2500:4567#|3500:;13800138000;bye").args("-rtp_echo").run(Duration.ofSeconds(30));
+        assertThat(run.succeeded()).as(run.logs()).isTrue();
+        assertThat(next()).isEqualTo("keys 12");
+        assertThat(next()).isEqualTo("keys 4567");
+        assertThat(next()).isEqualTo("caller 13800138000");
+        assertThat(next()).isEqualTo("hung up");
+    }
+
+    @Test
+    void sipInfoKeysReachTheFlowEachInfoCountedOnce() throws Exception {
+        flow = call -> {
+            seen.add("keys " + call.collect(List.of("welcome"), 2, Duration.ofSeconds(6)));
+            seen.add("keys " + call.collect(List.of("ask"), 8, Duration.ofSeconds(6)));
+            call.collect(List.of(), 1, Duration.ofSeconds(30));
+        };
+        Sipp.Run run = Sipp.scenario(work, "uac_info.xml", agent.port()).calls("hotline;600:12|800:34#|1000:;13800138000;bye")
+                .args("-rtp_echo").run(Duration.ofSeconds(30));
+        assertThat(run.succeeded()).as(run.logs()).isTrue();
+        assertThat(next()).isEqualTo("keys 12");
+        assertThat(next()).isEqualTo("keys 34");
+        assertThat(next()).isEqualTo("hung up");
+    }
+
+    @Test
+    void theFlowsHangUpSendsBye() throws Exception {
+        flow = call -> {
+            seen.add("played " + (int) call.play(List.of("bye")));
+            call.hangUp();
+            try {
+                call.play(List.of("bye"));
+                seen.add("played after hang-up");
+            } catch (CallerHungUp e) {
+                seen.add("gone after hang-up");
+            }
+        };
+        Sipp.Run run = Sipp.scenario(work, "uac_waits_for_bye.xml", agent.port()).args("-rtp_echo")
+                .run(Duration.ofSeconds(30));
+        assertThat(run.succeeded()).as(run.logs()).isTrue();
+        assertThat(next()).isEqualTo("played 0");
+        assertThat(next()).isEqualTo("gone after hang-up");
+    }
+
+    @Test
+    void rtpSilenceEndsTheCallAndTheFlowHearsTheHangUp() throws Exception {
+        flow = call -> call.collect(List.of(), 1, Duration.ofSeconds(60));
+        long t0 = System.nanoTime();
+        Sipp.Run run = Sipp.scenario(work, "uac_waits_for_bye.xml", agent.port()).run(Duration.ofSeconds(30));
+        long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        assertThat(run.succeeded()).as(run.logs()).isTrue();
+        assertThat(next()).isEqualTo("hung up");
+        assertThat(took).as("silence timeout is 4 s").isBetween(3500L, 15000L);
+    }
+
+    @Test
+    void cancelWhileRingingGets200Then487AndNoFlowRuns() throws Exception {
+        flow = call -> seen.add("flow ran");
+        Sipp.Run run = Sipp.scenario(work, "uac_cancel.xml", agent.port()).run(Duration.ofSeconds(30));
+        assertThat(run.succeeded()).as(run.logs()).isTrue();
+        assertThat(seen.poll(500, TimeUnit.MILLISECONDS)).isNull();
+        awaitNoCalls();
+    }
+
+    @Test
+    void optionsIsAnsweredWithWhatTheGatewayAllows() {
+        Sipp.Run run = Sipp.scenario(work, "uac_options.xml", agent.port()).run(Duration.ofSeconds(20));
+        assertThat(run.succeeded()).as(run.logs()).isTrue();
+    }
+
+    @Test
+    void anOfferWithoutG711Gets488() {
+        Sipp.Run run = Sipp.scenario(work, "uac_no_codec.xml", agent.port()).run(Duration.ofSeconds(20));
+        assertThat(run.succeeded()).as(run.logs()).isTrue();
+        assertThat(agent.outcomes()).containsKey("no-codec");
+    }
+
+    @Test
+    void reInviteForHoldAndResumeIsAnsweredAndABadOneLeavesTheCallAsItWas() throws Exception {
+        flow = call -> call.collect(List.of(), 1, Duration.ofSeconds(60));
+        Sipp.Run run = Sipp.scenario(work, "uac_reinvite.xml", agent.port()).args("-rtp_echo")
+                .run(Duration.ofSeconds(30));
+        assertThat(run.succeeded()).as(run.logs()).isTrue();
+        assertThat(next()).isEqualTo("hung up");
+    }
+
+    @Test
+    void anInviteWithoutSdpOverTcpGetsOurOfferAndTheAnswerInTheAck() throws Exception {
+        flow = call -> {
+            seen.add("keys " + call.collect(List.of("ask"), 1, Duration.ofSeconds(6)));
+            call.collect(List.of(), 1, Duration.ofSeconds(30));
+        };
+        Sipp.Run run = Sipp.scenario(work, "uac_late_offer.xml", agent.port()).args("-rtp_echo", "-t", "t1")
+                .run(Duration.ofSeconds(30));
+        assertThat(run.succeeded()).as(run.logs()).isTrue();
+        assertThat(next()).isEqualTo("keys 7");
+        assertThat(next()).isEqualTo("hung up");
+    }
+
+    @Test
+    void transferIsAReferCarryingTheTransferIdThenBye() throws Exception {
+        flow = call -> {
+            call.play(List.of("ask"));
+            call.transferToAgent("T-42", 9);
+            seen.add("transferred");
+        };
+        Sipp.Run run = Sipp.scenario(work, "uac_refer.xml", agent.port()).args("-rtp_echo")
+                .run(Duration.ofSeconds(30));
+        assertThat(run.succeeded()).as(run.logs()).isTrue();
+        assertThat(next()).isEqualTo("transferred");
+    }
+
+    @Test
+    void atTheCallLimitTheNextInviteGetsBusyHereAndTheOthersGoOn() throws Exception {
+        flow = call -> call.collect(List.of(), 1, Duration.ofSeconds(60));
+        Sipp holders = Sipp.scenario(work, "uac_holds.xml", agent.port()).calls("5000")
+                .args("-rtp_echo", "-m", "3", "-l", "3", "-r", "20").start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (agent.activeCalls() < 3 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(agent.activeCalls()).isEqualTo(3);
+            Sipp.Run busy = Sipp.scenario(work, "uac_busy.xml", agent.port()).run(Duration.ofSeconds(20));
+            assertThat(busy.succeeded()).as(busy.logs()).isTrue();
+            Sipp.Run held = holders.await(Duration.ofSeconds(30));
+            assertThat(held.succeeded()).as(held.logs()).isTrue();
+        } finally {
+            holders.kill();
+        }
+        for (int i = 0; i < 3; i++) {
+            assertThat(next()).isEqualTo("hung up");
+        }
+        awaitNoCalls();
+    }
+
+    @Test
+    void withBusyStatus503TheCallOverTheLimitGets503AndRetryAfter() throws Exception {
+        SipProperties props = new SipProperties(true, "127.0.0.1", null, 0, List.of("udp"), 1, 503, Duration.ZERO,
+                30000, 39999, Duration.ofSeconds(30), null, Duration.ofSeconds(5), List.of());
+        SipUserAgent small = new SipUserAgent(props, () -> call -> {
+            try {
+                call.collect(List.of(), 1, Duration.ofSeconds(30));
+            } catch (CallerHungUp e) {
+                seen.add("hung up");
+            }
+        }, new PromptAudio(work.resolve("prompts")));
+        small.start();
+        Sipp holder = Sipp.scenario(work, "uac_holds.xml", small.port()).calls("3000").args("-rtp_echo").start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (small.activeCalls() < 1 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            Sipp.Run busy = Sipp.scenario(work, "uac_busy_503.xml", small.port()).run(Duration.ofSeconds(20));
+            assertThat(busy.succeeded()).as(busy.logs()).isTrue();
+            Sipp.Run held = holder.await(Duration.ofSeconds(20));
+            assertThat(held.succeeded()).as(held.logs()).isTrue();
+            assertThat(next()).isEqualTo("hung up");
+        } finally {
+            holder.kill();
+            small.close();
+        }
+    }
+
+    @Test
+    void aTakenPortFailsTheStartWithItsNameAndLeavesNoStackThreadBehind() throws Exception {
+        long before = scanners();
+        try (java.net.DatagramSocket taken = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+            SipProperties props = new SipProperties(true, "127.0.0.1", null, taken.getLocalPort(), List.of("udp"), 1,
+                    486, Duration.ZERO, 30000, 39999, Duration.ofSeconds(30), null, Duration.ofSeconds(5), List.of());
+            SipUserAgent clash = new SipUserAgent(props, () -> call -> { }, new PromptAudio(work.resolve("prompts")));
+            org.assertj.core.api.Assertions.assertThatThrownBy(clash::start).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("127.0.0.1:" + taken.getLocalPort());
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+        long after;
+        do {
+            Thread.sleep(100);
+            after = scanners();
+        } while (after > before && System.nanoTime() < deadline);
+        // a failed start must not keep the JVM alive (jain-sip's event scanner is not a daemon thread)
+        assertThat(after).isEqualTo(before);
+    }
+
+    static long scanners() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && !t.isDaemon() && t.getName().startsWith("EventScanner")).count();
+    }
+
+    static void awaitNoCalls() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (agent.activeCalls() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(agent.activeCalls()).isZero();
+    }
+
+    /** One datagram to the agent; the status line of its answer, or "(no answer)". */
+    static String exchange(String message) throws Exception {
+        try (java.net.DatagramSocket sock = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+            sock.setSoTimeout(1500);
+            String text = message.replace("PORT", Integer.toString(sock.getLocalPort()))
+                    .replace("AGENT", Integer.toString(agent.port()));
+            byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            sock.send(new java.net.DatagramPacket(bytes, bytes.length, java.net.InetAddress.getLoopbackAddress(),
+                    agent.port()));
+            byte[] buf = new byte[4096];
+            java.net.DatagramPacket in = new java.net.DatagramPacket(buf, buf.length);
+            try {
+                while (true) {
+                    sock.receive(in);
+                    String reply = new String(in.getData(), 0, in.getLength(), java.nio.charset.StandardCharsets.UTF_8);
+                    String status = reply.lines().findFirst().orElse("");
+                    if (!status.startsWith("SIP/2.0 100")) {
+                        return status + (reply.contains("\nAllow: ") || reply.contains("\nAllow:") ? " +Allow" : "")
+                                + (reply.contains("Unsupported: 100rel") ? " +Unsupported" : "")
+                                + (reply.contains("Accept: application/sdp") ? " +Accept" : "");
+                    }
+                }
+            } catch (java.net.SocketTimeoutException e) {
+                return "(no answer)";
+            }
+        }
+    }
+
+    static String request(String method, String extraHeaders, String contentType, String body) {
+        String id = java.util.UUID.randomUUID().toString();
+        return method + " sip:hotline@127.0.0.1:AGENT SIP/2.0\r\n"
+                + "Via: SIP/2.0/UDP 127.0.0.1:PORT;branch=z9hG4bK" + id.substring(0, 8) + "\r\n"
+                + "From: <sip:13800138000@127.0.0.1:PORT>;tag=" + id.substring(9, 13) + "\r\n"
+                + "To: <sip:hotline@127.0.0.1:AGENT>\r\n"
+                + "Call-ID: " + id + "\r\n"
+                + "CSeq: 1 " + method + "\r\n"
+                + "Contact: <sip:13800138000@127.0.0.1:PORT>\r\n"
+                + "Max-Forwards: 70\r\n"
+                + extraHeaders
+                + (contentType == null ? "" : "Content-Type: " + contentType + "\r\n")
+                + "Content-Length: " + body.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + "\r\n\r\n"
+                + body;
+    }
+
+    static final String SDP = "v=0\r\no=x 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+            + "m=audio 40000 RTP/AVP 0\r\n";
+
+    @Test
+    void malformedAndUnsupportedRequestsGetSipErrorsAndTheServiceGoesOn() throws Exception {
+        flow = call -> call.collect(List.of(), 1, Duration.ofSeconds(60));
+        assertThat(exchange("\u0000\u0001garbage that is no SIP at all\r\n\r\n")).isEqualTo("(no answer)");
+        assertThat(exchange(request("FOO", "", null, ""))).startsWith("SIP/2.0 501");
+        assertThat(exchange(request("REGISTER", "", null, ""))).startsWith("SIP/2.0 405").endsWith("+Allow");
+        assertThat(exchange(request("SUBSCRIBE", "Event: presence\r\n", null, ""))).startsWith("SIP/2.0 405");
+        assertThat(exchange(request("INVITE", "", "text/plain", "hello"))).startsWith("SIP/2.0 415")
+                .endsWith("+Accept");
+        assertThat(exchange(request("INVITE", "", "application/sdp", "this is not SDP"))).startsWith("SIP/2.0 400");
+        assertThat(exchange(request("INVITE", "", "application/sdp", "v=0\r\nm=audio x RTP/AVP 0\r\n")))
+                .startsWith("SIP/2.0 400");
+        assertThat(exchange(request("INVITE", "Require: 100rel\r\n", "application/sdp", SDP)))
+                .startsWith("SIP/2.0 420").endsWith("+Unsupported");
+        assertThat(exchange(request("INVITE", "", "application/sdp", SDP.replace("RTP/AVP 0", "RTP/SAVP 0"))))
+                .startsWith("SIP/2.0 488");
+        assertThat(exchange(request("BYE", "", null, "").replace("To: <sip:hotline@127.0.0.1:AGENT>",
+                "To: <sip:hotline@127.0.0.1:AGENT>;tag=nosuchdialog"))).startsWith("SIP/2.0 481");
+        assertThat(exchange(request("INFO", "", "application/dtmf-relay", "Signal=5\r\n"))).startsWith("SIP/2.0 481");
+        assertThat(exchange(request("INVITE", "", null, "").replace("INVITE sip:hotline@127.0.0.1:AGENT",
+                "INVITE tel:+861012345"))).startsWith("SIP/2.0 416");
+        // a header the parser cannot read: the stack answers 400 itself
+        assertThat(exchange(request("OPTIONS", "", null, "").replace("CSeq: 1 OPTIONS", "CSeq: one OPTIONS")))
+                .matches("SIP/2.0 400.*|\\(no answer\\)");
+        assertThat(exchange(request("OPTIONS", "", null, ""))).isEqualTo("SIP/2.0 200 OK +Allow +Accept");
+        // and a real call still goes through
+        Sipp.Run run = Sipp.scenario(work, "uac_holds.xml", agent.port()).calls("500").args("-rtp_echo")
+                .run(Duration.ofSeconds(20));
+        assertThat(run.succeeded()).as(run.logs()).isTrue();
+        assertThat(next()).isEqualTo("hung up");
+        awaitNoCalls();
+    }
+}

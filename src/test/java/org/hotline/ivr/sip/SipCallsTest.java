@@ -1,0 +1,175 @@
+package org.hotline.ivr.sip;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.DayOfWeek;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.temporal.TemporalAdjusters;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+import org.hotline.testsupport.Fixtures;
+import org.hotline.testsupport.IntegrationTest;
+import org.hotline.testsupport.TestClock;
+
+/**
+ * End to end: SIPp dials the running service (the real flow engine, the real prompts, the embedded
+ * MariaDB, the SMS dispatcher with its loopback SMPP sink) and books an outpatient visit by keypad, with
+ * RFC 4733 keys (and its SMS is delivered) and with SIP INFO keys; a caller who hangs up mid-flow gets
+ * their held place back at once.
+ */
+@IntegrationTest
+@ExtendWith(OutputCaptureExtension.class)
+class SipCallsTest {
+
+    private static final AtomicInteger EPOCH = new AtomicInteger();
+
+    @TempDir
+    Path work;
+
+    @Autowired SipConfig.SipService sip;
+    @Autowired Fixtures fx;
+    @Autowired TestClock clock;
+    @Autowired JdbcTemplate jdbc;
+
+    long dept;
+    long firstSlot;
+    LocalDateTime now;
+
+    /** A hospital of this test's own, on a Monday no other test uses, so "1" always means its first entry. */
+    @BeforeEach
+    void world() {
+        now = LocalDateTime.of(2041, 1, 7, 10, 0).plusWeeks(4L * EPOCH.getAndIncrement())
+                .with(TemporalAdjusters.previousOrSame(DayOfWeek.MONDAY));
+        clock.set(now);
+        long hospital = fx.facility("DISTRICT_HOSPITAL");
+        dept = fx.outpatientService(hospital);
+        LocalDateTime tomorrow9 = now.toLocalDate().plusDays(1).atTime(9, 0);
+        firstSlot = fx.slot(dept, tomorrow9, 1, 0, 5);
+        fx.slot(dept, tomorrow9.plusMinutes(30), 1, 0, 5);
+        fx.slot(dept, tomorrow9.plusDays(1), 1, 0, 5);
+    }
+
+    @AfterEach
+    void resetClock() {
+        clock.reset();
+    }
+
+    /** The ID as keyed: a final X is the * key. */
+    String keyed(String residentId) {
+        return residentId.replace('X', '*');
+    }
+
+    String idAged(int years) {
+        return Fixtures.residentId(now.toLocalDate().minusYears(years).minusDays(40));
+    }
+
+    List<Map<String, Object>> bookingsBy(String caller) {
+        return jdbc.queryForList("SELECT b.slot_id, b.status, b.sms_phone FROM booking b JOIN slot s ON s.id = b.slot_id"
+                + " WHERE s.service_id = ? AND b.calling_number = ?", dept, caller);
+    }
+
+    int heldPlaces() {
+        return jdbc.queryForObject("SELECT COALESCE(SUM(q.held), 0) FROM quota_pool q JOIN slot s ON s.id = q.slot_id"
+                + " WHERE s.service_id = ?", Integer.class, dept);
+    }
+
+    @Test
+    void rfc4733KeysBookAnOutpatientVisitAndTheGatewayHangsUpAfterGoodbye(CapturedOutput output) {
+        String caller = Fixtures.mobile();
+        String id = idAged(45);
+        // welcome (skipped with 5), menu 1, hospital 1, department 1, date 1, slice 1, for myself 1, the ID,
+        // SMS to this phone 1, confirm 1, then 5 skips the read-out code; the gateway says goodbye and hangs up
+        String script = "2500:5|2000:1|1500:1|1500:1|1500:1|1500:1|1500:1|2000:" + keyed(id)
+                + "|4800:1|1500:1|3000:5|1000:";
+        Sipp.Run run = Sipp.scenario(work, "uac_rfc4733.xml", sip.agent().port())
+                .calls("hotline;" + script + ";" + caller + ";wait").args("-rtp_echo").run(Duration.ofSeconds(90));
+
+        assertThat(run.succeeded()).as(run.logs()).isTrue();
+        List<Map<String, Object>> booked = bookingsBy(caller);
+        assertThat(booked).hasSize(1);
+        assertThat(booked.get(0)).containsEntry("slot_id", firstSlot).containsEntry("status", "ACTIVE")
+                .containsEntry("sms_phone", caller);
+        assertThat(heldPlaces()).isZero();
+        assertThat(fx.counts(firstSlot, "PUBLIC")).containsExactly(5, 0, 1);
+        // its confirmation SMS went out over SMPP (the embedded sink in tests) to the calling phone
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        String sms = null;
+        while (System.nanoTime() < deadline && !"DELIVERED".equals(sms)) {
+            sms = jdbc.query("SELECT m.status FROM sms_message m JOIN booking b ON b.id = m.booking_id"
+                    + " WHERE b.calling_number = ? AND m.phone = ? AND m.kind = 'CONFIRMATION'",
+                    (rs, i) -> rs.getString(1), caller, caller).stream().findFirst().orElse(null);
+            sleepQuietly(200);
+        }
+        assertThat(sms).isEqualTo("DELIVERED");
+        // the call was logged, but never with the whole calling number or resident ID
+        assertThat(output.getAll()).contains("SIP call sip-").contains(caller.substring(0, 3) + "****")
+                .doesNotContain(caller).doesNotContain(id);
+    }
+
+    static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Test
+    void sipInfoKeysBookTheSameWay() {
+        String caller = Fixtures.mobile();
+        String id = idAged(52);
+        String script = "2500:5|1500:1|1200:1|1200:1|1200:1|1200:1|1200:1|1500:" + keyed(id)
+                + "|1500:1|1200:1|2500:5|1000:";
+        Sipp.Run run = Sipp.scenario(work, "uac_info.xml", sip.agent().port())
+                .calls("hotline;" + script + ";" + caller + ";wait").args("-rtp_echo").run(Duration.ofSeconds(90));
+
+        assertThat(run.succeeded()).as(run.logs()).isTrue();
+        List<Map<String, Object>> booked = bookingsBy(caller);
+        assertThat(booked).hasSize(1);
+        assertThat(booked.get(0)).containsEntry("slot_id", firstSlot).containsEntry("status", "ACTIVE");
+        assertThat(heldPlaces()).isZero();
+    }
+
+    @Test
+    void aCallerWhoHangsUpAfterChoosingASliceGetsTheHeldPlaceReleasedAtOnce() throws Exception {
+        String caller = Fixtures.mobile();
+        // up to the time slice (a place is now held), then the caller hangs up while "for whom" plays
+        String script = "2500:5|2000:1|1500:1|1500:1|1500:1|1500:1|2500:";
+        Sipp sipp = Sipp.scenario(work, "uac_rfc4733.xml", sip.agent().port())
+                .calls("hotline;" + script + ";" + caller + ";bye").args("-rtp_echo").start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        boolean sawHold = false;
+        while (System.nanoTime() < deadline && !sawHold) {
+            sawHold = heldPlaces() == 1;
+            Thread.sleep(100);
+        }
+        assertThat(sawHold).as("a place was held while the caller chose").isTrue();
+        Sipp.Run run = sipp.await(Duration.ofSeconds(40));
+        long byeAt = System.nanoTime();
+        assertThat(run.succeeded()).as(run.logs()).isTrue();
+        while (heldPlaces() > 0 && System.nanoTime() - byeAt < TimeUnit.SECONDS.toNanos(3)) {
+            Thread.sleep(20);
+        }
+        long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - byeAt);
+        assertThat(heldPlaces()).isZero();
+        assertThat(tookMs).as("released within a second of the BYE").isLessThan(1000);
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM hold WHERE slot_id = ? AND status = 'RELEASED'",
+                Integer.class, firstSlot)).isEqualTo(1);
+        assertThat(bookingsBy(caller)).isEmpty();
+    }
+}
