@@ -3,6 +3,7 @@ package org.hotline.sms;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hotline.sms.SmsTestSupport.await;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
@@ -21,6 +22,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
 import org.hotline.booking.BookingService;
 import org.hotline.testsupport.Fixtures;
@@ -40,6 +43,8 @@ class SmppResilienceTest {
     @Autowired BookingService booking;
     @Autowired SmsProperties props;
     @Autowired JdbcTemplate jdbc;
+    @Autowired PlatformTransactionManager txManager;
+    @Autowired Clock clock;
 
     PerlSmsc smsc = PerlSmscContext.Shared.smsc();
     String batch;
@@ -160,15 +165,21 @@ class SmppResilienceTest {
         String phone = Fixtures.mobile();
         String text = "【健康热线】批次" + batch + "第0条，" + "一条两段的短信，第一段在节点宕机前已被短信中心接收。".repeat(3);
         assertThat(Ucs2Message.partCount(text)).isEqualTo(2);
-        LocalDateTime past = LocalDateTime.now(org.hotline.TimeConfig.ZONE).minusMinutes(5);
-        jdbc.update("""
-                INSERT INTO sms_message (kind, phone, phone_masked, body, parts, status, next_attempt_at, claimed_by,
-                  claimed_until, created_at) VALUES ('REPLY', ?, '139****0000', ?, 2, 'SENDING', ?, 'dead-node', ?, ?)""",
-                phone, text, past, past.plusMinutes(2), past);
-        long id = jdbc.queryForObject("SELECT id FROM sms_message WHERE phone = ?", Long.class, phone);
-        jdbc.update("""
-                INSERT INTO sms_part (message_id, part_no, smsc_id, status, node, submitted_at)
-                VALUES (?, 1, 'deadbeef0001', 'DELIVERED', 'dead-node', ?)""", id, past);
+        // the application's clock decides whether the lease ran out, so the dead node's times come from it too
+        LocalDateTime past = LocalDateTime.now(clock).minusMinutes(5);
+        // row and accepted part in one commit: the live dispatcher polls all the time, and a row it could see
+        // before its part 1 is recorded is, rightly, a row with nothing sent yet (it would send both parts)
+        long id = new TransactionTemplate(txManager).execute(st -> {
+            jdbc.update("""
+                    INSERT INTO sms_message (kind, phone, phone_masked, body, parts, status, next_attempt_at, claimed_by,
+                      claimed_until, created_at) VALUES ('REPLY', ?, '139****0000', ?, 2, 'SENDING', ?, 'dead-node', ?, ?)""",
+                    phone, text, past, past.plusMinutes(2), past);
+            long rowId = jdbc.queryForObject("SELECT id FROM sms_message WHERE phone = ?", Long.class, phone);
+            jdbc.update("""
+                    INSERT INTO sms_part (message_id, part_no, smsc_id, status, node, submitted_at)
+                    VALUES (?, 1, 'deadbeef0001', 'DELIVERED', 'dead-node', ?)""", rowId, past);
+            return rowId;
+        });
         signal.wake();
         await("taken over and delivered", Duration.ofSeconds(20), () -> "DELIVERED".equals(SmsTestSupport.status(jdbc, id)));
         List<PerlSmsc.Submit> sent = smsc.submitsTo(phone);
