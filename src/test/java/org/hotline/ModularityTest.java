@@ -52,4 +52,10 @@ class ModularityTest {
         noClasses().that().resideInAPackage("org.hotline.agent").should().dependOnClassesThat()
                 .resideInAnyPackage("org.hotline.agent.web..").check(CLASSES);
     }
+
+    @Test
+    void nothingDependsOnTheReports() {
+        noClasses().that().resideOutsideOfPackage("org.hotline.ops..").should().dependOnClassesThat()
+                .resideInAPackage("org.hotline.ops.report..").allowEmptyShould(true).check(CLASSES);
+    }
 }
