@@ -56,6 +56,17 @@ class ReportChartBrowserTest {
     @Autowired BookingService booking;
     @Autowired Fixtures fx;
     @Autowired TestClock clock;
+    @Autowired org.hotline.agent.ConsoleUsers consoleUsers;
+    static boolean loggedIn;
+
+    @org.junit.jupiter.api.BeforeEach
+    void logInAsSupervisor() {
+        if (!loggedIn) {
+            SupervisorLogin.browser(browser, port, SupervisorLogin.user(consoleUsers,
+                    org.hotline.agent.ConsoleRole.SUPERVISOR));
+            loggedIn = true;
+        }
+    }
 
     @BeforeAll
     static void startBrowser() throws Exception {

@@ -371,8 +371,30 @@ class ReportTruthTest {
 
     // ---------------------------------------------------------------- CSV over HTTP
 
+    @org.junit.jupiter.api.Test
+    void reportsAreForSupervisorsOnly() throws Exception {
+        String path = "/ops/reports/facility-days.csv?from=" + SeededMonth.FIRST + "&to=" + SeededMonth.FIRST;
+        HttpResponse<byte[]> anonymous = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(anonymous.statusCode()).as("anonymous: sent to the login form").isEqualTo(302);
+        HttpClient agent = SupervisorLogin.client(port, SupervisorLogin.user(consoleUsers,
+                org.hotline.agent.ConsoleRole.AGENT));
+        assertThat(agent.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+                HttpResponse.BodyHandlers.ofByteArray()).statusCode()).as("an agent").isEqualTo(403);
+        assertThat(get(path).statusCode()).as("a supervisor").isEqualTo(200);
+    }
+
+
+    @Autowired org.hotline.agent.ConsoleUsers consoleUsers;
+    HttpClient supervisor;
+
     HttpResponse<byte[]> get(String path) throws Exception {
-        return HttpClient.newHttpClient().send(
+        if (supervisor == null) {
+            supervisor = SupervisorLogin.client(port, SupervisorLogin.user(consoleUsers,
+                    org.hotline.agent.ConsoleRole.SUPERVISOR));
+        }
+        return supervisor.send(
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
                 HttpResponse.BodyHandlers.ofByteArray());
     }
