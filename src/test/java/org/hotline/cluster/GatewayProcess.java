@@ -16,19 +16,24 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One gateway in its own JVM ({@code java -cp <test class path> ClusterGateway}), production profile,
- * its output in a log file. {@link #kill()} is {@code kill -9}: no shutdown hook, no clean-up.
+ * One gateway in its own JVM ({@code java -cp <test class path> org.hotline.HotlineApplication}), the
+ * production profile and nothing test-only in it, its output in a log file. Its HTTP and FastAGI ports are
+ * picked free here and passed in ({@code HOTLINE_HTTP_PORT}, {@code HOTLINE_AGI_PORT}), so the test knows
+ * where Asterisk's calls go. {@link #kill()} is {@code kill -9}: no shutdown hook, no clean-up.
  */
 public final class GatewayProcess implements AutoCloseable {
 
     public final String name;
     public final int httpPort;
+    /** Where Asterisk's FastAGI calls go: {@code agi://127.0.0.1:<agiPort>/hotline}. */
+    public final int agiPort;
     public final Path log;
     private final Process process;
 
-    private GatewayProcess(String name, int httpPort, Path log, Process process) {
+    private GatewayProcess(String name, int httpPort, int agiPort, Path log, Process process) {
         this.name = name;
         this.httpPort = httpPort;
+        this.agiPort = agiPort;
         this.log = log;
         this.process = process;
     }
@@ -37,11 +42,12 @@ public final class GatewayProcess implements AutoCloseable {
     public static GatewayProcess start(String name, Path logDir, String dbUrl, String dbUser, String dbPassword,
             Map<String, String> env) throws IOException {
         int port = freePort();
+        int agiPort = freePort();
         Files.createDirectories(logDir);
         Path log = logDir.resolve(name + ".log");
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx384m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", testClassPath(),
-                ClusterGateway.class.getName()));
+                "org.hotline.HotlineApplication"));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
         Map<String, String> e = pb.environment();
         e.put("SPRING_PROFILES_ACTIVE", "production");
@@ -52,7 +58,10 @@ public final class GatewayProcess implements AutoCloseable {
         e.put("HOTLINE_HTTP_PORT", Integer.toString(port));
         e.put("SPRING_APPLICATION_NAME", name);
         e.putAll(env);
-        return new GatewayProcess(name, port, log, pb.start());
+        // a free port picked here rather than 0, so Asterisk (the test) knows where to call; a clash with
+        // another process in between fails the gateway's start-up (the listener refuses to start unbound)
+        e.put("HOTLINE_AGI_PORT", Integer.toString(agiPort));
+        return new GatewayProcess(name, port, agiPort, log, pb.start());
     }
 
     /** The class path of this test JVM (surefire passes it in a property; its own class path is a booter jar). */
