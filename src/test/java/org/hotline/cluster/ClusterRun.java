@@ -61,6 +61,7 @@ public final class ClusterRun {
     public final List<Long> releaseSlots = new ArrayList<>();
     public final List<PlannedRelease> releases = new ArrayList<>();
     LocalDate day;
+    LocalDateTime plannedAt;
     long facility;
     long releaseService;
     final JdbcTemplate db;
@@ -152,6 +153,7 @@ public final class ClusterRun {
      */
     public void planReleases(int opens, int moves, LocalDateTime firstAt, Duration every) {
         LocalDateTime now = LocalDateTime.now(ZONE);
+        plannedAt = now;
         releaseService = service(RELEASE_DEPARTMENT, "眼科", 2);
         LocalDateTime first = day.atTime(14, 0);
         long session = session(releaseService, "AFTERNOON", first);
@@ -326,6 +328,25 @@ public final class ClusterRun {
                 (rs, i) -> new AuditRow(rs.getString(1), rs.getString(2), rs.getString(3),
                         rs.getObject(4, LocalDateTime.class), rs.getObject(5, LocalDateTime.class), rs.getInt(6),
                         rs.getInt(7), rs.getBoolean(8), rs.getString(9)), releaseService);
+    }
+
+    /** Runs of the open and move jobs since the releases were planned, by node (Quartz spreads the fires). */
+    public Map<String, Integer> releaseJobRunsByNode() {
+        Map<String, Integer> m = new java.util.TreeMap<>();
+        db.query("""
+                SELECT node, COUNT(*) FROM release_job_run WHERE job IN ('open', 'move') AND started_at >= ?
+                GROUP BY node""", rs -> {
+                    m.put(rs.getString(1).replaceAll(".*-", ""), rs.getInt(2));
+                }, plannedAt);
+        return m;
+    }
+
+    /** Quartz fires (job, fire time) that ran on more than one node since the releases were planned. */
+    public int releaseFiresRunTwice() {
+        return db.queryForObject("""
+                SELECT COUNT(*) FROM (SELECT job, scheduled_at FROM release_job_run
+                  WHERE job IN ('open', 'move') AND started_at >= ? AND scheduled_at IS NOT NULL
+                  GROUP BY job, scheduled_at HAVING COUNT(*) > 1) twice""", Integer.class, plannedAt);
     }
 
     /** Waits until every planned release step has run (DONE or SKIPPED), or the timeout. */

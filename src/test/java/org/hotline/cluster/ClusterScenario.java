@@ -34,11 +34,13 @@ abstract class ClusterScenario {
     static final int RELEASE_MOVES = 2;
     static final Duration RELEASE_EVERY = Duration.ofSeconds(3);
     /**
-     * How late a release may run. The open and move jobs fire every second; a fire can wait for Quartz to
-     * recover a trigger the killed gateway had acquired (its check-in, 7.5 s, missed twice: up to ~15 s) or
-     * for Galera to evict the killed node (writes stall 4-5 s), on two shared cores.
+     * How late a release may run. The open and move jobs fire every second, but a fire waits while the
+     * trigger is held by the gateway that was killed after acquiring it: the others find that node dead
+     * when its check-in is 7.5 s overdue beyond the 7.5 s interval, at their own next check-in (every 7.5 s),
+     * so up to ~22.5 s after the kill; writes also stall 4-5 s while Galera evicts a killed node. Measured:
+     * up to ~9 s (docs/deploy.md).
      */
-    static final Duration RELEASE_TOLERANCE = Duration.ofSeconds(25);
+    static final Duration RELEASE_TOLERANCE = Duration.ofSeconds(30);
 
     /** What the procedure found, for the report line and the subclass's own assertions. */
     record Outcome(ClusterRun run, Map<String, Long> answers, Map<String, Integer> holds, double retries) {
@@ -152,9 +154,12 @@ abstract class ClusterScenario {
             // the callers who got no place were told so by the menu: FULL at the hold, or their time no longer offered
             assertThat(run.count("refused FULL") + run.count("no places")).as("callers told it is sold out")
                     .isPositive();
-            assertThat(run.count("booked") + run.count("refused FULL") + run.count("no places"))
-                    .as("calls that ended as a caller expects (the rest: the faults)")
-                    .isGreaterThanOrEqualTo(CALLS - 60L);
+            // every caller got an answer from some gateway: none was left without one (a call dropped by the
+            // killed gateway went on at the next); a call whose database write failed went to a person
+            assertThat(run.answers.values()).as("calls that got no answer").noneMatch(x -> x.startsWith("failed"));
+            if (killDbNode == null) {
+                assertThat(run.count("agent")).as("calls handed to a person with no database fault").isZero();
+            }
             assertEverySmsSentOnce(run, smsc);
             assertThat(run.confirmationsPerBooking()).as("one confirmation per booking").containsOnly(1);
             // the gateways' logs carry call ids and never a whole resident ID or phone number
@@ -194,8 +199,9 @@ abstract class ClusterScenario {
             line.append(String.format(" %s@%s+%.1fs(%s)", a.action(), a.plannedAt().toLocalTime(), late / 1000.0,
                     a.node().replaceAll(".*-", "")));
         }
-        System.out.printf("releases %s: %d planned, %d audited, latest %.1f s late:%s%n", label, run.releases.size(),
-                audit.size(), maxLateMs / 1000.0, line);
+        System.out.printf("releases %s: %d planned, %d audited, latest %.1f s late:%s; open/move job runs by node %s,"
+                + " fires run on two nodes %d%n", label, run.releases.size(), audit.size(), maxLateMs / 1000.0, line,
+                run.releaseJobRunsByNode(), run.releaseFiresRunTwice());
         assertThat(released).as("every planned release ran: %s", steps).isTrue();
         assertThat(steps).as("one step per planned release").hasSize(run.releases.size());
         assertThat(audit).as("one audit row per planned release, none twice").hasSize(run.releases.size());
