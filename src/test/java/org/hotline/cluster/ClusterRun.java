@@ -146,10 +146,12 @@ public final class ClusterRun {
     }
 
     /**
-     * Department {@value #RELEASE_DEPARTMENT} (眼科) tomorrow afternoon: {@code opens} slots whose PUBLIC quota
-     * is planned to open {@code firstAt}, then every {@code every}, through the release module's planner, and
-     * {@code moves} of them whose unused phone quota is then planned to go to walk-ins (ONSITE), closing the
-     * phone pool. The gateways' clustered Quartz jobs carry them out.
+     * Department {@value #RELEASE_DEPARTMENT} (眼科) tomorrow afternoon, with releases planned through the
+     * release module's planner from {@code firstAt}, one every {@code every}, openings and closings taking
+     * turns: {@code opens} slots whose PUBLIC quota is closed until its planned opening, and {@code moves}
+     * slots whose PUBLIC quota is open now and whose unused places are planned to go to walk-ins (ONSITE),
+     * closing the phone pool. Different slots: a late opening (its trigger held by a dead node) must not
+     * meet a punctual closing of the same pool. The gateways' clustered Quartz jobs carry them out.
      */
     public void planReleases(int opens, int moves, LocalDateTime firstAt, Duration every) {
         LocalDateTime now = LocalDateTime.now(ZONE);
@@ -158,17 +160,22 @@ public final class ClusterRun {
         LocalDateTime first = day.atTime(14, 0);
         long session = session(releaseService, "AFTERNOON", first);
         LocalDateTime at = firstAt.truncatedTo(ChronoUnit.SECONDS);
-        for (int i = 0; i < opens; i++) {
+        int opened = 0;
+        int moved = 0;
+        for (int i = 0; i < opens + moves; i++) {
             LocalDateTime start = first.plusMinutes(30L * i);
             long slot = slot(session, releaseService, start, RELEASE_PUBLIC, now.minusHours(1), start.minusHours(2));
             releaseSlots.add(slot);
-            plan.planOpen(slot, Pool.PUBLIC, at); // closes the pool until then
-            releases.add(new PlannedRelease("OPEN", slot, at));
-            at = at.plus(every);
-        }
-        for (int i = 0; i < moves; i++) {
-            plan.planMove(releaseSlots.get(i), Pool.PUBLIC, Pool.ONSITE, at);
-            releases.add(new PlannedRelease("MOVE_TO_ONSITE", releaseSlots.get(i), at));
+            boolean open = moved >= moves || (opened < opens && i % 2 == 0);
+            if (open) {
+                plan.planOpen(slot, Pool.PUBLIC, at); // closes the pool until then
+                releases.add(new PlannedRelease("OPEN", slot, at));
+                opened++;
+            } else {
+                plan.planMove(slot, Pool.PUBLIC, Pool.ONSITE, at);
+                releases.add(new PlannedRelease("MOVE_TO_ONSITE", slot, at));
+                moved++;
+            }
             at = at.plus(every);
         }
     }

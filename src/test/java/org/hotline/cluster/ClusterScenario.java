@@ -29,7 +29,7 @@ abstract class ClusterScenario {
     static final int HOT_SLOTS = 4;
     static final int PLACES = 40;
     static final Duration HOLD_TTL = Duration.ofSeconds(12);
-    /** Releases planned during the run: PUBLIC quota of a department opening, then closing (moved to walk-ins). */
+    /** Releases planned during the run, 3 s apart: PUBLIC quota of a department opening, or closing (moved to walk-ins). */
     static final int RELEASE_OPENS = 4;
     static final int RELEASE_MOVES = 2;
     static final Duration RELEASE_EVERY = Duration.ofSeconds(3);
