@@ -165,7 +165,7 @@ abstract class ClusterScenario {
             // the gateways' logs carry call ids and never a whole resident ID or phone number
             StringBuilder logText = new StringBuilder();
             for (GatewayProcess g : gateways) {
-                logText.append(java.nio.file.Files.readString(g.log));
+                logText.append(java.nio.file.Files.readString(g.log()));
             }
             assertThat(logText).contains("[callId=" + run.uniqueId(0, 0) + "]");
             for (int i = 0; i < CALLS; i++) {

@@ -48,7 +48,7 @@ final class HotlineCaller {
         for (int attempt = 0; attempt < gateways.size(); attempt++) {
             int g = (first + attempt) % gateways.size();
             Attempt a = new Attempt();
-            AsteriskCall.Transcript t = AsteriskCall.to(gateways.get(g).agiPort).callerId(callerNumber)
+            AsteriskCall.Transcript t = AsteriskCall.to(gateways.get(g).agiPort()).callerId(callerNumber)
                     .uniqueId(uniqueId.apply(attempt)).readTimeout(Duration.ofSeconds(90)).answers(a::answer).run();
             if (!t.connected) {
                 last = "failed no gateway answered: " + t.error;
