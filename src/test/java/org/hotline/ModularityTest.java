@@ -42,6 +42,18 @@ class ModularityTest {
     }
 
     @Test
+    void theConsoleUsesTheBookingApiAndTheFlowContractsOnly() {
+        noClasses().that().resideInAPackage("org.hotline.agent..").should().dependOnClassesThat()
+                .resideInAnyPackage("org.hotline.ivr.agi..", "org.hotline.ivr.sip..", "org.hotline.release..",
+                        "org.hotline.ops..", "org.hotline.demo..", "org.hotline.db..")
+                .check(CLASSES);
+        noClasses().that().resideInAPackage("org.hotline.ivr..").should().dependOnClassesThat()
+                .resideInAnyPackage("org.hotline.agent..").allowEmptyShould(true).check(CLASSES);
+        noClasses().that().resideInAPackage("org.hotline.agent").should().dependOnClassesThat()
+                .resideInAnyPackage("org.hotline.agent.web..").check(CLASSES);
+    }
+
+    @Test
     void nothingDependsOnTheReports() {
         noClasses().that().resideOutsideOfPackage("org.hotline.ops..").should().dependOnClassesThat()
                 .resideInAPackage("org.hotline.ops.report..").allowEmptyShould(true).check(CLASSES);

@@ -4,6 +4,9 @@ import java.util.Map;
 
 import org.slf4j.MDC;
 import org.springframework.boot.SpringApplication;
+import org.springframework.core.Ordered;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.web.servlet.function.RouterFunction;
 import org.springframework.web.servlet.function.RouterFunctions;
 import org.springframework.web.servlet.function.ServerRequest;
@@ -29,9 +32,14 @@ public final class ClusterGateway {
 
     public static void main(String[] args) {
         SpringApplication app = new SpringApplication(HotlineApplication.class);
-        app.addInitializers(ctx -> ((org.springframework.context.support.GenericApplicationContext) ctx)
-                .registerBean("clusterTestCalls", RouterFunction.class,
-                        () -> calls(ctx.getBean(BookingService.class))));
+        app.addInitializers(ctx -> {
+            var g = (org.springframework.context.support.GenericApplicationContext) ctx;
+            g.registerBean("clusterTestCalls", RouterFunction.class, () -> calls(ctx.getBean(BookingService.class)));
+            // the test route stands for a phone call, not a console user: no login, no CSRF (the console's
+            // own filter chain still guards everything else)
+            g.registerBean("clusterTestSecurity", SecurityFilterChain.class,
+                    () -> openTestRoute(ctx.getBean(HttpSecurity.class)));
+        });
         var ctx = app.run(args);
         if (!releaseModuleInstalled()) {
             // until the release module (Quartz ExpireHolds job) is on this branch, sweep as it would, every 3 s
@@ -47,6 +55,34 @@ public final class ClusterGateway {
                     // database away: next round
                 }
             }, 3, 3, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
+    static SecurityFilterChain openTestRoute(HttpSecurity http) {
+        try {
+            SecurityFilterChain chain = http.securityMatcher("/cluster-test/**")
+                    .authorizeHttpRequests(a -> a.anyRequest().permitAll()).csrf(c -> c.disable()).build();
+            return new FirstChain(chain);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Ordered first, so the test route's chain is asked before the console's catch-all one. */
+    record FirstChain(SecurityFilterChain chain) implements SecurityFilterChain, Ordered {
+        @Override
+        public boolean matches(jakarta.servlet.http.HttpServletRequest request) {
+            return chain.matches(request);
+        }
+
+        @Override
+        public java.util.List<jakarta.servlet.Filter> getFilters() {
+            return chain.getFilters();
+        }
+
+        @Override
+        public int getOrder() {
+            return Ordered.HIGHEST_PRECEDENCE;
         }
     }
 

@@ -60,6 +60,8 @@ class ProductionProfileTest {
             JdbcTemplate jdbc = ctx.getBean(JdbcTemplate.class);
             assertThat(jdbc.queryForObject("SELECT DATABASE()", String.class)).isEqualTo("hotline_prod");
             assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM facility", Integer.class)).isZero();
+            // no bootstrap admin password given: no console user is invented
+            assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM console_user", Integer.class)).isZero();
         }
     }
 

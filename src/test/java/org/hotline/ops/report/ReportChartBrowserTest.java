@@ -30,10 +30,14 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
+import org.hotline.agent.ConsoleFixtures;
+import org.hotline.agent.ConsoleRole;
+import org.hotline.agent.ConsoleUsers;
 import org.hotline.booking.BookingOutcome;
 import org.hotline.booking.BookingRequest;
 import org.hotline.booking.BookingService;
 import org.hotline.booking.Channel;
+import org.hotline.ivr.TransferLog;
 import org.hotline.testsupport.Fixtures;
 import org.hotline.testsupport.TestClock;
 
@@ -56,6 +60,8 @@ class ReportChartBrowserTest {
     @Autowired BookingService booking;
     @Autowired Fixtures fx;
     @Autowired TestClock clock;
+    @Autowired ConsoleUsers users;
+    @Autowired TransferLog transferLog;
 
     @BeforeAll
     static void startBrowser() throws Exception {
@@ -156,6 +162,15 @@ class ReportChartBrowserTest {
             clock.reset();
         }
 
+        // a supervisor logs in through the console's form; the report page asked for first comes back after
+        String supervisor = new ConsoleFixtures(users, transferLog, clock).user(ConsoleRole.SUPERVISOR, null);
+        browser.manage().deleteAllCookies();
+        browser.get("http://127.0.0.1:" + port + "/ops/reports/day?facility=" + hospital + "&date=" + day);
+        new WebDriverWait(browser, Duration.ofSeconds(10)).until(d -> d.getCurrentUrl().contains("/login"));
+        browser.findElement(By.id("username")).sendKeys(supervisor);
+        browser.findElement(By.id("password")).sendKeys(ConsoleFixtures.PASSWORD);
+        browser.findElement(By.id("login-submit")).click();
+        new WebDriverWait(browser, Duration.ofSeconds(10)).until(d -> !d.getCurrentUrl().contains("/login"));
         browser.get("http://127.0.0.1:" + port + "/ops/reports/day?facility=" + hospital + "&date=" + day);
         waitForImages();
         assertThat(browser.findElement(By.tagName("h1")).getText()).contains(day.toString(), "日报");

@@ -1,0 +1,319 @@
+package org.hotline.agent;
+
+import java.time.LocalDate;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Optional;
+
+import org.springframework.context.event.EventListener;
+import org.springframework.stereotype.Service;
+
+import org.hotline.booking.Booking;
+import org.hotline.booking.BookingEvents;
+import org.hotline.booking.BookingOutcome;
+import org.hotline.booking.BookingRequest;
+import org.hotline.booking.BookingService;
+import org.hotline.booking.CancelOutcome;
+import org.hotline.booking.Catalogue;
+import org.hotline.booking.Channel;
+import org.hotline.booking.HoldOutcome;
+import org.hotline.booking.PhoneNumber;
+import org.hotline.booking.Pool;
+import org.hotline.booking.Refusal;
+import org.hotline.booking.ResidentId;
+import org.hotline.booking.SlotOffer;
+import org.hotline.ivr.TransferContext;
+import org.hotline.ivr.TransferLog;
+
+/**
+ * Booking for a caller from the console, always through {@link BookingService} and its rules: agents
+ * book on channel AGENT (PUBLIC pool only), community doctors on COMMUNITY_DOCTOR with their centre as
+ * the referring facility. Every action leaves an audit row; a successful booking or cancellation writes
+ * it inside the booking's own transaction (from the booking event), a refusal right after.
+ */
+@Service
+public class AgentDesk {
+
+    private static final DateTimeFormatter WHEN = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm");
+
+    /** The console action running on this thread, so the booking events can be audited in their transaction. */
+    private static final ThreadLocal<ConsoleAction> CURRENT = new ThreadLocal<>();
+
+    private record ConsoleAction(Actor actor, String action, String transferId, String note) {
+    }
+
+    private final BookingService booking;
+    private final Catalogue catalogue;
+    private final TransferLog transfers;
+    private final ConsoleUsers users;
+    private final AuditTrail audit;
+
+    public AgentDesk(BookingService booking, Catalogue catalogue, TransferLog transfers, ConsoleUsers users,
+            AuditTrail audit) {
+        this.booking = booking;
+        this.catalogue = catalogue;
+        this.transfers = transfers;
+        this.users = users;
+        this.audit = audit;
+    }
+
+    /**
+     * What the console asks for when it books.
+     *
+     * @param pool       a pool asked for explicitly, or null for the channel's first pool with room
+     * @param transferId the transferred call this booking is made for, or null
+     */
+    public record BookRequest(long slotId, Pool pool, String residentId, String smsPhone, List<String> familyPhones,
+            String callingNumber, String transferId) {
+    }
+
+    /** The answer to a move: the new booking (the old one cancelled), or why not and whether the old one stands. */
+    public sealed interface MoveOutcome {
+        record Moved(Booking from, Booking to) implements MoveOutcome {
+        }
+
+        /** {@code standing}: the booking the caller has now (the old one, or its restored copy), or null. */
+        record Refused(Refusal reason, LocalDate earliestDate, Booking standing) implements MoveOutcome {
+        }
+    }
+
+    public List<SlotOffer> slots(Actor actor, long serviceId, LocalDate date) {
+        Channel channel = actor.role().channel();
+        return channel == null ? List.of() : catalogue.slots(serviceId, date, channel);
+    }
+
+    public List<LocalDate> dates(Actor actor, long serviceId) {
+        Channel channel = actor.role().channel();
+        return channel == null ? List.of() : catalogue.dates(serviceId, channel);
+    }
+
+    public BookingOutcome book(Actor actor, BookRequest req) {
+        Channel channel = actor.role().channel();
+        String transferId = knownTransfer(req.transferId());
+        if (channel == null) {
+            return refused(actor, "BOOK", transferId, new BookingOutcome.Refused(Refusal.NOT_ALLOWED),
+                    "时段 " + req.slotId());
+        }
+        String calling = callingNumber(req.callingNumber(), transferId);
+        BookingRequest request = new BookingRequest(0, req.residentId(), blankToNull(req.smsPhone()),
+                cleanPhones(req.familyPhones()), calling, channel, actor.username(), referringFacility(actor));
+        BookingOutcome out = during(new ConsoleAction(actor, "BOOK", transferId, null),
+                () -> booking.book(req.slotId(), req.pool(), request));
+        if (out instanceof BookingOutcome.Refused r) {
+            return refused(actor, "BOOK", transferId, r, "时段 " + req.slotId() + (req.pool() == null ? ""
+                    : " 号源 " + req.pool()) + "，患者 " + ResidentId.mask(req.residentId()));
+        }
+        return out;
+    }
+
+    public CancelOutcome cancel(Actor actor, long bookingId, String transferIdInput) {
+        String transferId = knownTransfer(transferIdInput);
+        Optional<Booking> b = booking.findById(bookingId);
+        Refusal why = b.isEmpty() ? Refusal.NOT_FOUND
+                : actor.role().channel() != null && mayActOn(actor, b.get()) ? null : Refusal.NOT_ALLOWED;
+        if (why == null) {
+            CancelOutcome out = during(new ConsoleAction(actor, "CANCEL", transferId, null),
+                    () -> booking.cancel(bookingId, actor.role().channel(), null, actor.username()));
+            if (out instanceof CancelOutcome.Refused r) {
+                why = r.reason();
+            } else {
+                return out;
+            }
+        }
+        audit.record(actor, AuditTrail.Entry.of("CANCEL", why.name()).transfer(transferId)
+                .booking(bookingId, b.map(Booking::code).orElse(null)).detail(why.text()));
+        return new CancelOutcome.Refused(why);
+    }
+
+    /**
+     * Moves a booking to another slot: holds the new place first, then cancels the old booking and
+     * confirms the new one (so a same-day move of the same service is allowed); if the new one is
+     * refused, the old slot is booked again. The caller must give the patient's resident ID.
+     */
+    public MoveOutcome move(Actor actor, long bookingId, long newSlotId, Pool pool, String residentId,
+            String transferIdInput) {
+        String transferId = knownTransfer(transferIdInput);
+        Channel channel = actor.role().channel();
+        Optional<Booking> found = booking.findById(bookingId);
+        Refusal why = null;
+        if (found.isEmpty()) {
+            why = Refusal.NOT_FOUND;
+        } else if (channel == null || !mayActOn(actor, found.get())) {
+            why = Refusal.NOT_ALLOWED;
+        } else if (found.get().status() != Booking.BookingStatus.ACTIVE) {
+            why = Refusal.NOT_ACTIVE;
+        } else if (!channel.mayBook(found.get().pool())) {
+            why = Refusal.POOL_NOT_FOR_CHANNEL;
+        } else {
+            ResidentId.Parsed parsed = ResidentId.parse(residentId);
+            if (!parsed.valid()) {
+                why = parsed.refusal();
+            } else if (booking.findByResidentId(residentId).stream().noneMatch(x -> x.id() == bookingId)) {
+                why = Refusal.NOT_ALLOWED; // the ID given is not this booking's patient
+            }
+        }
+        if (why != null) {
+            return moveRefused(actor, transferId, bookingId, new BookingOutcome.Refused(why),
+                    found.filter(x -> x.status() == Booking.BookingStatus.ACTIVE).orElse(null));
+        }
+        Booking old = found.get();
+        HoldOutcome hold = booking.hold(newSlotId, pool, channel);
+        if (hold instanceof HoldOutcome.Refused r) {
+            return moveRefused(actor, transferId, bookingId, new BookingOutcome.Refused(r.reason()), old);
+        }
+        long holdId = ((HoldOutcome.Held) hold).holdId();
+        String note = "改约：原预约 " + old.code();
+        CancelOutcome cancelled = during(new ConsoleAction(actor, "MOVE", transferId, note),
+                () -> booking.cancel(bookingId, channel, null, actor.username()));
+        if (cancelled instanceof CancelOutcome.Refused r) {
+            booking.release(holdId);
+            return moveRefused(actor, transferId, bookingId, new BookingOutcome.Refused(r.reason()), old);
+        }
+        BookingRequest req = new BookingRequest(holdId, residentId, old.smsPhone(), old.familyPhones(),
+                old.callingNumber(), channel, actor.username(), referringFacility(actor));
+        BookingOutcome out = during(new ConsoleAction(actor, "MOVE", transferId, note), () -> booking.confirm(req));
+        if (out instanceof BookingOutcome.Booked nb) {
+            return new MoveOutcome.Moved(old, nb.booking());
+        }
+        booking.release(holdId);
+        BookingOutcome.Refused refusal = (BookingOutcome.Refused) out;
+        BookingRequest back = new BookingRequest(0, residentId, old.smsPhone(), old.familyPhones(),
+                old.callingNumber(), channel, actor.username(), referringFacility(actor));
+        BookingOutcome restored = during(new ConsoleAction(actor, "MOVE_RESTORE", transferId,
+                "改约失败，恢复原时段（原预约 " + old.code() + "）"), () -> booking.book(old.slotId(), old.pool(), back));
+        Booking standing = restored instanceof BookingOutcome.Booked rb ? rb.booking() : null;
+        return moveRefused(actor, transferId, bookingId, refusal, standing);
+    }
+
+    /** Bookings found by code, phone or resident ID (first given wins); doctors see only their centre's referrals. */
+    public List<Booking> find(Actor actor, String code, String phone, String residentId) {
+        List<Booking> list;
+        String what;
+        if (code != null && !code.isBlank()) {
+            list = booking.findActiveByCode(code).map(List::of).orElse(List.of());
+            what = "预约码 " + code.trim();
+        } else if (phone != null && !phone.isBlank()) {
+            list = booking.findByPhone(phone);
+            what = "电话 " + PhoneNumber.mask(phone);
+        } else if (residentId != null && !residentId.isBlank()) {
+            list = booking.findByResidentId(residentId);
+            what = "身份证 " + ResidentId.mask(residentId);
+        } else {
+            return List.of();
+        }
+        List<Booking> visible = list.stream().filter(b -> mayActOn(actor, b)).toList();
+        audit.record(actor, AuditTrail.Entry.of("FIND", "OK").detail("查询" + what + "，" + visible.size() + " 条"));
+        return visible;
+    }
+
+    public Optional<Booking> booking(Actor actor, long bookingId) {
+        return booking.findById(bookingId).filter(b -> mayActOn(actor, b));
+    }
+
+    /** Agents serve every caller; a doctor only the referrals made from their own centre. */
+    public boolean mayActOn(Actor actor, Booking b) {
+        return switch (actor.role()) {
+            case AGENT, SUPERVISOR -> true;
+            case COMMUNITY_DOCTOR -> b.channel() == Channel.COMMUNITY_DOCTOR && b.actor() != null
+                    && users.find(b.actor()).map(u -> actor.facilityId().equals(u.facilityId())).orElse(false);
+            case ADMIN -> false;
+        };
+    }
+
+    // ---------------------------------------------------------------- audit of booking events
+
+    @EventListener
+    void onConfirmed(BookingEvents.BookingConfirmed e) {
+        ConsoleAction a = CURRENT.get();
+        if (a != null) {
+            Booking b = e.booking();
+            audit.record(a.actor(), AuditTrail.Entry.of(a.action(), "OK").transfer(a.transferId())
+                    .booking(b.id(), b.code()).detail(prefix(a) + "预约 " + describe(b)));
+        }
+    }
+
+    @EventListener
+    void onCancelled(BookingEvents.BookingCancelled e) {
+        ConsoleAction a = CURRENT.get();
+        if (a != null) {
+            Booking b = e.booking();
+            audit.record(a.actor(), AuditTrail.Entry.of(a.action(), "OK").transfer(a.transferId())
+                    .booking(b.id(), b.code()).detail(prefix(a) + "取消 " + describe(b)));
+        }
+    }
+
+    private static String prefix(ConsoleAction a) {
+        return a.note() == null ? "" : a.note() + "；";
+    }
+
+    private static String describe(Booking b) {
+        return b.code() + " " + b.facilityName() + " " + b.serviceName() + " " + WHEN.format(b.startsAt()) + " "
+                + b.pool() + "，患者 " + b.patientMasked() + "，短信 " + PhoneNumber.mask(b.smsPhone())
+                + (b.familyPhones().isEmpty() ? "" : "，家属 " + b.familyPhones().size() + " 个");
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private static <T> T during(ConsoleAction a, java.util.function.Supplier<T> work) {
+        CURRENT.set(a);
+        try {
+            return work.get();
+        } finally {
+            CURRENT.remove();
+        }
+    }
+
+    private BookingOutcome refused(Actor actor, String action, String transferId, BookingOutcome.Refused r,
+            String what) {
+        audit.record(actor, AuditTrail.Entry.of(action, r.reason().name()).transfer(transferId)
+                .detail(what + "：" + r.reason().text()));
+        return r;
+    }
+
+    private MoveOutcome moveRefused(Actor actor, String transferId, long bookingId, BookingOutcome.Refused r,
+            Booking standing) {
+        audit.record(actor, AuditTrail.Entry.of("MOVE", r.reason().name()).transfer(transferId)
+                .booking(bookingId, null).detail("改约未成功：" + r.reason().text()
+                        + (standing == null ? "，原预约已不存在" : "，现有预约 " + standing.code())));
+        return new MoveOutcome.Refused(r.reason(), r.earliestDate(), standing);
+    }
+
+    private static Long referringFacility(Actor actor) {
+        return actor.role() == ConsoleRole.COMMUNITY_DOCTOR ? actor.facilityId() : null;
+    }
+
+    /** A transfer id must name a recorded transfer: the audit says which call an action was for. */
+    private String knownTransfer(String transferId) {
+        if (transferId == null || transferId.isBlank()) {
+            return null;
+        }
+        if (transfers.find(transferId.trim()).isEmpty()) {
+            throw new UnknownTransferException(transferId);
+        }
+        return transferId.trim();
+    }
+
+    private String callingNumber(String given, String transferId) {
+        if (given != null && !given.isBlank()) {
+            return given.trim();
+        }
+        return transferId == null ? null : transfers.find(transferId).map(TransferContext::callerNumber)
+                .filter(n -> n != null && !n.isBlank()).orElse(null);
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s.trim();
+    }
+
+    private static List<String> cleanPhones(List<String> phones) {
+        return phones == null ? List.of() : phones.stream().filter(p -> p != null && !p.isBlank()).map(String::trim)
+                .distinct().toList();
+    }
+
+    /** The console named a transfer that was never recorded. */
+    public static class UnknownTransferException extends RuntimeException {
+        public UnknownTransferException(String transferId) {
+            super("未知的来电转接编号", null, false, false);
+        }
+    }
+}

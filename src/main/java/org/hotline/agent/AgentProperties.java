@@ -1,0 +1,54 @@
+package org.hotline.agent;
+
+import java.time.Duration;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * Agent console settings ({@code hotline.agent.*}).
+ *
+ * @param bootstrapAdmin     the first admin, created at the first start when no admin exists
+ * @param transferWindow     how far back the live list of transferred calls reaches
+ * @param pollInterval       how often the console asks for new transfers and call-backs
+ * @param minPasswordLength  shortest password a console user may have
+ * @param callbackMaxAttempts unanswered attempts after which a call-back is given up
+ * @param queue              the wait the voice menu is told (off unless {@code queue.handling-time} is set)
+ */
+@ConfigurationProperties("hotline.agent")
+public record AgentProperties(BootstrapAdmin bootstrapAdmin, Duration transferWindow, Duration pollInterval,
+        Integer minPasswordLength, Integer callbackMaxAttempts, Queue queue) {
+
+    public AgentProperties {
+        queue = queue == null ? new Queue(null, null, null, null) : queue;
+        bootstrapAdmin = bootstrapAdmin == null ? new BootstrapAdmin(null, null, null) : bootstrapAdmin;
+        transferWindow = transferWindow == null ? Duration.ofHours(12) : transferWindow;
+        pollInterval = pollInterval == null ? Duration.ofSeconds(3) : pollInterval;
+        minPasswordLength = minPasswordLength == null ? 10 : minPasswordLength;
+        callbackMaxAttempts = callbackMaxAttempts == null ? 3 : callbackMaxAttempts;
+    }
+
+    /** No password means none is created: a production start never invents one. */
+    public record BootstrapAdmin(String username, String password, String displayName) {
+        public BootstrapAdmin {
+            username = username == null || username.isBlank() ? "admin" : username.trim();
+            displayName = displayName == null || displayName.isBlank() ? "系统管理员" : displayName;
+        }
+    }
+
+    /**
+     * How long a caller handed to a person would wait, estimated from the console: calls not yet taken
+     * times {@code handlingTime}, shared among the agents whose console is open.
+     *
+     * @param handlingTime    average time an agent spends on one call; null switches the estimate off
+     * @param window          transfers older than this no longer count as waiting
+     * @param presenceTimeout an agent whose console has not polled for this long is away
+     * @param noAgentWait     the wait reported when no agent is at their console
+     */
+    public record Queue(Duration handlingTime, Duration window, Duration presenceTimeout, Duration noAgentWait) {
+        public Queue {
+            window = window == null ? Duration.ofMinutes(30) : window;
+            presenceTimeout = presenceTimeout == null ? Duration.ofMinutes(1) : presenceTimeout;
+            noAgentWait = noAgentWait == null ? Duration.ofHours(1) : noAgentWait;
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package org.hotline.agent;
+
+import org.hotline.booking.Channel;
+
+/** What a console user may do. Each role books (if at all) through one booking channel. */
+public enum ConsoleRole {
+    /** Call-centre agent: transferred calls, call-backs, bookings from the PUBLIC pool for callers. */
+    AGENT("坐席", Channel.AGENT),
+    /** Community doctor: referral bookings from the COMMUNITY pool (then PUBLIC) for their centre's patients. */
+    COMMUNITY_DOCTOR("社区医生", Channel.COMMUNITY_DOCTOR),
+    /** Supervisor: reads transfers, call-backs and the audit trail; reports (ops module). */
+    SUPERVISOR("班长", null),
+    /** Administrator: users (and, later, facilities, schedules and policies). */
+    ADMIN("管理员", null);
+
+    private final String label;
+    private final Channel channel;
+
+    ConsoleRole(String label, Channel channel) {
+        this.label = label;
+        this.channel = channel;
+    }
+
+    public String label() {
+        return label;
+    }
+
+    /** The booking channel this role books through, or null when the role does not book. */
+    public Channel channel() {
+        return channel;
+    }
+}

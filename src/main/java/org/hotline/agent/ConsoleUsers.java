@@ -1,0 +1,141 @@
+package org.hotline.agent;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.LocalDateTime;
+import java.util.List;
+import java.util.Optional;
+
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.security.crypto.password.PasswordEncoder;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import org.hotline.booking.Catalogue;
+import org.hotline.booking.FacilityKind;
+
+/** Console users in table {@code console_user}; passwords stored only as a delegating (bcrypt) hash. */
+@Component
+public class ConsoleUsers {
+
+    private static final String USERNAME = "[A-Za-z0-9._-]{3,64}";
+
+    private final JdbcTemplate jdbc;
+    private final TransactionTemplate tx;
+    private final PasswordEncoder encoder;
+    private final Catalogue catalogue;
+    private final AuditTrail audit;
+    private final Clock clock;
+    private final AgentProperties props;
+
+    public ConsoleUsers(JdbcTemplate jdbc, TransactionTemplate tx, PasswordEncoder encoder, Catalogue catalogue,
+            AuditTrail audit, Clock clock, AgentProperties props) {
+        this.jdbc = jdbc;
+        this.tx = tx;
+        this.encoder = encoder;
+        this.catalogue = catalogue;
+        this.audit = audit;
+        this.clock = clock;
+        this.props = props;
+    }
+
+    /** A user with the hash, for login only. */
+    public record Credentials(ConsoleUser user, String passwordHash) {
+    }
+
+    public Optional<Credentials> credentials(String username) {
+        return jdbc.query(SELECT + " WHERE u.username = ?",
+                (rs, i) -> new Credentials(user(rs, i), rs.getString("password_hash")), username).stream().findFirst();
+    }
+
+    public Optional<ConsoleUser> find(String username) {
+        return jdbc.query(SELECT + " WHERE u.username = ?", ConsoleUsers::user, username).stream().findFirst();
+    }
+
+    public List<ConsoleUser> all() {
+        return jdbc.query(SELECT + " ORDER BY u.role, u.username", ConsoleUsers::user);
+    }
+
+    public boolean anyAdmin() {
+        return jdbc.queryForObject("SELECT COUNT(*) FROM console_user WHERE role = 'ADMIN' AND enabled", Integer.class) > 0;
+    }
+
+    /** Creates a user, or says why not. {@code by} is null for the bootstrap admin (created by the system). */
+    public Optional<UserProblem> create(Actor by, String username, String rawPassword, String displayName,
+            ConsoleRole role, Long facilityId) {
+        if (username == null || !username.matches(USERNAME)) {
+            return Optional.of(UserProblem.USERNAME_INVALID);
+        }
+        if (rawPassword == null || rawPassword.length() < props.minPasswordLength()) {
+            return Optional.of(UserProblem.PASSWORD_TOO_SHORT);
+        }
+        if (role == ConsoleRole.COMMUNITY_DOCTOR) {
+            boolean centre = facilityId != null && catalogue.facility(facilityId)
+                    .map(f -> f.kind() == FacilityKind.COMMUNITY_CENTRE).orElse(false);
+            if (!centre) {
+                return Optional.of(UserProblem.DOCTOR_NEEDS_CENTRE);
+            }
+        } else if (facilityId != null) {
+            return Optional.of(UserProblem.ONLY_DOCTORS_HAVE_CENTRE);
+        }
+        String name = displayName == null || displayName.isBlank() ? username : displayName.trim();
+        String creator = by == null ? "system" : by.username();
+        try {
+            tx.executeWithoutResult(s -> {
+                jdbc.update("""
+                        INSERT INTO console_user (username, password_hash, display_name, role, facility_id, enabled,
+                          created_at, created_by) VALUES (?, ?, ?, ?, ?, TRUE, ?, ?)""", username,
+                        encoder.encode(rawPassword), name, role.name(), facilityId, LocalDateTime.now(clock), creator);
+                audit.record(by == null ? new Actor("system", ConsoleRole.ADMIN, null) : by,
+                        AuditTrail.Entry.of("USER_CREATE", "OK").detail("用户 " + username + "（" + role.label() + "）"));
+            });
+        } catch (DuplicateKeyException e) {
+            return Optional.of(UserProblem.USERNAME_TAKEN);
+        }
+        return Optional.empty();
+    }
+
+    public Optional<UserProblem> setPassword(Actor by, String username, String rawPassword) {
+        if (rawPassword == null || rawPassword.length() < props.minPasswordLength()) {
+            return Optional.of(UserProblem.PASSWORD_TOO_SHORT);
+        }
+        return Boolean.TRUE.equals(tx.execute(s -> {
+            int n = jdbc.update("UPDATE console_user SET password_hash = ? WHERE username = ?",
+                    encoder.encode(rawPassword), username);
+            if (n == 1) {
+                audit.record(by, AuditTrail.Entry.of("USER_PASSWORD", "OK").detail("用户 " + username));
+            }
+            return n == 1;
+        })) ? Optional.empty() : Optional.of(UserProblem.NOT_FOUND);
+    }
+
+    public Optional<UserProblem> setEnabled(Actor by, String username, boolean enabled) {
+        return tx.execute(s -> {
+            Optional<ConsoleUser> u = jdbc.query(SELECT + " WHERE u.username = ? FOR UPDATE", ConsoleUsers::user,
+                    username).stream().findFirst();
+            if (u.isEmpty()) {
+                return Optional.of(UserProblem.NOT_FOUND);
+            }
+            if (!enabled && u.get().enabled() && u.get().role() == ConsoleRole.ADMIN && jdbc.queryForObject(
+                    "SELECT COUNT(*) FROM console_user WHERE role = 'ADMIN' AND enabled FOR UPDATE", Integer.class) <= 1) {
+                return Optional.of(UserProblem.LAST_ADMIN);
+            }
+            jdbc.update("UPDATE console_user SET enabled = ? WHERE username = ?", enabled, username);
+            audit.record(by, AuditTrail.Entry.of(enabled ? "USER_ENABLE" : "USER_DISABLE", "OK")
+                    .detail("用户 " + username));
+            return Optional.<UserProblem>empty();
+        });
+    }
+
+    private static final String SELECT = """
+            SELECT u.*, f.name AS facility_name FROM console_user u LEFT JOIN facility f ON f.id = u.facility_id""";
+
+    static ConsoleUser user(ResultSet rs, int row) throws SQLException {
+        return new ConsoleUser(rs.getLong("id"), rs.getString("username"), rs.getString("display_name"),
+                ConsoleRole.valueOf(rs.getString("role")), rs.getObject("facility_id", Long.class),
+                rs.getString("facility_name"), rs.getBoolean("enabled"),
+                rs.getObject("created_at", LocalDateTime.class), rs.getString("created_by"));
+    }
+}

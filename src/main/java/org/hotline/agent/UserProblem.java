@@ -1,0 +1,22 @@
+package org.hotline.agent;
+
+/** Why a user could not be created or changed, in words the admin screen shows. */
+public enum UserProblem {
+    USERNAME_INVALID("用户名只能包含字母、数字、点、横线和下划线，3 到 64 个字符"),
+    USERNAME_TAKEN("该用户名已存在"),
+    PASSWORD_TOO_SHORT("密码太短"),
+    DOCTOR_NEEDS_CENTRE("社区医生必须属于一个社区卫生服务中心"),
+    ONLY_DOCTORS_HAVE_CENTRE("只有社区医生可以关联社区卫生服务中心"),
+    NOT_FOUND("没有找到该用户"),
+    LAST_ADMIN("不能停用最后一个管理员");
+
+    private final String text;
+
+    UserProblem(String text) {
+        this.text = text;
+    }
+
+    public String text() {
+        return text;
+    }
+}

@@ -1,0 +1,28 @@
+package org.hotline.agent;
+
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.context.annotation.Import;
+import org.springframework.test.annotation.DirtiesContext;
+import org.springframework.test.context.ActiveProfiles;
+
+import org.hotline.testsupport.TestSupportConfig;
+
+/**
+ * The whole application on the embedded MariaDB with a real HTTP server on a free port, for the
+ * console's tests (HTTP client and browser). Closed after each class: left running (HTTP server, SMS
+ * dispatcher and sink) it slowed the later release tests' nodes enough to break their timing.
+ */
+@Target(ElementType.TYPE)
+@Retention(RetentionPolicy.RUNTIME)
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = "management.prometheus.metrics.export.enabled=true")
+@ActiveProfiles("test")
+@Import(TestSupportConfig.class)
+@DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
+public @interface ConsoleTest {
+}
