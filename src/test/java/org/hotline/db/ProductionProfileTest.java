@@ -28,7 +28,7 @@ class ProductionProfileTest {
     @BeforeAll
     static void startServer() throws Exception {
         server = EmbeddedMariaDb.start(Path.of("target/test-db/prod-" + UUID.randomUUID()),
-                Path.of("target/mariadb-base"), 0);
+                Path.of("target/mariadb-base"), 0, true);
         try (Connection c = DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + server.port() + "/", "root", "")) {
             c.createStatement().execute("CREATE DATABASE hotline_prod CHARACTER SET utf8mb4");
         }
@@ -36,7 +36,7 @@ class ProductionProfileTest {
 
     @AfterAll
     static void stopServer() throws Exception {
-        server.stop();
+        server.stopAndCleanUp();
     }
 
     ConfigurableApplicationContext start(String hashKey) {
