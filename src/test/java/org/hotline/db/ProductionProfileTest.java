@@ -62,6 +62,8 @@ class ProductionProfileTest {
             assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM facility", Integer.class)).isZero();
             // no bootstrap admin password given: no console user is invented
             assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM console_user", Integer.class)).isZero();
+            // no check-in feed is connected out of the box: nobody may be marked a no-show (and blocked)
+            assertThat(ctx.getBean(org.hotline.release.ReleaseProperties.class).noShow().enabled()).isFalse();
         }
     }
 
