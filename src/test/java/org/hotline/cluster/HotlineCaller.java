@@ -15,7 +15,8 @@ import org.hotline.ivr.agi.AsteriskCall;
  * goes to the next gateway, which starts the menu afresh (sip-config/extensions.conf, docs/deploy.md).
  * The caller listens to the real menu and presses the keys of its hospital, department, date and time
  * as it hears them listed, keys its ID (taking {@code idKeying} to do so: the time between the hold and
- * the confirmation), and says yes. What it ends with is only what it heard on the line.
+ * the confirmation), and says yes. Handed to a person (after a database fault), it declines the call-back
+ * offered outside agent hours or for a long queue. What it ends with is only what it heard on the line.
  */
 final class HotlineCaller {
 
@@ -70,6 +71,7 @@ final class HotlineCaller {
     final class Attempt {
         String refusal;
         String gaveUp;
+        boolean toPerson;
         List<String> unexpected;
 
         String answer(AsteriskCall.Question q) {
@@ -79,6 +81,11 @@ final class HotlineCaller {
                     refusal = s.substring("refusal_".length()).toUpperCase(java.util.Locale.ROOT);
                     return AsteriskCall.HANG_UP; // told no: the caller hangs up
                 }
+            }
+            if (q.heard("callback_offer_outside") || q.heard("callback_long_wait")) {
+                // sent to a person (after a fault) outside agent hours or with a long queue: 2, no call-back
+                toPerson = true;
+                return "2";
             }
             if (q.heard("no_places") || q.heard("way_on")) {
                 gaveUp = "no places";
@@ -160,7 +167,7 @@ final class HotlineCaller {
             if (gaveUp != null) {
                 return gaveUp;
             }
-            if ("AGENT".equals(t.variable("HOTLINE_NEXT"))) {
+            if (toPerson || "AGENT".equals(t.variable("HOTLINE_NEXT"))) {
                 return "agent (transferred: " + lastPrompts(ids) + ")";
             }
             if (unexpected != null) {
