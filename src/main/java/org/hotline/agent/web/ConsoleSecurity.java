@@ -52,10 +52,8 @@ class ConsoleSecurity {
                 .requestMatchers("/api/audit/**").hasAnyRole(SUPERVISOR, ADMIN)
                 .requestMatchers("/api/users/**").hasRole(ADMIN)
                 .requestMatchers("/api/**").denyAll()
-                // the supervision reports (ops.report): supervisors, and admins who set the policies
-                .requestMatchers("/ops/**").hasAnyRole(SUPERVISOR, ADMIN)
                 .anyRequest().authenticated())
-                .formLogin(f -> f.loginPage("/login").defaultSuccessUrl("/console", true).permitAll())
+                .formLogin(f -> f.loginPage("/login").defaultSuccessUrl("/console").permitAll())
                 .logout(l -> l.logoutSuccessUrl("/login?logout"))
                 .exceptionHandling(e -> e.defaultAuthenticationEntryPointFor(
                         new HttpStatusEntryPoint(HttpStatus.UNAUTHORIZED),
