@@ -22,6 +22,7 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Import;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.ActiveProfiles;
 
 import tools.jackson.databind.JsonNode;
@@ -38,14 +39,15 @@ import org.hotline.testsupport.TestSupportConfig;
  * answer); started again, UP on its new port (and SIPp is answered).
  *
  * <p>Needs a real HTTP server and the Prometheus registry, which {@code @IntegrationTest} (a mock web
- * environment) has not: the configuration is the console's and the reports' ({@code RANDOM_PORT},
- * Prometheus export on), so this class shares their cached context and its MariaDB rather than starting
- * another. It stops and starts that context's SIP user agent and leaves it running.
+ * environment, no Prometheus export) has not: the configuration is the console's and the reports'
+ * ({@code RANDOM_PORT}, Prometheus export on), and like theirs the context is closed after the class
+ * (left running, its HTTP server and SMS dispatcher slow the later release tests' nodes).
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = "management.prometheus.metrics.export.enabled=true")
 @ActiveProfiles("test")
 @Import(TestSupportConfig.class)
+@DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
 class SipMonitoringTest {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
