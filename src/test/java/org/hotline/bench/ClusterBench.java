@@ -56,7 +56,7 @@ public final class ClusterBench {
             rows.addAll(single());
         }
         if (ONLY.contains("one") || ONLY.contains("all")) {
-            try (GaleraCluster galera = GaleraCluster.start(3, 300)) {
+            try (GaleraCluster galera = GaleraCluster.start(3)) {
                 if (ONLY.contains("one")) {
                     String one = galera.sequentialUrl(1);
                     rows.addAll(measure("Galera, writes to one node", List.of(one, one, one), GaleraCluster.USER,

@@ -17,9 +17,11 @@ import org.hotline.sms.PerlSmsc;
 
 /**
  * The cluster test as one procedure, run on Galera and on a single MariaDB: three gateway processes,
- * {@value #CALLS} concurrent booking calls on {@value #HOT_SLOTS} hot slots, a database node killed (2.2 s)
- * and a gateway killed (2.8 s) while confirmations are in flight, then the database truth: no oversell, counters equal rows, every place the
- * callers were told about is booked, the dead gateway's holds given back by the sweeper.
+ * {@value #CALLS} concurrent FastAGI booking calls through the real voice menu on {@value #HOT_SLOTS} hot
+ * slots, releases planned to open and close quota every few seconds meanwhile, a database node killed
+ * (2.2 s) and a gateway killed (2.8 s) while confirmations are in flight, then the database truth: no
+ * oversell, counters equal rows, every code a caller heard read back is booked, the dead gateway's holds
+ * given back by the sweeper, every planned release done once and on time.
  */
 abstract class ClusterScenario {
 
@@ -27,6 +29,18 @@ abstract class ClusterScenario {
     static final int HOT_SLOTS = 4;
     static final int PLACES = 40;
     static final Duration HOLD_TTL = Duration.ofSeconds(12);
+    /** Releases planned during the run, 3 s apart: PUBLIC quota of a department opening, or closing (moved to walk-ins). */
+    static final int RELEASE_OPENS = 4;
+    static final int RELEASE_MOVES = 2;
+    static final Duration RELEASE_EVERY = Duration.ofSeconds(3);
+    /**
+     * How late a release may run. The open and move jobs fire every second, but a fire waits while the
+     * trigger is held by the gateway that was killed after acquiring it: the others find that node dead
+     * when its check-in is 7.5 s overdue beyond the 7.5 s interval, at their own next check-in (every 7.5 s),
+     * so up to ~22.5 s after the kill; writes also stall 4-5 s while Galera evicts a killed node. Measured:
+     * up to ~9 s (docs/deploy.md).
+     */
+    static final Duration RELEASE_TOLERANCE = Duration.ofSeconds(30);
 
     /** What the procedure found, for the report line and the subclass's own assertions. */
     record Outcome(ClusterRun run, Map<String, Long> answers, Map<String, Integer> holds, double retries) {
@@ -53,8 +67,10 @@ abstract class ClusterScenario {
             env.put("HOTLINE_SMS_DISPATCH_LEASE", "10s");
             env.put("HOTLINE_BOOKING_HOLD_TTL", HOLD_TTL.toSeconds() + "s");
             env.put("HOTLINE_RELEASE_CRON_EXPIRE_HOLDS", "0/3 * * * * ?");
-            env.put("SERVER_TOMCAT_THREADS_MAX", "400");
-            env.put("HOTLINE_AGI_PORT", "0"); // three gateways on one host: each its own FastAGI port
+            // releases a few seconds apart: the jobs look for due steps every second
+            env.put("HOTLINE_RELEASE_CRON_OPEN", "* * * * * ?");
+            env.put("HOTLINE_RELEASE_CRON_MOVE", "* * * * * ?");
+            // each gateway its own FastAGI port (GatewayProcess picks it), on loopback
             env.put("HOTLINE_AGI_BIND_ADDRESS", "127.0.0.1");
             env.put("HOTLINE_SIP_PORT", "0"); // and its own SIP port
             env.put("SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE", "24");
@@ -74,6 +90,8 @@ abstract class ClusterScenario {
 
             ClusterRun run = new ClusterRun(checkUrl, user, password, http);
             run.seedHotSlots(HOT_SLOTS, PLACES);
+            run.planReleases(RELEASE_OPENS, RELEASE_MOVES,
+                    java.time.LocalDateTime.now(ClusterRun.ZONE).plusSeconds(3), RELEASE_EVERY);
             long t0 = System.nanoTime();
             CompletableFuture<Void> calls = run.placeCalls(gateways, CALLS, Duration.ofSeconds(2), 1500, 4000);
             GatewayProcess victim = gateways.get(gateways.size() - 1);
@@ -84,11 +102,13 @@ abstract class ClusterScenario {
             }
             sleepUntil(t0, 2800);
             victim.kill();
-            run.markDead(gateways.size() - 1);
             calls.get(180, TimeUnit.SECONDS);
             long callsMs = (System.nanoTime() - t0) / 1_000_000;
 
             boolean swept = run.awaitNoHolds(HOLD_TTL.plusSeconds(60));
+            long releaseWait = Duration.between(java.time.LocalDateTime.now(ClusterRun.ZONE), run.lastReleaseAt())
+                    .plus(RELEASE_TOLERANCE).toMillis();
+            boolean released = run.awaitReleases(Duration.ofMillis(Math.max(1000, releaseWait)));
             List<PoolTruth> pools = run.pools();
             Map<String, Integer> holds = run.holdsByStatus();
             Map<String, Long> answers = run.summary();
@@ -98,8 +118,10 @@ abstract class ClusterScenario {
                     retries += run.retries(g);
                 }
             }
-            System.out.printf("cluster %s: %d calls in %d ms → %s; holds %s; retries %.0f; swept %s%n", label, CALLS,
-                    callsMs, answers, holds, retries, swept);
+            System.out.printf("cluster %s: %d AGI calls in %d ms → %s; %d went on at another gateway; holds %s;"
+                    + " retries %.0f; swept %s%n", label, CALLS, callsMs, answers, run.failedOver.get(), holds, retries,
+                    swept);
+            assertEveryReleaseFiredOnce(label, run, released);
 
             // zero oversell, and the counters are the rows: capacity = free + held + booked everywhere
             for (PoolTruth p : pools) {
@@ -113,11 +135,14 @@ abstract class ClusterScenario {
             assertThat(holds.getOrDefault("EXPIRED", 0)).as("the dead gateway's holds expired").isPositive();
             assertThat((long) holds.getOrDefault("EXPIRED", 0))
                     .as("only calls cut off by a fault leave a hold to the sweeper")
-                    .isLessThanOrEqualTo(run.count("cut off") + run.count("failed"));
+                    .isLessThanOrEqualTo(run.cutOff.size() + run.count("failed") + run.count("agent"));
+            assertThat(run.cutOff).as("calls the killed gateway dropped").isNotEmpty();
+            assertThat(run.answers).as("every call ended").hasSize(CALLS);
             // nothing lost: every booking a caller heard is in the database, every booking has its confirmed hold
             List<String> codes = run.activeCodes();
             List<String> heard = run.answers.values().stream().filter(a -> a.startsWith("booked "))
                     .map(a -> a.substring(7)).toList();
+            assertThat(heard).as("codes read back").doesNotHaveDuplicates().allMatch(c -> c.matches("[0-9]{6}"));
             assertThat(codes).containsAll(heard);
             assertThat(run.bookingsWithoutConfirmedHold()).isZero();
             // the hot slots sold out (callers heard FULL) and every place is free, held or booked, none lost
@@ -126,18 +151,26 @@ abstract class ClusterScenario {
             assertThat(capacity).isEqualTo(HOT_SLOTS * PLACES);
             assertThat(booked).as("booked places").isPositive().isLessThanOrEqualTo(capacity);
             assertThat(booked).isEqualTo(codes.size());
-            assertThat(run.count("refused FULL")).isPositive();
+            // the callers who got no place were told so by the menu: FULL at the hold, or their time no longer offered
+            assertThat(run.count("refused FULL") + run.count("no places")).as("callers told it is sold out")
+                    .isPositive();
+            // every caller got an answer from some gateway: none was left without one (a call dropped by the
+            // killed gateway went on at the next); a call whose database write failed went to a person
+            assertThat(run.answers.values()).as("calls that got no answer").noneMatch(x -> x.startsWith("failed"));
+            if (killDbNode == null) {
+                assertThat(run.count("agent")).as("calls handed to a person with no database fault").isZero();
+            }
             assertEverySmsSentOnce(run, smsc);
             assertThat(run.confirmationsPerBooking()).as("one confirmation per booking").containsOnly(1);
             // the gateways' logs carry call ids and never a whole resident ID or phone number
             StringBuilder logText = new StringBuilder();
             for (GatewayProcess g : gateways) {
-                logText.append(java.nio.file.Files.readString(g.log));
+                logText.append(java.nio.file.Files.readString(g.log()));
             }
-            assertThat(logText).contains("[callId=c-");
+            assertThat(logText).contains("[callId=" + run.uniqueId(0, 0) + "]");
             for (int i = 0; i < CALLS; i++) {
-                if (logText.indexOf(ClusterRun.residentId(i)) >= 0 || logText.indexOf(ClusterRun.mobile(i)) >= 0) {
-                    throw new AssertionError("call c-" + i + ": a whole resident ID or phone number in a gateway log");
+                if (logText.indexOf(run.residentId(i)) >= 0 || logText.indexOf(run.mobile(i)) >= 0) {
+                    throw new AssertionError("call " + i + ": a whole resident ID or phone number in a gateway log");
                 }
             }
             return new Outcome(run, answers, holds, retries);
@@ -146,6 +179,67 @@ abstract class ClusterScenario {
                 g.close();
             }
             smsc.close();
+        }
+    }
+
+    /**
+     * From the release audit and the steps: every planned release ran exactly once (one audit row, no second
+     * one from another Quartz node, none missed though a gateway died), within {@link #RELEASE_TOLERANCE} of
+     * its planned time, and left its pools as planned: opened at the planned time with all places, or closed
+     * with the unused places moved to walk-ins (nobody booked that department).
+     */
+    static void assertEveryReleaseFiredOnce(String label, ClusterRun run, boolean released) {
+        List<ClusterRun.StepTruth> steps = run.releaseSteps();
+        List<ClusterRun.AuditRow> audit = run.releaseAudit();
+        StringBuilder line = new StringBuilder();
+        long maxLateMs = 0;
+        for (ClusterRun.AuditRow a : audit) {
+            long late = Duration.between(a.plannedAt(), a.doneAt()).toMillis();
+            maxLateMs = Math.max(maxLateMs, late);
+            line.append(String.format(" %s@%s+%.1fs(%s)", a.action(), a.plannedAt().toLocalTime(), late / 1000.0,
+                    a.node().replaceAll(".*-", "")));
+        }
+        System.out.printf("releases %s: %d planned, %d audited, latest %.1f s late:%s; open/move job runs by node %s,"
+                + " fires run on two nodes %d%n", label, run.releases.size(), audit.size(), maxLateMs / 1000.0, line,
+                run.releaseJobRunsByNode(), run.releaseFiresRunTwice());
+        assertThat(released).as("every planned release ran: %s", steps).isTrue();
+        assertThat(steps).as("one step per planned release").hasSize(run.releases.size());
+        assertThat(audit).as("one audit row per planned release, none twice").hasSize(run.releases.size());
+        for (ClusterRun.PlannedRelease p : run.releases) {
+            ClusterRun.StepTruth st = steps.stream()
+                    .filter(s -> s.action().equals(p.action()) && s.slotId() == p.slotId()).findFirst().orElseThrow();
+            List<ClusterRun.AuditRow> rows = audit.stream()
+                    .filter(a -> a.action().equals(p.action()) && a.plannedAt().equals(p.plannedAt())).toList();
+            assertThat(rows).as("audit of %s", p).hasSize(1);
+            ClusterRun.AuditRow a = rows.get(0);
+            assertThat(st.status()).as("%s", p).isEqualTo("DONE");
+            assertThat(st.plannedAt()).isEqualTo(p.plannedAt());
+            // a fire up to 1 s early acts as of its scheduled time, never before the planned second
+            assertThat(a.doneAt()).as("%s ran on time", p).isAfterOrEqualTo(p.plannedAt().minusSeconds(1))
+                    .isBeforeOrEqualTo(p.plannedAt().plus(RELEASE_TOLERANCE));
+            assertThat(a.followUp()).isFalse();
+            assertThat(a.places()).as("places of %s", p).isEqualTo(ClusterRun.RELEASE_PUBLIC);
+            assertThat(st.held() + st.booked()).as("nobody books the release department").isZero();
+            boolean moved = run.releases.stream()
+                    .anyMatch(r -> r.action().equals("MOVE_TO_ONSITE") && r.slotId() == p.slotId());
+            if (p.action().equals("OPEN")) {
+                assertThat(a.pool()).isEqualTo("PUBLIC");
+                assertThat(st.opensAt()).as("opened at the planned time (the actual one if late)")
+                        .isAfterOrEqualTo(p.plannedAt()).isBeforeOrEqualTo(a.doneAt().plusSeconds(1));
+            } else {
+                assertThat(a.pool()).isEqualTo("PUBLIC");
+                assertThat(a.targetPool()).isEqualTo("ONSITE");
+                assertThat(st.closesAt()).as("the phone pool closed when moved").isBeforeOrEqualTo(a.doneAt());
+            }
+            if (moved) {
+                assertThat(st.capacity()).as("PUBLIC after the move").isZero();
+                assertThat(st.onsiteCapacity()).as("walk-ins got the unused places")
+                        .isEqualTo(ClusterRun.RELEASE_ONSITE + ClusterRun.RELEASE_PUBLIC);
+            } else {
+                assertThat(st.capacity()).isEqualTo(ClusterRun.RELEASE_PUBLIC);
+                assertThat(st.onsiteCapacity()).isEqualTo(ClusterRun.RELEASE_ONSITE);
+                assertThat(st.closesAt()).as("closes at the booking cut-off").isEqualTo(st.slotStartsAt().minusHours(2));
+            }
         }
     }
 

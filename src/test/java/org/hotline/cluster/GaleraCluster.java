@@ -3,6 +3,7 @@ package org.hotline.cluster;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -12,7 +13,10 @@ import java.util.stream.IntStream;
 /**
  * A 3-node MariaDB Galera cluster on loopback, run by the scripts in {@code src/test/galera/} (Debian's
  * mariadb-server 10.11 + galera-4; {@code bin/test} installs them). Fails, never skips, when they are
- * missing. Ports are shifted by {@code offset} so a test and a benchmark can each have a cluster.
+ * missing. Each cluster has a data directory of its own ({@code mktemp -d /tmp/hotline-galera-XXXX}: mariadbd runs
+ * as user mysql, which must reach it, so not under /root or /work) and its ports shifted by an offset whose
+ * ports are all free, so several suites and benchmarks on one machine never meet. {@link #close()} stops
+ * every node and removes the directory; a shutdown hook does it too if the JVM ends first.
  */
 public final class GaleraCluster implements AutoCloseable {
 
@@ -30,26 +34,59 @@ public final class GaleraCluster implements AutoCloseable {
         this.base = base;
     }
 
-    /** A fresh cluster (any earlier one under the same base is purged first). */
-    public static GaleraCluster start(int nodes, int offset) throws Exception {
+    private final Thread cleanUp = new Thread(this::purgeQuietly, "galera-clean-up");
+    private volatile boolean closed;
+
+    /** A fresh cluster in a directory of its own, on ports no one else uses. */
+    public static GaleraCluster start(int nodes) throws Exception {
         requirePackages();
-        // /tmp: mariadbd runs as user mysql, which must reach the data dirs (not under /root or /work)
-        Path base = Path.of("/tmp/hotline-galera-" + offset);
-        GaleraCluster c = new GaleraCluster(nodes, offset, base);
-        if (Files.exists(base.resolve("cluster.env"))) {
-            c.script(120, "galera-down.sh", base.toString(), "--purge");
-        }
-        try {
-            c.script(300, "galera-up.sh", base.toString(), Integer.toString(nodes));
-        } catch (Exception e) {
+        Exception last = null;
+        for (int attempt = 0; attempt < 4; attempt++) {
+            int offset = freeOffset(nodes);
+            Path base = Files.createTempDirectory(Path.of("/tmp"), "hotline-galera-",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+            GaleraCluster c = new GaleraCluster(nodes, offset, base);
+            Runtime.getRuntime().addShutdownHook(c.cleanUp);
             try {
-                c.script(120, "galera-down.sh", base.toString(), "--purge"); // leave no node running
-            } catch (Exception ignored) {
-                e.addSuppressed(ignored);
+                c.script(300, "galera-up.sh", base.toString(), Integer.toString(nodes));
+                return c;
+            } catch (Exception e) {
+                c.close(); // leave no node running, no directory behind
+                if (!String.valueOf(e.getMessage()).contains("is in use by another process")) {
+                    throw e;
+                }
+                last = e; // a port was taken between our check and the start: another offset
             }
-            throw e;
         }
-        return c;
+        throw last;
+    }
+
+    /** An offset (1000..19999) at which every port of every node is free now (see galera-lib.sh's port plan). */
+    static int freeOffset(int nodes) {
+        java.util.Random rnd = new java.util.Random();
+        for (int tries = 0; tries < 200; tries++) {
+            int offset = 1000 + rnd.nextInt(19_000);
+            boolean free = true;
+            for (int i = 1; i <= nodes && free; i++) {
+                for (int port : new int[] {3306 + offset + i, 4567 + offset + 10 * (i - 1),
+                    4568 + offset + 10 * (i - 1), 4444 + offset + 10 * (i - 1)}) {
+                    free &= portFree(port);
+                }
+            }
+            if (free) {
+                return offset;
+            }
+        }
+        throw new IllegalStateException("no free port range for a Galera cluster");
+    }
+
+    private static boolean portFree(int port) {
+        try (java.net.ServerSocket s = new java.net.ServerSocket()) {
+            s.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     static void requirePackages() {
@@ -104,9 +141,49 @@ public final class GaleraCluster implements AutoCloseable {
         }
     }
 
+    /** Where the nodes' data and logs are (removed by {@link #close()}). */
+    public Path base() {
+        return base;
+    }
+
+    /** Stops every node (a killed one is already gone) and removes the data directory. */
     @Override
     public void close() throws Exception {
-        script(180, "galera-down.sh", base.toString(), "--purge");
+        if (closed) {
+            return;
+        }
+        try {
+            if (Files.exists(base.resolve("cluster.env"))) {
+                script(180, "galera-down.sh", base.toString(), "--purge");
+            }
+        } finally {
+            closed = true;
+            deleteTree(base); // galera-up.sh may have failed before writing cluster.env
+            try {
+                Runtime.getRuntime().removeShutdownHook(cleanUp);
+            } catch (IllegalStateException shuttingDown) {
+                // we are the hook
+            }
+        }
+    }
+
+    private void purgeQuietly() {
+        try {
+            close();
+        } catch (Exception e) {
+            System.err.println("Galera clean-up of " + base + " failed: " + e);
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     private void script(int timeoutSeconds, String name, String... args) throws Exception {

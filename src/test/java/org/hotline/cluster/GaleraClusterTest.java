@@ -24,7 +24,7 @@ class GaleraClusterTest extends ClusterScenario {
 
     @BeforeAll
     static void startCluster() throws Exception {
-        galera = GaleraCluster.start(3, 200);
+        galera = GaleraCluster.start(3);
     }
 
     @AfterAll

@@ -2,6 +2,7 @@ package org.hotline.cluster;
 
 import java.io.File;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -10,49 +11,70 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One gateway in its own JVM ({@code java -cp <test class path> ClusterGateway}), production profile,
- * its output in a log file. {@link #kill()} is {@code kill -9}: no shutdown hook, no clean-up.
+ * One gateway in its own JVM ({@code java -cp <test class path> org.hotline.HotlineApplication}), the
+ * production profile and nothing test-only in it, its output in a log file. Its HTTP and FastAGI ports are
+ * picked free here and passed in ({@code HOTLINE_HTTP_PORT}, {@code HOTLINE_AGI_PORT}), so the test knows
+ * where Asterisk's calls go. {@link #kill()} is {@code kill -9}: no shutdown hook, no clean-up.
  */
 public final class GatewayProcess implements AutoCloseable {
 
-    public final String name;
-    public final int httpPort;
-    public final Path log;
-    private final Process process;
+    /**
+     * Ports are picked here, below Linux's ephemeral range (32768-60999: every outgoing connection on the
+     * machine takes one, so a free one picked there may be gone a second later) and above the Galera
+     * clusters' (GaleraCluster.freeOffset: up to 24586).
+     */
+    static final int PORTS_FROM = 25_000;
+    static final int PORTS_TO = 32_000;
 
-    private GatewayProcess(String name, int httpPort, Path log, Process process) {
+    public final String name;
+    private final Path log;
+    private final List<String> command;
+    private final Map<String, String> environment;
+    private volatile int httpPort;
+    private volatile int agiPort;
+    private volatile Process process;
+
+    private GatewayProcess(String name, Path log, List<String> command, Map<String, String> environment) {
         this.name = name;
-        this.httpPort = httpPort;
         this.log = log;
-        this.process = process;
+        this.command = command;
+        this.environment = environment;
     }
 
     /** Starts a gateway; {@code env} adds to (and overrides) the production settings. */
     public static GatewayProcess start(String name, Path logDir, String dbUrl, String dbUser, String dbPassword,
             Map<String, String> env) throws IOException {
-        int port = freePort();
         Files.createDirectories(logDir);
-        Path log = logDir.resolve(name + ".log");
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx384m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", testClassPath(),
-                ClusterGateway.class.getName()));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-        Map<String, String> e = pb.environment();
+                "org.hotline.HotlineApplication");
+        Map<String, String> e = new java.util.HashMap<>();
         e.put("SPRING_PROFILES_ACTIVE", "production");
         e.put("HOTLINE_DB_URL", dbUrl);
         e.put("HOTLINE_DB_USER", dbUser);
         e.put("HOTLINE_DB_PASSWORD", dbPassword);
         e.put("HOTLINE_ID_HASH_KEY", "cluster-test-hash-key-of-enough-length");
-        e.put("HOTLINE_HTTP_PORT", Integer.toString(port));
         e.put("SPRING_APPLICATION_NAME", name);
         e.putAll(env);
-        return new GatewayProcess(name, port, log, pb.start());
+        GatewayProcess g = new GatewayProcess(name, logDir.resolve(name + ".log"), cmd, e);
+        g.launch();
+        return g;
+    }
+
+    private void launch() throws IOException {
+        httpPort = freePort();
+        agiPort = freePort();
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().putAll(environment);
+        pb.environment().put("HOTLINE_HTTP_PORT", Integer.toString(httpPort));
+        pb.environment().put("HOTLINE_AGI_PORT", Integer.toString(agiPort));
+        process = pb.start();
     }
 
     /** The class path of this test JVM (surefire passes it in a property; its own class path is a booter jar). */
@@ -64,22 +86,55 @@ public final class GatewayProcess implements AutoCloseable {
         return cp;
     }
 
+    /** A port free on every address now, between {@link #PORTS_FROM} and {@link #PORTS_TO}. */
     static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
+        for (int tries = 0; tries < 500; tries++) {
+            int port = ThreadLocalRandom.current().nextInt(PORTS_FROM, PORTS_TO);
+            try (ServerSocket s = new ServerSocket()) {
+                s.bind(new InetSocketAddress(port));
+                return port;
+            } catch (IOException taken) {
+                // another one
+            }
         }
+        throw new IOException("no free port between " + PORTS_FROM + " and " + PORTS_TO);
+    }
+
+    public int httpPort() {
+        return httpPort;
+    }
+
+    /** Where Asterisk's FastAGI calls go: {@code agi://127.0.0.1:<agiPort>/hotline}. */
+    public int agiPort() {
+        return agiPort;
+    }
+
+    public Path log() {
+        return log;
     }
 
     public URI uri(String path) {
         return URI.create("http://127.0.0.1:" + httpPort + path);
     }
 
-    /** Waits until /actuator/health answers (any status) or the process dies. */
+    /**
+     * Waits until /actuator/health answers (any status) or the process dies. A gateway that could not bind
+     * a port (taken by someone else since it was picked) is started again on other ports, at most twice.
+     */
     public void awaitStarted(HttpClient http, Duration timeout) throws Exception {
         long end = System.nanoTime() + timeout.toNanos();
+        int relaunches = 0;
         while (System.nanoTime() < end) {
             if (!process.isAlive()) {
-                throw new IllegalStateException(name + " exited with " + process.exitValue() + "; log: " + tail());
+                String tail = tail();
+                if (relaunches < 2 && (tail.contains("Address already in use") || tail.contains("already in use"))) {
+                    relaunches++;
+                    Files.move(log, log.resolveSibling(log.getFileName() + ".port-clash-" + relaunches),
+                            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    launch();
+                    continue;
+                }
+                throw new IllegalStateException(name + " exited with " + process.exitValue() + "; log: " + tail);
             }
             try {
                 HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri("/actuator/health"))

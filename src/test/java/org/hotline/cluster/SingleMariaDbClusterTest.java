@@ -21,7 +21,7 @@ class SingleMariaDbClusterTest extends ClusterScenario {
     @BeforeAll
     static void startServer() throws Exception {
         server = EmbeddedMariaDb.start(Path.of("target/test-db/cluster-" + UUID.randomUUID()),
-                Path.of("target/mariadb-base"), 0);
+                Path.of("target/mariadb-base"), 0, true); // scratch: its data dir goes with it
         try (Connection c = DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + server.port() + "/", "root", "")) {
             c.createStatement().execute("CREATE DATABASE hotline CHARACTER SET utf8mb4");
         }
@@ -30,7 +30,7 @@ class SingleMariaDbClusterTest extends ClusterScenario {
     @AfterAll
     static void stopServer() throws Exception {
         if (server != null) {
-            server.stop();
+            server.stopAndCleanUp();
         }
     }
 

@@ -98,6 +98,8 @@ public final class AsteriskCall {
         public boolean callerHungUp;
         public boolean serverHungUp;
         public boolean serverClosed;
+        /** The TCP connection was made (false: refused or timed out, Asterisk's AGISTATUS=FAILURE). */
+        public boolean connected;
         public String error;
 
         public String variable(String name) {
@@ -311,6 +313,7 @@ public final class AsteriskCall {
         try (Socket s = new Socket()) {
             socket = s;
             s.connect(new InetSocketAddress(b.host, b.port), 2000);
+            t.connected = true;
             s.setSoTimeout((int) b.readTimeout.toMillis());
             s.setTcpNoDelay(true);
             in = new BufferedInputStream(s.getInputStream());
