@@ -24,6 +24,7 @@ import org.hotline.ops.report.ReportWebTest;
 import org.hotline.release.NoShowRule;
 import org.hotline.release.ReleaseScope;
 import org.hotline.testsupport.Fixtures;
+import org.hotline.testsupport.TestClock;
 
 /**
  * What an operator's Prometheus scrapes after real calls: a caller books by keypad over Asterisk's FastAGI
@@ -37,6 +38,7 @@ class PrometheusAfterACallTest {
     @Autowired FastAgiListener agi;
     @Autowired BookingService booking;
     @Autowired NoShowRule noShows;
+    @Autowired TestClock clock;
 
     final HttpClient http = HttpClient.newHttpClient();
 
@@ -82,9 +84,16 @@ class PrometheusAfterACallTest {
         assertThat(booked.error).isNull();
         assertThat(booking.findByPhone(caller)).as("the keypad call booked").hasSize(1);
         // a second caller presses 0 at the first question: a person
-        AsteriskCall.Transcript transfer = AsteriskCall.to(agi.port()).callerId(Fixtures.mobile()).installed(
-                PrometheusAfterACallTest::installed).answers(q -> q.number() == 1 ? "0" : AsteriskCall.HANG_UP)
-                .run();
+        // (within agent hours, 08:00–20:00: outside them the menu offers a call-back instead of a person)
+        clock.set(java.time.LocalDate.now(org.hotline.TimeConfig.ZONE).atTime(10, 0));
+        AsteriskCall.Transcript transfer;
+        try {
+            transfer = AsteriskCall.to(agi.port()).callerId(Fixtures.mobile()).installed(
+                    PrometheusAfterACallTest::installed).answers(q -> q.number() == 1 ? "0" : AsteriskCall.HANG_UP)
+                    .run();
+        } finally {
+            clock.reset();
+        }
         assertThat(transfer.error).isNull();
         noShows.markNoShows(ReleaseScope.ALL);
 
