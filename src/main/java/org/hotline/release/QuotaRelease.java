@@ -110,10 +110,10 @@ public class QuotaRelease {
                 WHERE status = 'PLANNED' AND action <> 'OPEN' AND planned_at <= ? AND slot_ends_at <= ?"""
                 + scope.and("facility_id"), now, run.id(), now, now);
         List<MoveGroup> due = jdbc.query("""
-                SELECT DISTINCT action, pool, planned_at, service_id, slot_date FROM release_step
+                SELECT DISTINCT action, pool, planned_at, service_id, slot_date FROM release_step st
                 WHERE status = 'PLANNED' AND action IN ('MOVE_TO_PUBLIC', 'MOVE_TO_ONSITE') AND planned_at <= ?"""
-                + scope.and("facility_id") + " ORDER BY planned_at, service_id, slot_date, action, pool",
-                QuotaRelease::group, now);
+                + OPENED + scope.and("facility_id") + " ORDER BY planned_at, service_id, slot_date, action, pool",
+                QuotaRelease::group, now, now);
         int moved = 0;
         for (MoveGroup g : due) {
             moved += JobRuns.retried(() -> tx.execute(s -> moveGroup(run, g, false)));
@@ -133,6 +133,15 @@ public class QuotaRelease {
         }
         return moved;
     }
+
+    /**
+     * A move waits for its pool's overdue opening: after every node was down across both times (catch-up),
+     * the open job may run after the move job, and would then open an emptied pool and audit 0 places.
+     */
+    private static final String OPENED = """
+
+              AND NOT EXISTS (SELECT 1 FROM release_step o WHERE o.pool_id = st.pool_id AND o.action = 'OPEN'
+                              AND o.status = 'PLANNED' AND o.planned_at <= ?)""";
 
     /**
      * Only a pool's latest move is followed up (after the move to ONSITE nothing goes back to PUBLIC): an
@@ -166,12 +175,13 @@ public class QuotaRelease {
                 FROM release_step st""" + (followUp ? LATER_MOVE : "") + """
 
                 WHERE st.status = ? AND st.action = ? AND st.pool = ? AND st.planned_at = ? AND st.service_id = ?
-                  AND st.slot_date = ? AND st.slot_ends_at > ?""" + (followUp ? " AND later.id IS NULL" : "")
+                  AND st.slot_date = ? AND st.slot_ends_at > ?""" + (followUp ? " AND later.id IS NULL" : OPENED)
                 + " ORDER BY st.id FOR UPDATE",
                 (rs, i) -> new Step(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getString(4), rs.getString(5),
                         rs.getLong(6), rs.getLong(7), rs.getObject(8, LocalDate.class),
-                        rs.getObject(9, LocalDateTime.class)), followUp ? "DONE" : "PLANNED", g.action(), g.pool(),
-                g.planned(), g.serviceId(), g.date(), now);
+                        rs.getObject(9, LocalDateTime.class)), followUp
+                        ? new Object[] {"DONE", g.action(), g.pool(), g.planned(), g.serviceId(), g.date(), now}
+                        : new Object[] {"PLANNED", g.action(), g.pool(), g.planned(), g.serviceId(), g.date(), now, now});
         if (steps.isEmpty()) {
             return 0; // claimed by another run meanwhile
         }

@@ -152,6 +152,27 @@ class ReleaseWindowTest {
     }
 
     @Test
+    void afterAnOutageAcrossAnOpeningAndItsMoveTheMoveWaitsForTheOpening() {
+        ReleaseFixture f = district().everyMorning(LocalTime.of(8, 30), 2, 6, 4);
+        clock.set(day.minusDays(20).atTime(9, 0));
+        f.generate(day, 1);
+        long slot = f.slot(day.atTime(8, 0));
+        // every node was down from before the community opening (D-14) until after its move (D-1 12:00)
+        clock.set(day.minusDays(1).atTime(12, 5));
+        assertThat(release.moveDue(f.scope)).as("the move job ran first: it waits").isZero();
+        assertThat(fx.counts(slot, "COMMUNITY")).containsExactly(6, 0, 0);
+        assertThat(release.openDue(f.scope)).isEqualTo(2); // COMMUNITY and PUBLIC, both late
+        assertThat(release.moveDue(f.scope)).as("places moved").isEqualTo(6);
+        assertThat(fx.counts(slot, "COMMUNITY")).containsExactly(0, 0, 0);
+        assertThat(fx.counts(slot, "PUBLIC")).containsExactly(10, 0, 0);
+        List<Map<String, Object>> audit = f.audit();
+        assertThat(audit).filteredOn(a -> "OPEN".equals(a.get("action")) && "COMMUNITY".equals(a.get("pool")))
+                .singleElement().satisfies(a -> assertThat(a.get("places")).isEqualTo(6));
+        assertThat(audit).filteredOn(a -> "MOVE_TO_PUBLIC".equals(a.get("action"))).singleElement()
+                .satisfies(a -> assertThat(a.get("places")).isEqualTo(6));
+    }
+
+    @Test
     void aSecondRunOfEveryJobChangesNothing() {
         ReleaseFixture f = district().everyMorning(LocalTime.of(10, 0), 2, 4, 4);
         f.policy(f.withOnsiteAt(LocalTime.of(7, 0)));
