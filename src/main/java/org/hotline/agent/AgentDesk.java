@@ -14,6 +14,7 @@ import org.hotline.booking.BookingOutcome;
 import org.hotline.booking.BookingRequest;
 import org.hotline.booking.BookingService;
 import org.hotline.booking.CancelOutcome;
+import org.hotline.booking.CheckInOutcome;
 import org.hotline.booking.Catalogue;
 import org.hotline.booking.Channel;
 import org.hotline.booking.HoldOutcome;
@@ -126,6 +127,22 @@ public class AgentDesk {
     }
 
     /**
+     * The front desk checks a patient in by the booking code they show or say: today's booking at the desk's
+     * own facility becomes ATTENDED, and is audited either way.
+     */
+    public CheckInOutcome checkIn(Actor actor, String code) {
+        CheckInOutcome out = actor.role() == ConsoleRole.FRONT_DESK && actor.facilityId() != null
+                ? booking.checkIn(code, actor.facilityId(), actor.username())
+                : new CheckInOutcome.Refused(CheckInOutcome.Reason.OTHER_FACILITY, null);
+        Booking b = out instanceof CheckInOutcome.CheckedIn c ? c.booking() : ((CheckInOutcome.Refused) out).booking();
+        audit.record(actor, AuditTrail.Entry.of("CHECK_IN", out instanceof CheckInOutcome.Refused r ? r.reason().name()
+                : "OK").booking(b == null ? null : b.id(), b == null ? null : b.code())
+                .detail(out instanceof CheckInOutcome.Refused r ? r.reason().text()
+                        : b.patientMasked() + " " + b.startsAt().toLocalTime()));
+        return out;
+    }
+
+    /**
      * Moves a booking to another slot: holds the new place first, then cancels the old booking and
      * confirms the new one (so a same-day move of the same service is allowed); if the new one is
      * refused, the old slot is booked again. The caller must give the patient's resident ID.
@@ -216,7 +233,7 @@ public class AgentDesk {
             case AGENT, SUPERVISOR -> true;
             case COMMUNITY_DOCTOR -> b.channel() == Channel.COMMUNITY_DOCTOR && b.actor() != null
                     && users.find(b.actor()).map(u -> actor.facilityId().equals(u.facilityId())).orElse(false);
-            case ADMIN -> false;
+            case ADMIN, FRONT_DESK -> false;
         };
     }
 

@@ -8,6 +8,8 @@ public enum ConsoleRole {
     AGENT("坐席", Channel.AGENT),
     /** Community doctor: referral bookings from the COMMUNITY pool (then PUBLIC) for their centre's patients. */
     COMMUNITY_DOCTOR("社区医生", Channel.COMMUNITY_DOCTOR),
+    /** Front desk (导诊台) of one hospital or vaccination clinic: checks in today's patients by booking code. */
+    FRONT_DESK("导诊台", null),
     /** Supervisor: reads transfers, call-backs and the audit trail; reports (ops module). */
     SUPERVISOR("班长", null),
     /** Administrator: users (and, later, facilities, schedules and policies). */

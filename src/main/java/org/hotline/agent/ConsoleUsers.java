@@ -77,6 +77,12 @@ public class ConsoleUsers {
             if (!centre) {
                 return Optional.of(UserProblem.DOCTOR_NEEDS_CENTRE);
             }
+        } else if (role == ConsoleRole.FRONT_DESK) {
+            boolean seesPatients = facilityId != null && catalogue.facility(facilityId)
+                    .map(f -> f.kind() != FacilityKind.COMMUNITY_CENTRE).orElse(false);
+            if (!seesPatients) {
+                return Optional.of(UserProblem.DESK_NEEDS_FACILITY);
+            }
         } else if (facilityId != null) {
             return Optional.of(UserProblem.ONLY_DOCTORS_HAVE_CENTRE);
         }

@@ -6,7 +6,8 @@ public enum UserProblem {
     USERNAME_TAKEN("该用户名已存在"),
     PASSWORD_TOO_SHORT("密码太短"),
     DOCTOR_NEEDS_CENTRE("社区医生必须属于一个社区卫生服务中心"),
-    ONLY_DOCTORS_HAVE_CENTRE("只有社区医生可以关联社区卫生服务中心"),
+    ONLY_DOCTORS_HAVE_CENTRE("只有社区医生和导诊台可以关联机构"),
+    DESK_NEEDS_FACILITY("导诊台必须属于一家医院或接种点"),
     NOT_FOUND("没有找到该用户"),
     LAST_ADMIN("不能停用最后一个管理员");
 

@@ -614,6 +614,43 @@ public class BookingService {
         }
     }
 
+    // ---------------------------------------------------------------- check-in
+
+    /**
+     * The patient is at the desk of {@code facilityId}: today's ACTIVE booking with this code becomes
+     * ATTENDED (one conditional UPDATE, so two desks checking in the same code at once check it in once).
+     */
+    public CheckInOutcome checkIn(String code, long facilityId, String actor) {
+        String c = code == null ? "" : code.trim();
+        if (!c.matches("\\d{6}")) {
+            return new CheckInOutcome.Refused(CheckInOutcome.Reason.NOT_FOUND, null);
+        }
+        LocalDate today = now().toLocalDate();
+        Integer done = retrying("check-in", () -> tx.execute(s -> jdbc.update("""
+                UPDATE booking SET status = 'ATTENDED' WHERE active_code = ? AND facility_id = ? AND slot_date = ?""",
+                c, facilityId, today)));
+        if (done != null && done == 1) {
+            Booking b = queryBookings(" WHERE b.code = ? AND b.facility_id = ? AND b.slot_date = ? AND b.status = 'ATTENDED'"
+                    + " ORDER BY b.id DESC", c, facilityId, today).get(0);
+            log.info("Checked in {} at facility {} by {}", b.code(), facilityId, actor);
+            return new CheckInOutcome.CheckedIn(b);
+        }
+        Optional<Booking> active = findActiveByCode(c);
+        if (active.isPresent()) {
+            return new CheckInOutcome.Refused(active.get().facilityId() != facilityId
+                    ? CheckInOutcome.Reason.OTHER_FACILITY : CheckInOutcome.Reason.NOT_TODAY, active.get());
+        }
+        // not active: today's booking here with this code, checked in already, cancelled or a no-show
+        List<Booking> here = queryBookings(" WHERE b.code = ? AND b.facility_id = ? AND b.slot_date = ? ORDER BY b.id DESC",
+                c, facilityId, today);
+        if (here.isEmpty()) {
+            return new CheckInOutcome.Refused(CheckInOutcome.Reason.NOT_FOUND, null);
+        }
+        Booking b = here.get(0);
+        return new CheckInOutcome.Refused(b.status() == BookingStatus.ATTENDED ? CheckInOutcome.Reason.ALREADY_CHECKED_IN
+                : CheckInOutcome.Reason.NOT_ACTIVE, b);
+    }
+
     // ---------------------------------------------------------------- find
 
     public Optional<Booking> findById(long id) {

@@ -33,21 +33,24 @@ public class EmbeddedDatabaseConfig {
      * @param port     0 picks a free port
      * @param database schema name
      * @param poolSize connections in the pool
+     * @param scratch  a throwaway database (tests): a small redo log, and the data dir deleted on stop
      */
     @ConfigurationProperties("hotline.db.embedded")
-    public record EmbeddedDbProperties(Boolean enabled, String dataDir, String baseDir, Integer port, String database, Integer poolSize) {
+    public record EmbeddedDbProperties(Boolean enabled, String dataDir, String baseDir, Integer port, String database, Integer poolSize,
+            Boolean scratch) {
         public EmbeddedDbProperties {
             dataDir = dataDir == null ? "./data/mariadb" : dataDir;
             baseDir = baseDir == null ? "./data/mariadb-base" : baseDir;
             port = port == null ? 0 : port;
             database = database == null ? "hotline" : database;
             poolSize = poolSize == null ? 20 : poolSize;
+            scratch = scratch != null && scratch;
         }
     }
 
-    @Bean(destroyMethod = "stop")
+    @Bean(destroyMethod = "stopAndCleanUp")
     EmbeddedMariaDb embeddedMariaDb(EmbeddedDbProperties props) throws Exception {
-        return EmbeddedMariaDb.start(Path.of(props.dataDir()), Path.of(props.baseDir()), props.port());
+        return EmbeddedMariaDb.start(Path.of(props.dataDir()), Path.of(props.baseDir()), props.port(), props.scratch());
     }
 
     @Bean(destroyMethod = "close")

@@ -70,7 +70,7 @@ public record ReleaseProperties(Integer horizonDays, String policyFile, Defaults
      */
     public record NoShow(Boolean enabled, Duration grace, Integer threshold, Duration window, Duration blockFor) {
         public NoShow {
-            enabled = enabled == null ? Boolean.TRUE : enabled;
+            enabled = enabled == null ? Boolean.FALSE : enabled;
             grace = grace == null ? Duration.ofHours(2) : grace;
             threshold = threshold == null ? 3 : threshold;
             window = window == null ? Duration.ofDays(90) : window;

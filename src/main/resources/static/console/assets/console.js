@@ -91,6 +91,7 @@ function show(name) {
   for (const b of tabs) b.classList.toggle('active', b.dataset.tab === name);
   for (const s of document.querySelectorAll('main section')) s.classList.toggle('active', s.id === 'tab-' + name);
   if (name === 'audit') loadAudit();
+  if (name === 'checkin') $('checkin-code').focus();
   if (name === 'users') loadUsers();
   if (name === 'callbacks') loadCallbacks();
 }
@@ -465,11 +466,17 @@ async function loadAudit() {
 if ($('audit-submit')) $('audit-submit').addEventListener('click', loadAudit);
 
 async function loadUsers() {
-  const [r, centres] = await Promise.all([api('GET', '/api/users'), api('GET', '/api/catalogue/community-centres')]);
+  const [r, centres, hospitals, clinics] = await Promise.all([api('GET', '/api/users'),
+    api('GET', '/api/catalogue/community-centres'), api('GET', '/api/catalogue/facilities?kind=OUTPATIENT'),
+    api('GET', '/api/catalogue/facilities?kind=VACCINE')]);
   if (!r.ok) return;
   if (centres.ok) {
+    // community centres for doctors; hospitals and vaccination clinics for front desks
+    const seen = new Set();
+    const all = [...centres.data, ...(hospitals.ok ? hospitals.data : []), ...(clinics.ok ? clinics.data : [])]
+      .filter((f) => !seen.has(f.id) && seen.add(f.id));
     $('user-facility').replaceChildren(el('option', { value: '' }, '（无）'),
-      ...centres.data.map((f) => el('option', { value: f.id }, f.name)));
+      ...all.map((f) => el('option', { value: f.id }, f.name)));
   }
   fill($('user-list').tBodies[0], r.data.map((u) => el('tr', { 'data-username': u.username },
     el('td', {}, u.username), el('td', {}, u.displayName), el('td', {}, u.role), el('td', {}, u.facilityName || ''),
@@ -495,4 +502,25 @@ if ($('user-submit')) {
     message($('user-result'), r.ok, r.ok ? '已新建用户 ' + r.data.username : ((r.data && r.data.text) || '新建失败'));
     if (r.ok) { $('user-password').value = ''; loadUsers(); }
   });
+}
+
+// ------------------------------------------------------------------ front desk: check-in
+
+async function checkIn() {
+  const code = $('checkin-code').value.trim();
+  const r = await api('POST', '/api/check-ins', { code });
+  const b = r.data && r.data.booking;
+  const what = b ? '：' + b.patientMasked + '，' + b.serviceName + '，' + clock(b.startsAt) + '–' + clock(b.endsAt) : '';
+  message($('checkin-result'), r.ok, (r.ok ? '已签到 ' + code : ((r.data && r.data.text) || '签到失败')) + what);
+  if (r.ok) {
+    $('checkin-list').tBodies[0].prepend(el('tr', { 'data-code': b.code },
+      el('td', {}, new Date().toTimeString().slice(0, 5)), el('td', {}, b.code), el('td', {}, b.patientMasked),
+      el('td', {}, b.serviceName), el('td', {}, clock(b.startsAt) + '–' + clock(b.endsAt))));
+    $('checkin-code').value = '';
+  }
+  $('checkin-code').focus();
+}
+if ($('checkin-submit')) {
+  $('checkin-submit').addEventListener('click', checkIn);
+  $('checkin-code').addEventListener('keydown', (e) => { if (e.key === 'Enter') checkIn(); });
 }

@@ -57,6 +57,7 @@ class ConsoleBrowserTest {
     @Autowired Catalogue catalogue;
     @Autowired FlowEngine menu;
     @Autowired org.hotline.sms.SmsStatusQuery sms;
+    @Autowired org.hotline.booking.BookingService booking;
 
     @BeforeAll
     static void startBrowser() throws Exception {
@@ -115,6 +116,10 @@ class ConsoleBrowserTest {
     }
 
     void logIn(String username) {
+        logIn(username, "坐席");
+    }
+
+    void logIn(String username, String roleLabel) {
         browser.manage().deleteAllCookies();
         browser.get("http://127.0.0.1:" + port + "/console");
         waitUpTo(10).until(ExpectedConditions.urlContains("/login"));
@@ -122,7 +127,7 @@ class ConsoleBrowserTest {
         byId("password").sendKeys(ConsoleFixtures.PASSWORD);
         byId("login-submit").click();
         waitUpTo(10).until(ExpectedConditions.urlContains("/console"));
-        assertThat(byId("whoami").getText()).contains("坐席");
+        assertThat(byId("whoami").getText()).contains(roleLabel);
     }
 
     @Test
@@ -260,5 +265,31 @@ class ConsoleBrowserTest {
         waitUpTo(15).until(ExpectedConditions.invisibilityOfElementLocated(
                 By.cssSelector("tr[data-callback-id='" + callback + "']")));
         screenshot("console-callback");
+    }
+
+    @Test
+    void theFrontDeskChecksAPatientInByTypingTheCode() {
+        at(8, 0);
+        long hospital = fx.facility("DISTRICT_HOSPITAL");
+        long dept = fx.outpatientService(hospital);
+        LocalDateTime start = clock.now().toLocalDate().atTime(10, 0);
+        long slot = fx.slot(dept, start, 0, 0, 5, clock.now().minusDays(1), start);
+        String phone = Fixtures.mobile();
+        org.hotline.booking.BookingOutcome out = booking.book(slot, null, new org.hotline.booking.BookingRequest(0,
+                Fixtures.residentIdAged(83), phone, java.util.List.of(), phone, org.hotline.booking.Channel.PHONE_MENU,
+                "call-desk", null));
+        String code = ((org.hotline.booking.BookingOutcome.Booked) out).booking().code();
+
+        logIn(new ConsoleFixtures(users, transferLog, clock).user(ConsoleRole.FRONT_DESK, hospital), "导诊台");
+        // the desk's only tab opens first, its code field ready: type the code, press Enter
+        byId("checkin-code").sendKeys(code + org.openqa.selenium.Keys.ENTER);
+        waitUpTo(10).until(d -> d.findElement(By.id("checkin-result")).getText().contains("已签到 " + code));
+        assertThat(byId("checkin-list").getText()).contains(code, "10:00");
+        assertThat(jdbc.queryForObject("SELECT status FROM booking WHERE code = ? AND slot_id = ?", String.class, code,
+                slot)).isEqualTo("ATTENDED");
+        // the same code again: the desk is told it is done already
+        byId("checkin-code").sendKeys(code + org.openqa.selenium.Keys.ENTER);
+        waitUpTo(10).until(d -> d.findElement(By.id("checkin-result")).getText().contains("已经签到"));
+        screenshot("front-desk-check-in");
     }
 }

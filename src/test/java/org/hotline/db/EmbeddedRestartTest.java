@@ -38,6 +38,16 @@ class EmbeddedRestartTest {
                 "--hotline.db.embedded.base-dir=target/mariadb-base", "--hotline.sip.port=0", "--logging.level.root=WARN");
     }
 
+    @org.junit.jupiter.api.AfterEach
+    void deleteDataDir() throws java.io.IOException {
+        // the data dir had to survive within the test; after it, it is only disk space
+        if (java.nio.file.Files.exists(Path.of(dataDir))) {
+            try (var files = java.nio.file.Files.walk(Path.of(dataDir))) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+
     @Test
     void aSecondStartKeepsBookingsAndDoesNotLoadTheDemoDataTwice() {
         String code;

@@ -28,7 +28,7 @@ class ProductionProfileTest {
     @BeforeAll
     static void startServer() throws Exception {
         server = EmbeddedMariaDb.start(Path.of("target/test-db/prod-" + UUID.randomUUID()),
-                Path.of("target/mariadb-base"), 0);
+                Path.of("target/mariadb-base"), 0, true);
         try (Connection c = DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + server.port() + "/", "root", "")) {
             c.createStatement().execute("CREATE DATABASE hotline_prod CHARACTER SET utf8mb4");
         }
@@ -36,7 +36,7 @@ class ProductionProfileTest {
 
     @AfterAll
     static void stopServer() throws Exception {
-        server.stop();
+        server.stopAndCleanUp();
     }
 
     ConfigurableApplicationContext start(String hashKey) {
@@ -62,6 +62,8 @@ class ProductionProfileTest {
             assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM facility", Integer.class)).isZero();
             // no bootstrap admin password given: no console user is invented
             assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM console_user", Integer.class)).isZero();
+            // no check-in feed is connected out of the box: nobody may be marked a no-show (and blocked)
+            assertThat(ctx.getBean(org.hotline.release.ReleaseProperties.class).noShow().enabled()).isFalse();
         }
     }
 

@@ -45,7 +45,7 @@ class ReleaseClusterTest {
     @BeforeAll
     static void startServer() throws Exception {
         server = EmbeddedMariaDb.start(Path.of("target/test-db/cluster-" + UUID.randomUUID()),
-                Path.of("target/mariadb-base"), 0);
+                Path.of("target/mariadb-base"), 0, true);
         try (Connection c = DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + server.port() + "/", "root", "")) {
             c.createStatement().execute("CREATE DATABASE two_nodes CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci");
             c.createStatement().execute("CREATE DATABASE misfire CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci");
@@ -54,7 +54,7 @@ class ReleaseClusterTest {
 
     @AfterAll
     static void stopServer() throws Exception {
-        server.stop();
+        server.stopAndCleanUp();
     }
 
     static ConfigurableApplicationContext node(String database, String... extra) {

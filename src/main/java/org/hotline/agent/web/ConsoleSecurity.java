@@ -25,6 +25,7 @@ class ConsoleSecurity {
 
     static final String AGENT = "AGENT";
     static final String DOCTOR = "COMMUNITY_DOCTOR";
+    static final String DESK = "FRONT_DESK";
     static final String SUPERVISOR = "SUPERVISOR";
     static final String ADMIN = "ADMIN";
 
@@ -49,13 +50,12 @@ class ConsoleSecurity {
                 .hasAnyRole(AGENT, SUPERVISOR)
                 .requestMatchers("/api/transfers/**", "/api/callbacks/**").hasRole(AGENT)
                 .requestMatchers("/api/bookings/**").hasAnyRole(AGENT, DOCTOR)
+                .requestMatchers("/api/check-ins/**", "/api/check-ins").hasRole(DESK)
                 .requestMatchers("/api/audit/**").hasAnyRole(SUPERVISOR, ADMIN)
                 .requestMatchers("/api/users/**").hasRole(ADMIN)
                 .requestMatchers("/api/**").denyAll()
-                // the supervision reports (ops.report): supervisors, and admins who set the policies
-                .requestMatchers("/ops/**").hasAnyRole(SUPERVISOR, ADMIN)
                 .anyRequest().authenticated())
-                .formLogin(f -> f.loginPage("/login").defaultSuccessUrl("/console", true).permitAll())
+                .formLogin(f -> f.loginPage("/login").defaultSuccessUrl("/console").permitAll())
                 .logout(l -> l.logoutSuccessUrl("/login?logout"))
                 .exceptionHandling(e -> e.defaultAuthenticationEntryPointFor(
                         new HttpStatusEntryPoint(HttpStatus.UNAUTHORIZED),

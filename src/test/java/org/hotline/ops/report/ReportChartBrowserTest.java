@@ -30,10 +30,14 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
+import org.hotline.agent.ConsoleFixtures;
+import org.hotline.agent.ConsoleRole;
+import org.hotline.agent.ConsoleUsers;
 import org.hotline.booking.BookingOutcome;
 import org.hotline.booking.BookingRequest;
 import org.hotline.booking.BookingService;
 import org.hotline.booking.Channel;
+import org.hotline.ivr.TransferLog;
 import org.hotline.testsupport.Fixtures;
 import org.hotline.testsupport.TestClock;
 
@@ -56,17 +60,8 @@ class ReportChartBrowserTest {
     @Autowired BookingService booking;
     @Autowired Fixtures fx;
     @Autowired TestClock clock;
-    @Autowired org.hotline.agent.ConsoleUsers consoleUsers;
-    static boolean loggedIn;
-
-    @org.junit.jupiter.api.BeforeEach
-    void logInAsSupervisor() {
-        if (!loggedIn) {
-            SupervisorLogin.browser(browser, port, SupervisorLogin.user(consoleUsers,
-                    org.hotline.agent.ConsoleRole.SUPERVISOR));
-            loggedIn = true;
-        }
-    }
+    @Autowired ConsoleUsers users;
+    @Autowired TransferLog transferLog;
 
     @BeforeAll
     static void startBrowser() throws Exception {
@@ -167,7 +162,17 @@ class ReportChartBrowserTest {
             clock.reset();
         }
 
+        // a supervisor logs in through the console's form; the report page asked for first comes back after
+        String supervisor = new ConsoleFixtures(users, transferLog, clock).user(ConsoleRole.SUPERVISOR, null);
+        browser.manage().deleteAllCookies();
         browser.get("http://127.0.0.1:" + port + "/ops/reports/day?facility=" + hospital + "&date=" + day);
+        new WebDriverWait(browser, Duration.ofSeconds(10)).until(d -> d.getCurrentUrl().contains("/login"));
+        browser.findElement(By.id("username")).sendKeys(supervisor);
+        browser.findElement(By.id("password")).sendKeys(ConsoleFixtures.PASSWORD);
+        browser.findElement(By.id("login-submit")).click();
+        new WebDriverWait(browser, Duration.ofSeconds(10)).until(d -> !d.getCurrentUrl().contains("/login"));
+        // the login form sends the supervisor back to the page asked for, not to the console
+        assertThat(browser.getCurrentUrl()).contains("/ops/reports/day");
         waitForImages();
         assertThat(browser.findElement(By.tagName("h1")).getText()).contains(day.toString(), "日报");
         Files.write(SHOTS.resolve("day-page.png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
@@ -212,5 +217,11 @@ class ReportChartBrowserTest {
         assertThat(browser.findElement(By.cssSelector("#onsite-not-by-phone .verdict")).getText()).isEqualTo("是");
         assertThat(browser.findElement(By.cssSelector("#community-share .verdict")).getText()).isIn("是", "否");
         Files.write(SHOTS.resolve("policy-page.png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+
+        // from the console, a supervisor reaches the reports by a link
+        browser.get("http://127.0.0.1:" + port + "/console");
+        browser.findElement(By.id("reports-link")).click();
+        new WebDriverWait(browser, Duration.ofSeconds(10)).until(d -> d.getCurrentUrl().contains("/ops/reports"));
+        assertThat(browser.findElement(By.tagName("h1")).getText()).contains("机构日报");
     }
 }

@@ -24,6 +24,12 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 
+import org.hotline.agent.Actor;
+import org.hotline.agent.CallbackDesk;
+import org.hotline.agent.ConsoleFixtures;
+import org.hotline.agent.ConsoleRole;
+import org.hotline.agent.ConsoleUsers;
+import org.hotline.agent.TransferDesk;
 import org.hotline.booking.BookingService;
 import org.hotline.booking.Channel;
 import org.hotline.booking.Pool;
@@ -53,16 +59,25 @@ class ReportTruthTest {
     @Autowired PolicyChecks policy;
     @Autowired ModuleTables tables;
     @Autowired SmsReports smsReports;
+    @Autowired TransferDesk transferDesk;
+    @Autowired CallbackDesk callbackDesk;
+    @Autowired ConsoleUsers users;
     @LocalServerPort int port;
 
     SeededMonth month;
     final ReportRange wholeMonth = new ReportRange(SeededMonth.FIRST, SeededMonth.LAST, null);
 
     int failedBySeed;
+    String supervisor;
+    String agent;
 
     @BeforeAll
     void seed() throws InterruptedException {
-        month = new SeededMonth(booking, transferLog, noShows, fx, clock);
+        ConsoleFixtures console = new ConsoleFixtures(users, transferLog, clock);
+        supervisor = console.user(ConsoleRole.SUPERVISOR, null);
+        agent = console.user(ConsoleRole.AGENT, null);
+        month = new SeededMonth(booking, transferLog, noShows, transferDesk, callbackDesk,
+                new Actor(agent, ConsoleRole.AGENT, null), fx, clock);
         assertThat(month.bookings).hasSizeGreaterThan(250);
         sendTheMonthsSms();
     }
@@ -227,18 +242,68 @@ class ReportTruthTest {
 
     @Test
     void transfersAndCallbacksPerDayAndReasonEqualTheLedger() {
-        Map<String, Integer> expected = new TreeMap<>();
-        month.transfers.forEach(t -> expected.merge(t.day() + " " + t.reason(), 1, Integer::sum));
-        Map<String, Integer> actual = new TreeMap<>();
-        reports.transfers(wholeMonth).forEach(t -> actual.put(t.day() + " " + t.reason(), t.transfers()));
+        assertThat(reports.answerTimeRecorded()).isTrue();
+        Map<String, List<Integer>> waits = new TreeMap<>();
+        month.transfers.forEach(t -> waits.computeIfAbsent(t.day() + " " + t.reason(), k -> new ArrayList<>())
+                .add(t.waitSeconds()));
+        Map<String, String> expected = new TreeMap<>();
+        waits.forEach((k, w) -> {
+            List<Integer> answered = w.stream().filter(x -> x != null).toList();
+            expected.put(k, w.size() + " answered=" + answered.size() + " avg="
+                    + (answered.isEmpty() ? null : String.format("%.1f", answered.stream().mapToInt(x -> x).average()
+                            .orElseThrow()))
+                    + " max=" + (answered.isEmpty() ? null : answered.stream().mapToInt(x -> x).max().orElseThrow()));
+        });
+        Map<String, String> actual = new TreeMap<>();
+        reports.transfers(wholeMonth).forEach(t -> actual.put(t.day() + " " + t.reason(), t.transfers() + " answered="
+                + t.answered() + " avg=" + (t.avgSecondsToAnswer() == null ? null
+                        : String.format("%.1f", t.avgSecondsToAnswer()))
+                + " max=" + t.maxSecondsToAnswer()));
         assertThat(actual).isEqualTo(expected).isNotEmpty();
 
-        Map<String, Integer> expectedCallbacks = new TreeMap<>();
-        month.callbacks.forEach(c -> expectedCallbacks.merge(c.day() + " " + c.reason() + " OPEN", 1, Integer::sum));
-        Map<String, Integer> actualCallbacks = new TreeMap<>();
-        reports.callbacks(wholeMonth).forEach(c -> c.byStatus()
-                .forEach((st, n) -> actualCallbacks.put(c.day() + " " + c.reason() + " " + st, n)));
+        Map<String, Map<String, Integer>> expectedCallbacks = new TreeMap<>();
+        Map<String, List<Integer>> firsts = new TreeMap<>();
+        for (SeededMonth.Callback c : month.callbacks) {
+            String k = c.day() + " " + c.reason();
+            Map<String, Integer> m = expectedCallbacks.computeIfAbsent(k, x -> new TreeMap<>());
+            m.merge("status." + c.status(), 1, Integer::sum);
+            c.outcomes().forEach(o -> m.merge("try." + o, 1, Integer::sum));
+            if (c.firstAfterSeconds() != null) {
+                firsts.computeIfAbsent(k, x -> new ArrayList<>()).add(c.firstAfterSeconds());
+            }
+        }
+        firsts.forEach((k, f) -> expectedCallbacks.get(k).put("first",
+                (int) Math.round(f.stream().mapToInt(x -> x).average().orElseThrow())));
+        Map<String, Map<String, Integer>> actualCallbacks = new TreeMap<>();
+        for (SupervisionReports.CallbackFigures c : reports.callbacks(wholeMonth)) {
+            Map<String, Integer> m = new TreeMap<>();
+            c.byStatus().forEach((st, n) -> m.put("status." + st, n));
+            c.attemptsByOutcome().forEach((o, n) -> m.put("try." + o, n));
+            if (c.avgSecondsToFirstAttempt() != null) {
+                m.put("first", (int) Math.round(c.avgSecondsToFirstAttempt()));
+            }
+            assertThat(c.requested()).isEqualTo(c.byStatus().values().stream().mapToInt(x -> x).sum());
+            actualCallbacks.put(c.day() + " " + c.reason(), m);
+        }
         assertThat(actualCallbacks).isEqualTo(expectedCallbacks).isNotEmpty();
+        assertThat(month.callbacks.stream().filter(c -> !c.outcomes().isEmpty())).isNotEmpty();
+    }
+
+    @Test
+    void onlySupervisorsAndAdministratorsReadTheReports() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        HttpResponse<String> anonymous = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                + "/ops/reports")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(anonymous.statusCode()).isEqualTo(302);
+        assertThat(anonymous.headers().firstValue("Location").orElseThrow()).endsWith("/login");
+        assertThat(get("/ops/policy.csv", agent).statusCode()).isEqualTo(403);
+        assertThat(get("/ops/reports/charts/age-bands.svg", agent).statusCode()).isEqualTo(403);
+        assertThat(get("/ops/policy.csv", supervisor).statusCode()).isEqualTo(200);
+        HttpResponse<byte[]> wrong = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                + "/ops/policy.csv")).header("Authorization", "Basic " + java.util.Base64.getEncoder()
+                        .encodeToString((supervisor + ":wrong-password").getBytes(StandardCharsets.UTF_8))).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(wrong.statusCode()).isIn(302, 401);
     }
 
     @Test
@@ -371,34 +436,16 @@ class ReportTruthTest {
 
     // ---------------------------------------------------------------- CSV over HTTP
 
-    @org.junit.jupiter.api.Test
-    void reportsAreForSupervisorsOnly() throws Exception {
-        String path = "/ops/reports/facility-days.csv?from=" + SeededMonth.FIRST + "&to=" + SeededMonth.FIRST;
-        HttpResponse<byte[]> anonymous = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
-                HttpResponse.BodyHandlers.ofByteArray());
-        // a browser is sent to the login form (302); a client that does not ask for HTML gets 401
-        assertThat(anonymous.statusCode()).as("anonymous").isIn(302, 401);
-        assertThat(new String(anonymous.body(), java.nio.charset.StandardCharsets.UTF_8)).doesNotContain("预约");
-        HttpClient agent = SupervisorLogin.client(port, SupervisorLogin.user(consoleUsers,
-                org.hotline.agent.ConsoleRole.AGENT));
-        assertThat(agent.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
-                HttpResponse.BodyHandlers.ofByteArray()).statusCode()).as("an agent").isEqualTo(403);
-        assertThat(get(path).statusCode()).as("a supervisor").isEqualTo(200);
+    HttpResponse<byte[]> get(String path) throws Exception {
+        return get(path, supervisor);
     }
 
-
-    @Autowired org.hotline.agent.ConsoleUsers consoleUsers;
-    HttpClient supervisor;
-
-    HttpResponse<byte[]> get(String path) throws Exception {
-        if (supervisor == null) {
-            supervisor = SupervisorLogin.client(port, SupervisorLogin.user(consoleUsers,
-                    org.hotline.agent.ConsoleRole.SUPERVISOR));
-        }
-        return supervisor.send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
-                HttpResponse.BodyHandlers.ofByteArray());
+    /** As a console user, with HTTP Basic (how a script fetches a CSV). */
+    HttpResponse<byte[]> get(String path, String user) throws Exception {
+        String basic = java.util.Base64.getEncoder()
+                .encodeToString((user + ":" + ConsoleFixtures.PASSWORD).getBytes(StandardCharsets.UTF_8));
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .header("Authorization", "Basic " + basic).build(), HttpResponse.BodyHandlers.ofByteArray());
     }
 
     /** Decodes strictly: a byte that is not UTF-8 fails the test instead of turning into U+FFFD. */

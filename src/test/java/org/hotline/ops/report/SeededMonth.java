@@ -21,6 +21,10 @@ import org.hotline.booking.CancelOutcome;
 import org.hotline.booking.Channel;
 import org.hotline.booking.HoldOutcome;
 import org.hotline.booking.PhoneNumber;
+import org.hotline.agent.Actor;
+import org.hotline.agent.CallbackDesk;
+import org.hotline.agent.CallbackOutcome;
+import org.hotline.agent.TransferDesk;
 import org.hotline.ivr.TransferContext;
 import org.hotline.ivr.TransferLog;
 import org.hotline.ivr.TransferReason;
@@ -48,10 +52,12 @@ final class SeededMonth {
             String status, LocalDateTime createdAt, LocalDateTime cancelledAt) {
     }
 
-    record Transfer(LocalDate day, String reason) {
+    /** @param waitSeconds until an agent picked it up in the console, null if nobody did */
+    record Transfer(LocalDate day, String reason, Integer waitSeconds) {
     }
 
-    record Callback(LocalDate day, String reason) {
+    /** @param outcomes the agents' tries in order; @param firstAfterSeconds from the request to the first try */
+    record Callback(LocalDate day, String reason, List<String> outcomes, String status, Integer firstAfterSeconds) {
     }
 
     final long hospitalA;
@@ -72,7 +78,8 @@ final class SeededMonth {
 
     private final NoShowRule noShows;
 
-    SeededMonth(BookingService booking, TransferLog transferLog, NoShowRule noShows, Fixtures fx, TestClock clock) {
+    SeededMonth(BookingService booking, TransferLog transferLog, NoShowRule noShows, TransferDesk transferDesk,
+            CallbackDesk callbackDesk, Actor agent, Fixtures fx, TestClock clock) {
         this.noShows = noShows;
         this.booking = booking;
         this.fx = fx;
@@ -151,11 +158,37 @@ final class SeededMonth {
                         caller, PhoneNumber.mask(caller), null, null, TransferReason.valueOf(reason), "main", "menu",
                         Map.of(), 1, at);
                 transferLog.record(t);
-                transfers.add(new Transfer(d, reason));
+                Integer wait = null;
+                if (random.nextInt(3) > 0) {
+                    wait = 5 + random.nextInt(300);
+                    clock.set(at.plusSeconds(wait));
+                    assertThat(transferDesk.pickUp(agent, t.transferId())).isPresent();
+                }
+                transfers.add(new Transfer(d, reason, wait));
                 if (random.nextInt(3) == 0) {
+                    clock.set(at);
                     String why = random.nextBoolean() ? "OUTSIDE_HOURS" : "LONG_WAIT";
-                    transferLog.requestCallback(t, why);
-                    callbacks.add(new Callback(d, why));
+                    long id = transferLog.requestCallback(t, why);
+                    // the agents' tries: none yet, or one or two (a reached or wrong number ends it)
+                    List<String> outcomes = new ArrayList<>();
+                    Integer first = null;
+                    String status = "OPEN";
+                    int tries = random.nextInt(3);
+                    LocalDateTime when = at;
+                    for (int k = 0; k < tries && status.equals("OPEN"); k++) {
+                        int after = 60 + random.nextInt(3600);
+                        when = when.plusSeconds(after);
+                        if (first == null) {
+                            first = after;
+                        }
+                        CallbackOutcome o = CallbackOutcome.values()[random.nextInt(CallbackOutcome.values().length)];
+                        clock.set(when);
+                        assertThat(callbackDesk.recordAttempt(agent, id, o, "seed"))
+                                .isInstanceOf(CallbackDesk.AttemptResult.Recorded.class);
+                        outcomes.add(o.name());
+                        status = o.closesAs() != null ? o.closesAs() : status;
+                    }
+                    callbacks.add(new Callback(d, why, outcomes, status, first));
                 }
             }
         }

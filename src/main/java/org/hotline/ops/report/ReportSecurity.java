@@ -1,0 +1,38 @@
+package org.hotline.ops.report;
+
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.security.config.Customizer;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.authentication.LoginUrlAuthenticationEntryPoint;
+
+/**
+ * The reports are for supervisors (班长) and administrators. They log in through the agent console's form
+ * (the session is shared); a script fetching a CSV may send the same user's name and password as HTTP
+ * Basic. Everything else keeps the console's own rules: this chain matches {@code /ops/**} only, and is
+ * asked first.
+ */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+class ReportSecurity {
+
+    static final String[] READERS = {"SUPERVISOR", "ADMIN"};
+
+    @Bean
+    @Order(Ordered.HIGHEST_PRECEDENCE + 10)
+    SecurityFilterChain reportFilterChain(HttpSecurity http) throws Exception {
+        http.securityMatcher("/ops/**")
+                .authorizeHttpRequests(a -> a.requestMatchers("/ops/assets/**").permitAll()
+                        .anyRequest().hasAnyRole(READERS))
+                .httpBasic(Customizer.withDefaults())
+                .exceptionHandling(e -> e.authenticationEntryPoint(new LoginUrlAuthenticationEntryPoint("/login")))
+                .csrf(Customizer.withDefaults())
+                .headers(h -> h.contentSecurityPolicy(c -> c.policyDirectives(
+                        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'")));
+        return http.build();
+    }
+}
