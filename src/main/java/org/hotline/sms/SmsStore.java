@@ -428,12 +428,15 @@ final class SmsStore {
         LocalDateTime started = toLocal(m.get("in_flight_at"));
         LocalDateTime notBefore = (started == null ? now() : started).withSecond(0).withNano(0)
                 .minus(RECEIPT_CLOCK_SKEW);
-        List<Map<String, Object>> candidates = new ArrayList<>();
+        // by receipt id: an SMSC offers a receipt again when its deliver_sm_resp was lost (e.g. the dead node
+        // had taken it), so the same receipt can wait twice
+        Map<String, Map<String, Object>> candidates = new java.util.LinkedHashMap<>();
         for (Map<String, Object> w : jdbc.queryForList("""
                 SELECT id, smsc_id, stat, err FROM sms_receipt_waiting
                 WHERE source_addr = ? AND submit_date >= ? ORDER BY id FOR UPDATE""", phone, notBefore)) {
-            if (findPart((String) w.get("smsc_id")) == null) { // else a recorded part's: the sweep applies it
-                candidates.add(w);
+            String smscId = (String) w.get("smsc_id");
+            if (!candidates.containsKey(smscId) && findPart(smscId) == null) { // else a recorded part's: the sweep applies it
+                candidates.put(smscId, w);
             }
         }
         if (candidates.isEmpty()) {
@@ -442,10 +445,10 @@ final class SmsStore {
         if (candidates.size() > 1) {
             return Settled.AMBIGUOUS;
         }
-        Map<String, Object> w = candidates.get(0);
+        Map<String, Object> w = candidates.values().iterator().next();
         int partNo = open.intValue();
         String smscId = (String) w.get("smsc_id");
-        jdbc.update("DELETE FROM sms_receipt_waiting WHERE id = ?", w.get("id"));
+        jdbc.update("DELETE FROM sms_receipt_waiting WHERE smsc_id = ?", smscId);
         recordPartRow(id, partNo, smscId, node);
         sent.add(partNo);
         resolve(id, sent.size() >= parts);

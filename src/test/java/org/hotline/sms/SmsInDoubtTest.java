@@ -186,6 +186,11 @@ class SmsInDoubtTest {
         } finally {
             deadLink.abort();
         }
+        // the SMSC offered one receipt twice (its first deliver_sm_resp was lost): still one submission
+        jdbc.update("""
+                INSERT INTO sms_receipt_waiting (smsc_id, stat, err, received_at, source_addr, submit_date)
+                SELECT smsc_id, stat, err, received_at, source_addr, submit_date FROM sms_receipt_waiting
+                WHERE source_addr = ?""", phones.get(0));
         String idList = ids.stream().map(String::valueOf).collect(Collectors.joining(","));
         jdbc.update("UPDATE sms_message SET claimed_until = ? WHERE id IN (" + idList + ")", now.minusMinutes(1));
         double settled0 = store.inDoubtSettledCount();
@@ -223,6 +228,8 @@ class SmsInDoubtTest {
                 .isEqualTo(rows);
         assertThat(SmsTestSupport.count(jdbc, "SELECT COUNT(DISTINCT smsc_id) FROM sms_part WHERE message_id IN ("
                 + idList + ")")).as("each receipt adopted by one row").isEqualTo(rows);
+        assertThat(SmsTestSupport.count(jdbc, "SELECT COUNT(*) FROM sms_receipt_waiting WHERE source_addr IN ("
+                + phones.stream().map(p -> "'" + p + "'").collect(Collectors.joining(",")) + ")")).isZero();
         Map<String, Long> accepted = acceptedParts(Set.copyOf(phones));
         assertThat(accepted).hasSize(rows);
         assertThat(accepted.values()).containsOnly(1L);
