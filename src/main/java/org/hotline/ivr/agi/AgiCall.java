@@ -21,6 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.hotline.ivr.CallChannel;
+import org.hotline.ivr.CallMeters;
 import org.hotline.ivr.CallerHungUp;
 
 /**
@@ -57,13 +58,12 @@ final class AgiCall implements CallChannel {
     private final AgiChannel channel;
     private final AgiConnection connection;
     private final String soundPrefix;
-    private final CallStats stats;
+    private final CallMeters.StepClock steps;
     private End end = End.OPEN;
-    private long lastReplyAt;
 
     AgiCall(String callId, String callerNumber, AgiChannel channel, AgiConnection connection, String soundPrefix,
             CallStats stats) {
-        this.stats = stats;
+        this.steps = stats.stepClock();
         this.callId = callId;
         this.callerNumber = callerNumber;
         this.channel = channel;
@@ -196,12 +196,9 @@ final class AgiCall implements CallChannel {
             throw gone();
         }
         try {
-            long now = System.nanoTime();
-            if (lastReplyAt != 0) {
-                stats.step(now - lastReplyAt);
-            }
+            steps.acting();
             AgiReply reply = channel.sendCommand(command);
-            lastReplyAt = System.nanoTime();
+            steps.answered();
             return reply;
         } catch (AgiHangupException | AgiNetworkException e) {
             throw gone();

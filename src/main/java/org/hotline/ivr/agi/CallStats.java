@@ -3,11 +3,10 @@ package org.hotline.ivr.agi;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
-import java.util.concurrent.TimeUnit;
-
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
+
+import org.hotline.ivr.CallMeters;
 
 /**
  * Calls now, calls by how they ended, calls turned away because every thread was busy, and the
@@ -15,7 +14,7 @@ import io.micrometer.core.instrument.Timer;
  */
 final class CallStats {
 
-    private volatile Timer step;
+    private volatile CallMeters meters = CallMeters.NONE;
 
     private final AtomicInteger active = new AtomicInteger();
     private final AtomicLong rejected = new AtomicLong();
@@ -28,11 +27,8 @@ final class CallStats {
     }
 
     void bind(MeterRegistry registry) {
-        step = Timer.builder("hotline.agi.step")
-                .description("server time between an AGI reply and the next command of the call")
-                .publishPercentiles(0.5, 0.99).publishPercentileHistogram().register(registry);
-        Gauge.builder("hotline.agi.calls.active", active, AtomicInteger::get)
-                .description("FastAGI calls in progress").register(registry);
+        meters = CallMeters.register(registry, "agi", "server time between an AGI reply and the next command of the call",
+                active::get, "FastAGI calls in progress");
         Gauge.builder("hotline.agi.calls.rejected", rejected, AtomicLong::get)
                 .description("FastAGI calls turned away: every call thread was busy").register(registry);
         for (AgiCall.End e : AgiCall.End.values()) {
@@ -41,11 +37,9 @@ final class CallStats {
         }
     }
 
-    void step(long nanos) {
-        Timer t = step;
-        if (t != null) {
-            t.record(nanos, TimeUnit.NANOSECONDS);
-        }
+    /** Times one call's AGI steps (hotline.agi.step). */
+    CallMeters.StepClock stepClock() {
+        return meters.newCall();
     }
 
     void started() {

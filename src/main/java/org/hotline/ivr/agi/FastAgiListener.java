@@ -125,6 +125,11 @@ public class FastAgiListener implements SmartLifecycle {
         log.info("FastAGI stopped");
     }
 
+    /** False when this node takes no FastAGI calls ({@code hotline.agi.enabled=false}). */
+    public boolean isEnabled() {
+        return props.enabled();
+    }
+
     @Override
     public boolean isRunning() {
         return running;

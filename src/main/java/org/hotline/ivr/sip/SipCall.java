@@ -16,6 +16,7 @@ import org.slf4j.LoggerFactory;
 
 import org.hotline.booking.PhoneNumber;
 import org.hotline.ivr.CallChannel;
+import org.hotline.ivr.CallMeters;
 import org.hotline.ivr.CallerHungUp;
 
 /**
@@ -46,6 +47,8 @@ final class SipCall implements CallChannel, RtpStream.Events {
     private final RtpStream rtp;
     private final PromptAudio prompts;
     private final long sdpSessionId = System.nanoTime() & 0x7FFFFFFFL;
+    /** The flow's turns (hotline.sip.step); touched by the call's own thread only. */
+    private final CallMeters.StepClock steps;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
@@ -66,7 +69,8 @@ final class SipCall implements CallChannel, RtpStream.Events {
     private long sdpVersion = 1;
 
     SipCall(String callId, String sipCallId, String callerNumber, String localTag, SipUserAgent agent,
-            RtpStreamFactory streams, PromptAudio prompts) throws java.io.IOException {
+            RtpStreamFactory streams, PromptAudio prompts, CallMeters.StepClock steps) throws java.io.IOException {
+        this.steps = steps;
         this.callId = callId;
         this.sipCallId = sipCallId;
         this.callerNumber = callerNumber;
@@ -314,8 +318,26 @@ final class SipCall implements CallChannel, RtpStream.Events {
 
     // --- the engine's side (the call's own thread) ----------------------------------------------
 
+    // Each of the engine's calls ends the flow's turn (steps.acting) and starts it again when the caller
+    // has answered (steps.answered): hotline.sip.step is the server's time in between.
+
     @Override
     public char play(List<String> promptIds) {
+        steps.acting();
+        char key = playPrompts(promptIds);
+        steps.answered();
+        return key;
+    }
+
+    @Override
+    public String collect(List<String> promptIds, int maxKeys, Duration timeout) {
+        steps.acting();
+        String keyed = collectKeys(promptIds, maxKeys, timeout);
+        steps.answered();
+        return keyed;
+    }
+
+    private char playPrompts(List<String> promptIds) {
         byte[] audio = audioFor(promptIds);
         lock.lock();
         try {
@@ -350,10 +372,9 @@ final class SipCall implements CallChannel, RtpStream.Events {
         }
     }
 
-    @Override
-    public String collect(List<String> promptIds, int maxKeys, Duration timeout) {
+    private String collectKeys(List<String> promptIds, int maxKeys, Duration timeout) {
         StringBuilder keyed = new StringBuilder();
-        char first = play(promptIds);
+        char first = playPrompts(promptIds);
         if (first == '#') {
             return "";
         }
@@ -390,6 +411,7 @@ final class SipCall implements CallChannel, RtpStream.Events {
 
     @Override
     public void transferToAgent(String transferId, int priority) {
+        steps.acting();
         lock.lock();
         try {
             ensureLive();
@@ -432,6 +454,7 @@ final class SipCall implements CallChannel, RtpStream.Events {
 
     @Override
     public void hangUp() {
+        steps.acting();
         if (!isEnded()) {
             agent.bye(this, "hung up by the menu");
         }

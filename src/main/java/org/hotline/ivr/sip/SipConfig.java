@@ -11,7 +11,6 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import org.hotline.ivr.CallHandler;
@@ -40,12 +39,14 @@ public class SipConfig {
 
         private static final Logger log = LoggerFactory.getLogger(SipService.class);
         private final SipUserAgent agent;
-        private final MeterRegistry meters;
         private volatile boolean running;
+        private volatile String startFailure;
 
         SipService(SipUserAgent agent, MeterRegistry meters) {
             this.agent = agent;
-            this.meters = meters;
+            if (meters != null) {
+                agent.bindMetrics(meters); // once: the meters outlive a stop and start of the user agent
+            }
         }
 
         public SipUserAgent agent() {
@@ -57,14 +58,10 @@ public class SipConfig {
             try {
                 agent.start();
             } catch (Exception e) {
+                startFailure = e.getMessage();
                 throw new IllegalStateException(e.getMessage(), e);
             }
-            if (meters != null) {
-                Gauge.builder("hotline.sip.calls.active", agent, SipUserAgent::activeCalls)
-                        .description("SIP calls holding a place under hotline.sip.max-calls").register(meters);
-                Gauge.builder("hotline.sip.media.late.ticks", agent, SipUserAgent::lateMediaTicks)
-                        .description("20 ms media ticks that started more than a frame late").register(meters);
-            }
+            startFailure = null;
             running = true;
         }
 
@@ -78,6 +75,11 @@ public class SipConfig {
         @Override
         public boolean isRunning() {
             return running;
+        }
+
+        /** Why the last start failed (a port taken, an unknown address); null after a good start. */
+        public String startFailure() {
+            return startFailure;
         }
     }
 }

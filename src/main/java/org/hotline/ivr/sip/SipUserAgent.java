@@ -59,7 +59,11 @@ import org.slf4j.MDC;
 import gov.nist.javax.sip.DialogTimeoutEvent;
 import gov.nist.javax.sip.SipListenerExt;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+
 import org.hotline.ivr.CallHandler;
+import org.hotline.ivr.CallMeters;
 
 /**
  * The hotline's own SIP user agent (JAIN-SIP): answers INVITEs on UDP and TCP, negotiates G.711 and
@@ -94,8 +98,9 @@ public final class SipUserAgent implements SipListenerExt, AutoCloseable {
     private RtpMedia media;
     private ExecutorService callThreadPool;
     private ScheduledExecutorService timers;
-    private int port;
+    private volatile int port;
     private volatile boolean running;
+    private volatile CallMeters meters = CallMeters.NONE;
 
     public SipUserAgent(SipProperties props, Supplier<CallHandler> handler, PromptAudio prompts) {
         this.props = props;
@@ -222,6 +227,48 @@ public final class SipUserAgent implements SipListenerExt, AutoCloseable {
 
     public int port() {
         return port;
+    }
+
+    /** Started and not yet closed (a failed start leaves it stopped). */
+    public boolean isRunning() {
+        return running;
+    }
+
+    /**
+     * Where the stack listens now, by transport ({@code udp} → {@code 127.0.0.1:5060}); empty when stopped,
+     * or when the stack's own threads have ended although we did not close it.
+     */
+    public Map<String, String> listening() {
+        SipStack s = stack;
+        SipProvider p = provider;
+        Map<String, String> out = new java.util.TreeMap<>();
+        if (!running || s == null || p == null
+                || (s instanceof gov.nist.javax.sip.stack.SIPTransactionStack ts && !ts.isAlive())) {
+            return out;
+        }
+        for (ListeningPoint lp : p.getListeningPoints()) {
+            out.put(lp.getTransport().toLowerCase(Locale.ROOT), lp.getIPAddress() + ":" + lp.getPort());
+        }
+        return out;
+    }
+
+    /** The transports this user agent is set to listen on ({@code hotline.sip.transports}). */
+    public List<String> transports() {
+        return props.transports();
+    }
+
+    /** At most this many calls at once ({@code hotline.sip.max-calls}). */
+    public int maxCalls() {
+        return props.maxCalls();
+    }
+
+    /** Registers this user agent's meters: the shared call meters (hotline.sip.step, calls active) and media lateness. */
+    public void bindMetrics(MeterRegistry registry) {
+        meters = CallMeters.register(registry, "sip",
+                "server time per step of a SIP call: from the caller's answer (keys, or the end of a prompt) to our next prompt, transfer or hang-up",
+                this::activeCalls, "SIP calls holding a place under hotline.sip.max-calls");
+        Gauge.builder("hotline.sip.media.late.ticks", this, SipUserAgent::lateMediaTicks)
+                .description("20 ms media ticks that started more than a frame late").register(registry);
     }
 
     /** Calls holding a place under the call limit (ringing, talking, or their flow still finishing). */
@@ -354,7 +401,7 @@ public final class SipUserAgent implements SipListenerExt, AutoCloseable {
         String ourId = "sip-" + HexFormat.of().formatHex(randomBytes(6));
         try {
             call = new SipCall(ourId, sipCallId, callerNumber(req), HexFormat.of().formatHex(randomBytes(6)), this,
-                    media::open, prompts);
+                    media::open, prompts, meters.newCall());
         } catch (IOException io) {
             inUse.decrementAndGet();
             respond(st, req, Response.SERVICE_UNAVAILABLE, r -> r.addHeader(headers.createRetryAfterHeader(10)));

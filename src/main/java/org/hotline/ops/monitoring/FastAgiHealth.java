@@ -26,8 +26,8 @@ public class FastAgiHealth extends AbstractHealthIndicator {
     @Override
     protected void doHealthCheck(Health.Builder builder) {
         FastAgiListener l = listener.getIfAvailable();
-        if (l == null) {
-            builder.unknown().withDetail("listener", "not on this node");
+        if (l == null || !l.isEnabled()) {
+            builder.unknown().withDetail("listener", l == null ? "not on this node" : "disabled on this node");
             return;
         }
         if (!l.isRunning()) {

@@ -38,7 +38,7 @@ public class SchedulerHealth extends AbstractHealthIndicator {
         SchedulerMetaData md = s.getMetaData();
         builder.withDetail("name", md.getSchedulerName()).withDetail("instance", md.getSchedulerInstanceId())
                 .withDetail("clustered", md.isJobStoreClustered()).withDetail("jobsRun", md.getNumberOfJobsExecuted())
-                .withDetail("runningSince", md.getRunningSince());
+                .withDetail("runningSince", md.getRunningSince() == null ? "not started" : md.getRunningSince());
         if (md.isJobStoreClustered()) {
             List<Map<String, Object>> rows = jdbc.queryForList("""
                     SELECT LAST_CHECKIN_TIME, CHECKIN_INTERVAL FROM QRTZ_SCHEDULER_STATE

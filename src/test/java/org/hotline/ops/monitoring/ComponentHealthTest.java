@@ -1,0 +1,64 @@
+package org.hotline.ops.monitoring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
+import java.util.Properties;
+
+import org.junit.jupiter.api.Test;
+import org.quartz.Scheduler;
+import org.quartz.impl.StdSchedulerFactory;
+import org.springframework.beans.factory.support.StaticListableBeanFactory;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.Status;
+
+import org.hotline.ivr.agi.AgiProperties;
+import org.hotline.ivr.agi.FastAgiListener;
+
+/** Health components in the states a node can be in before or without its part (no Spring context). */
+class ComponentHealthTest {
+
+    @Test
+    void aSchedulerNotYetStartedReadsDownNotStartedWithoutAnError() throws Exception {
+        Properties p = new Properties();
+        p.setProperty("org.quartz.scheduler.instanceName", "health-test-" + System.nanoTime());
+        p.setProperty("org.quartz.threadPool.threadCount", "1");
+        p.setProperty("org.quartz.jobStore.class", "org.quartz.simpl.RAMJobStore");
+        Scheduler s = new StdSchedulerFactory(p).getScheduler();
+        try {
+            SchedulerHealth health = new SchedulerHealth(
+                    new StaticListableBeanFactory(Map.of("scheduler", s)).getBeanProvider(Scheduler.class), null);
+            Health h = health.health();
+            assertThat(h.getStatus()).isEqualTo(Status.DOWN);
+            assertThat(h.getDetails()).containsEntry("runningSince", "not started").doesNotContainKey("error");
+            s.start();
+            assertThat(health.health().getStatus()).isEqualTo(Status.UP);
+        } finally {
+            s.shutdown();
+        }
+    }
+
+    @Test
+    void aNodeWithFastAgiSwitchedOffReadsUnknownAndARunningListenerUp() {
+        FastAgiListener off = new FastAgiListener(new AgiProperties(false, "127.0.0.1", 0, null, null, null, null, null),
+                call -> { });
+        FastAgiHealth health = new FastAgiHealth(
+                new StaticListableBeanFactory(Map.of("agi", off)).getBeanProvider(FastAgiListener.class));
+        assertThat(health.health().getStatus()).isEqualTo(Status.UNKNOWN);
+        assertThat(health.health().getDetails()).containsEntry("listener", "disabled on this node");
+
+        FastAgiListener on = new FastAgiListener(AgiProperties.defaults().withPort(0), call -> { });
+        on.start();
+        try {
+            Health up = new FastAgiHealth(new StaticListableBeanFactory(Map.of("agi", on))
+                    .getBeanProvider(FastAgiListener.class)).health();
+            assertThat(up.getStatus()).isEqualTo(Status.UP);
+            assertThat(up.getDetails()).containsEntry("port", on.port());
+        } finally {
+            on.stop();
+        }
+        FastAgiHealth stopped = new FastAgiHealth(
+                new StaticListableBeanFactory(Map.of("agi", on)).getBeanProvider(FastAgiListener.class));
+        assertThat(stopped.health().getStatus()).isEqualTo(Status.DOWN);
+    }
+}
