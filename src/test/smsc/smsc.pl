@@ -7,6 +7,9 @@
 #      whenever it changes: behaviour can change while the gateway stays bound).
 # Control keys: throttle_pct, reject_dest [..] (ESME_RINVDSTADR), tempfail_dest [..] (ESME_RMSGQFUL),
 #      dlr (1/0), dlr_stat {dest: stat}, dlr_id "hex"|"dec", dlr_delay_ms, resp_delay_ms, seed.
+# Receipts go where a real SMSC sends them: to the submitting session, or, when that session is gone
+# (unbound, closed, killed) or refused the deliver_sm, to another receiver/transceiver session bound with
+# the same system_id. They wait in SMSC_DLR_SPOOL/<system_id>/ until one is bound (across restarts too).
 use strict;
 use warnings;
 no warnings 'portable';
@@ -26,6 +29,7 @@ my $PORT = $ENV{SMSC_PORT} // 2775;
 my $LOG = $ENV{SMSC_LOG};
 my $MO_DIR = $ENV{SMSC_MO_DIR};
 my $CONTROL = $ENV{SMSC_CONTROL};
+my $SPOOL = $ENV{SMSC_DLR_SPOOL};
 my $JSON = JSON::PP->new->utf8->canonical;
 my $PARENT = $$;
 
@@ -94,7 +98,7 @@ sub split_udh {
 }
 
 # ---------------------------------------------------------------- one connection
-my ($conn, $peer, $bound, $sid, @later, %pending);
+my ($conn, $peer, $bound, $sid, @later, %pending, %pending_dlr);
 
 sub header_only { my ($cmd, $status, $seq) = @_; $conn->syswrite(pack 'NNNN', 16, $cmd | 0x80000000, $status, $seq) }
 
@@ -137,35 +141,88 @@ sub on_submit {
         else { header_only(SUBMIT_SM, $status, $seq) }
     } ];
     if ($status == ROK && $c->{dlr} && ($pdu->{registered_delivery} & 0x03)) {
-        my $stat = (ref $c->{dlr_stat} eq 'HASH' ? $c->{dlr_stat}{$dest} : undef) // 'DELIVRD';
-        my $shown = ($c->{dlr_id} // 'hex') eq 'dec' ? hex($mid) : $mid;
-        my $d = strftime('%y%m%d%H%M', localtime);
-        my $receipt = sprintf 'id:%s sub:001 dlvrd:%s submit date:%s done date:%s stat:%s err:%s text:',
-            $shown, ($stat eq 'DELIVRD' ? '001' : '000'), $d, $d, $stat, ($stat eq 'DELIVRD' ? '000' : '001');
-        my %tlv = ($c->{dlr_id} // 'hex') eq 'dec' ? () : (receipted_message_id => "$mid\0");
-        $tlv{message_state} = chr($MSG_STATE{$stat} // 7);
-        push @later, [ $due + ($c->{dlr_delay_ms} // 50) / 1000, sub {
-            deliver(kind => 'dlr', from => $dest, to => $pdu->{source_addr}, esm_class => 0x04, data_coding => 0,
-                bodies => [$receipt], tlv => \%tlv, receipt_for => $mid, stat => $stat);
-        } ];
+        my $r = { mid => $mid, from => $dest, to => $pdu->{source_addr},
+            stat => (ref $c->{dlr_stat} eq 'HASH' ? $c->{dlr_stat}{$dest} : undef) // 'DELIVRD',
+            dec => (($c->{dlr_id} // 'hex') eq 'dec' ? 1 : 0), date => strftime('%y%m%d%H%M', localtime) };
+        push @later, [ $due + ($c->{dlr_delay_ms} // 50) / 1000, sub { send_receipt($r) }, $r ];
     }
     @later = sort { $a->[0] <=> $b->[0] } @later;
+}
+
+sub send_receipt {
+    my ($r) = @_;
+    my $shown = $r->{dec} ? hex($r->{mid}) : $r->{mid};
+    my $ok = $r->{stat} eq 'DELIVRD';
+    my $receipt = sprintf 'id:%s sub:001 dlvrd:%s submit date:%s done date:%s stat:%s err:%s text:',
+        $shown, ($ok ? '001' : '000'), $r->{date}, strftime('%y%m%d%H%M', localtime), $r->{stat}, ($ok ? '000' : '001');
+    my %tlv = $r->{dec} ? () : (receipted_message_id => "$r->{mid}\0");
+    $tlv{message_state} = chr($MSG_STATE{ $r->{stat} } // 7);
+    my @seqs = deliver(kind => 'dlr', from => $r->{from}, to => $r->{to}, esm_class => 0x04, data_coding => 0,
+        bodies => [$receipt], tlv => \%tlv, receipt_for => $r->{mid}, stat => $r->{stat});
+    $pending_dlr{$_} = $r for @seqs;
+}
+
+# A receipt this session cannot hand over waits for the next bound session of the same system_id.
+my $spooled = 0;
+sub spool_receipt {
+    my ($r, $why, $delay) = @_;
+    return unless $SPOOL && defined $sid;
+    my $dir = "$SPOOL/" . ($sid =~ s/[^\w.-]/_/gr);
+    mkdir $SPOOL unless -d $SPOOL;
+    mkdir $dir unless -d $dir;
+    my $name = sprintf '%015d-%d-%d', int((time + ($delay // 0)) * 1000), $$, ++$spooled;
+    open my $fh, '>', "$dir/$name.tmp" or return;
+    print $fh $JSON->encode($r);
+    close $fh;
+    rename "$dir/$name.tmp", "$dir/$name.json";
+    log_event('dlr_spooled', peer => $peer, receipt_for => $r->{mid}, reason => $why);
+}
+
+sub poll_spool {
+    return unless $SPOOL && defined $sid;
+    my $dir = "$SPOOL/" . ($sid =~ s/[^\w.-]/_/gr);
+    opendir my $dh, $dir or return;
+    my $now = int(time * 1000);
+    my @files = sort grep { /^(\d+)-.*\.json$/ && $1 <= $now } readdir $dh;
+    closedir $dh;
+    for my $f (@files) {
+        my $claim = "$dir/$f.$$";
+        rename "$dir/$f", $claim or next;    # another session took it
+        open my $fh, '<', $claim or next;
+        my $r = eval { local $/; $JSON->decode(<$fh>) };
+        close $fh;
+        unlink $claim;
+        send_receipt($r) if ref $r eq 'HASH';
+    }
+}
+
+# The session ends: owed submit_sm_resps are answered (unbind) or lost (closed), receipts not yet handed
+# over (or handed over and not answered) go to the spool for another session.
+sub spool_unsent {
+    my ($why) = @_;
+    for my $e (@later) { spool_receipt($e->[2], $why) if $e->[2] }
+    @later = grep { !$_->[2] } @later;
+    spool_receipt($_, "$why (unanswered)") for values %pending_dlr;
+    %pending_dlr = ();
 }
 
 sub deliver {
     my (%m) = @_;
     my @bodies = @{ $m{bodies} };
     my $ref = int rand 256;
+    my @seqs;
     for my $i (0 .. $#bodies) {
         my ($esm, $sm) = ($m{esm_class}, $bodies[$i]);
         if (@bodies > 1) { $esm |= 0x40; $sm = pack('C6', 5, 0, 3, $ref, scalar @bodies, $i + 1) . $sm }
         my $seq = $conn->deliver_sm(source_addr => $m{from} // '', destination_addr => $m{to} // '',
             esm_class => $esm, data_coding => $m{data_coding}, short_message => $sm, %{ $m{tlv} // {} }, async => 1);
         $pending{$seq} = $m{kind};
+        push @seqs, $seq;
         log_event('deliver_sm', peer => $peer, seq => $seq + 0, kind => $m{kind}, source_addr => $m{from},
             destination_addr => $m{to}, (defined $m{receipt_for} ? (receipt_for => $m{receipt_for}, stat => $m{stat}) : ()),
             (defined $m{text} ? (text => $m{text}) : ()));
     }
+    return @seqs;
 }
 
 sub poll_mo {
@@ -209,6 +266,7 @@ sub serve {
             elsif ($cmd == ENQUIRE_LINK) { $conn->enquire_link_resp(seq => $pdu->{seq}) }
             elsif ($cmd == SUBMIT_SM) { on_submit($pdu) }
             elsif ($cmd == UNBIND) {
+                spool_unsent('unbind');     # no deliver_sm to a session that is leaving
                 $_->[1]->() for @later;    # answer what is owed before saying goodbye
                 @later = ();
                 $conn->unbind_resp(seq => $pdu->{seq});
@@ -219,6 +277,9 @@ sub serve {
             }
             elsif ($cmd & 0x80000000) {
                 my $kind = delete $pending{ $pdu->{seq} };
+                my $r = delete $pending_dlr{ $pdu->{seq} };
+                # refused (e.g. ESME_RX_T_APPN: the gateway could not record it): offered again in a second
+                spool_receipt($r, 'deliver_sm_resp ' . $pdu->{status}, 1) if $r && $pdu->{status} != 0;
                 log_event('deliver_sm_resp', peer => $peer, seq => $pdu->{seq} + 0, kind => $kind,
                     command_status => $pdu->{status} + 0) if defined $kind;
             }
@@ -226,8 +287,9 @@ sub serve {
         }
         last LOOP if getppid() != $PARENT;
         while (@later && $later[0][0] <= time) { (shift @later)->[1]->() }
-        if ($MO_DIR && $bound && time >= $next_mo) { poll_mo(); $next_mo = time + 0.1 }
+        if ($bound && time >= $next_mo) { poll_mo() if $MO_DIR; poll_spool(); $next_mo = time + 0.1 }
     }
+    spool_unsent($why) unless $why eq 'unbind';
     log_event('disconnect', peer => $peer, reason => $why);
     $conn->close;
 }

@@ -47,8 +47,11 @@ final class SmppLink {
         record Refused(int status) implements Submitted {
         }
 
-        /** No answer: timeout, closed or unbound session. The SMSC may or may not have the part. */
-        record Lost(String why) implements Submitted {
+        /**
+         * No answer: timeout, closed or unbound session. {@code written}: the submit_sm may have reached the
+         * SMSC (it was being sent or awaited), so the SMSC may have the part.
+         */
+        record Lost(String why, boolean written) implements Submitted {
         }
     }
 
@@ -99,7 +102,7 @@ final class SmppLink {
     Submitted submit(String destination, Ucs2Message.Part part) {
         SMPPSession s = session;
         if (s == null || s.getSessionState() != SessionState.BOUND_TRX) {
-            return new Submitted.Lost("not bound");
+            return new Submitted.Lost("not bound", false);
         }
         ESMClass esm = part.udhi() ? new ESMClass(MessageMode.DEFAULT, MessageType.DEFAULT, GSMSpecificFeature.UDHI)
                 : new ESMClass();
@@ -116,11 +119,11 @@ final class SmppLink {
             }
             return new Submitted.Refused(e.getCommandStatus());
         } catch (ResponseTimeoutException e) {
-            return new Submitted.Lost("no submit_sm_resp within " + cfg.transactionTimer().toMillis() + " ms");
+            return new Submitted.Lost("no submit_sm_resp within " + cfg.transactionTimer().toMillis() + " ms", true);
         } catch (PDUException e) {
             return new Submitted.Refused(SMPPConstant.STAT_ESME_RINVMSGLEN);
         } catch (InvalidResponseException | IOException e) {
-            return new Submitted.Lost(e.getClass().getSimpleName() + ": " + e.getMessage());
+            return new Submitted.Lost(e.getClass().getSimpleName() + ": " + e.getMessage(), true);
         }
     }
 
@@ -144,6 +147,19 @@ final class SmppLink {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    /** Tests only: the socket closes with no unbind, as when the process is killed. */
+    void abort() {
+        running = false;
+        if (keeper != null) {
+            keeper.interrupt();
+        }
+        SMPPSession s = session;
+        session = null;
+        if (s != null) {
+            s.close();
         }
     }
 

@@ -6,6 +6,7 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.function.Supplier;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -34,8 +35,9 @@ class SmsConfig {
 
     @Bean
     SmsStore smsStore(JdbcTemplate jdbc, PlatformTransactionManager tm, Clock clock, SmsTemplates templates,
-            SmsOutbox outbox, BookingService booking, SmsProperties props) {
-        return new SmsStore(jdbc, tm, clock, templates, outbox, booking, props.agentPhones());
+            SmsOutbox outbox, BookingService booking, SmsProperties props, ObjectProvider<MeterRegistry> registry) {
+        return new SmsStore(jdbc, tm, clock, templates, outbox, booking, props.agentPhones(),
+                registry.getIfAvailable());
     }
 
     @Bean

@@ -1,10 +1,8 @@
 package org.hotline.sms;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
@@ -24,8 +22,10 @@ import org.hotline.booking.BookingService;
  * Sends the outbox over one SMPP link. Claims due rows ({@code FOR UPDATE SKIP LOCKED}, so several
  * nodes share the work and never take the same row), splits each into UCS2 parts and submits them
  * through a window of {@code window} submits in flight (jsmpp blocks per submit, so the window is a
- * semaphore over a pool of that many threads). Each accepted part is recorded at once; a message is
- * SUBMITTED when all its parts are, and receipts then close it.
+ * semaphore over a pool of that many threads; the parts of one message go one after another). Before a
+ * message's first submit_sm it marks the part as started; each accepted part is recorded at once, moving
+ * the mark on in the same commit. A message is SUBMITTED when all its parts are, and receipts then close
+ * it. A row whose node died with a part marked is in doubt: its receipt settles it (SmsStore#settle).
  *
  * <p>ESME_RTHROTTLED pauses every submit of this node (the pause doubles while throttling goes on
  * and shrinks again on success) and retries the part. Temporary errors put the row back with an
@@ -38,9 +38,9 @@ public final class SmsDispatcher implements SmartLifecycle {
     /** After the booking core's and before the web server's stop, and before the sink's. */
     static final int PHASE = Integer.MAX_VALUE - 2048;
 
-    /** In rising order of what decides the message's fate when its parts disagree. */
+    /** How a message's sending ended (its parts go one by one, so the first that is not OK decides). */
     private enum PartResult {
-        OK, THROTTLED, LOST, TEMPORARY, PERMANENT
+        OK, THROTTLED, LOST, IN_DOUBT, TEMPORARY, PERMANENT, DEAD
     }
 
     /** {@code marked}: the message was already marked SUBMITTED together with its last part. */
@@ -67,6 +67,10 @@ public final class SmsDispatcher implements SmartLifecycle {
 
     private volatile boolean running;
     private volatile boolean stopping;
+    /** Set by {@link #die()}: this node writes nothing more, as a killed process would not. */
+    private volatile boolean dead;
+    /** Tests only: "kill -9" this node right after the SMSC accepted a part of a message that matches. */
+    volatile java.util.function.Predicate<SmsStore.Claimed> crashAfterAccept;
     private SmppLink link;
     private ExecutorService submitters;
     private Semaphore window;
@@ -104,6 +108,7 @@ public final class SmsDispatcher implements SmartLifecycle {
             return;
         }
         stopping = false;
+        dead = false;
         link = linkFactory.get();
         link.start();
         window = new Semaphore(cfg.window());
@@ -126,7 +131,7 @@ public final class SmsDispatcher implements SmartLifecycle {
      */
     @Override
     public synchronized void stop() {
-        if (!running) {
+        if (!running || dead) {
             return;
         }
         stopping = true;
@@ -143,10 +148,27 @@ public final class SmsDispatcher implements SmartLifecycle {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        int released = store.releaseClaims(node);
+        int released = store.releaseClaims(node, cfg.inDoubtWait());
         link.stop();
         log.info("SMS dispatcher {} stopped ({} claimed messages back in the queue, {} still in flight)", node,
                 released, inFlight.get());
+    }
+
+    /**
+     * Tests only: this node dies as under {@code kill -9}. Its socket closes without an unbind, nothing more
+     * is written, its claims stay as they are until their lease runs out.
+     */
+    void die() {
+        dead = true;
+        stopping = true;
+        running = false;
+        link.abort();
+        loop.interrupt();
+        submitters.shutdownNow();
+    }
+
+    boolean dead() {
+        return dead;
     }
 
     @Override
@@ -163,7 +185,8 @@ public final class SmsDispatcher implements SmartLifecycle {
 
     private void run() {
         long lastSweep = 0;
-        while (running) {
+        long lastSettle = 0;
+        while (running && !dead) {
             try {
                 if (!link.awaitBound(500)) {
                     continue;
@@ -172,7 +195,11 @@ public final class SmsDispatcher implements SmartLifecycle {
                     store.matchWaitingReceipts();
                     lastSweep = System.nanoTime();
                 }
-                List<SmsStore.Claimed> batch = store.claim(node, cfg.batchSize(), cfg.lease());
+                if (System.nanoTime() - lastSettle > 1_000_000_000L) {
+                    store.settleInDoubt(node); // before claiming: a receipt may spare a resend
+                    lastSettle = System.nanoTime();
+                }
+                List<SmsStore.Claimed> batch = store.claim(node, cfg.batchSize(), cfg.lease(), cfg.inDoubtWait());
                 if (batch.isEmpty()) {
                     signal.await(cfg.pollInterval().toMillis());
                     continue;
@@ -192,61 +219,60 @@ public final class SmsDispatcher implements SmartLifecycle {
         }
     }
 
+    /**
+     * One task per message: its parts go out one after another (only one submit of a message is ever open,
+     * so a receipt from its handset can only be that part's), and several messages share the window.
+     */
     private void dispatch(SmsStore.Claimed m) throws InterruptedException {
         if (m.kind() == SmsKind.NEXT_DOSE && !stillWanted(m)) {
             store.markCancelled(m, node);
             return;
         }
-        List<Ucs2Message.Part> parts = Ucs2Message.parts(m.body(), (int) (m.id() & 0xFF));
         Set<Integer> sent = m.sentParts();
-        boolean onlyOneToSend = parts.size() - sent.size() == 1;
-        List<CompletableFuture<Outcome>> futures = new ArrayList<>();
+        List<Ucs2Message.Part> todo = Ucs2Message.parts(m.body(), (int) (m.id() & 0xFF)).stream()
+                .filter(p -> !sent.contains(p.seq())).toList();
+        if (todo.isEmpty()) {
+            store.markSubmitted(m.id(), node); // every part recorded, by a node that died before saying so
+            return;
+        }
+        window.acquire(); // interrupted: the row stays claimed and stop() hands it back
         inFlight.incrementAndGet();
         try {
-            for (Ucs2Message.Part p : parts) {
-                if (sent.contains(p.seq())) {
-                    continue;
-                }
-                if (!running) {
-                    futures.add(CompletableFuture.completedFuture(new Outcome(PartResult.LOST, "stopping")));
-                    continue;
-                }
-                window.acquire();
-                CompletableFuture<Outcome> f = new CompletableFuture<>();
-                futures.add(f);
+            submitters.execute(() -> {
                 try {
-                    submitters.execute(() -> {
-                        try {
-                            f.complete(sendPart(m, p, onlyOneToSend));
-                        } catch (RuntimeException e) {
-                            f.complete(new Outcome(PartResult.LOST, e.toString()));
-                        } finally {
-                            window.release();
-                        }
-                    });
-                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    Outcome o = sendAll(m, todo);
+                    if (!dead) {
+                        finish(m, o);
+                    }
+                } catch (RuntimeException e) {
+                    log.warn("SMS {}: could not record the outcome ({}); the lease will hand it on", m.id(),
+                            e.toString());
+                } finally {
                     window.release();
-                    f.complete(new Outcome(PartResult.LOST, "stopping"));
+                    inFlight.decrementAndGet();
                 }
-            }
-        } catch (InterruptedException e) {
-            futures.add(CompletableFuture.completedFuture(new Outcome(PartResult.LOST, "stopping")));
-            finishWhenDone(m, futures);
-            throw e;
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            window.release();
+            inFlight.decrementAndGet();
         }
-        finishWhenDone(m, futures);
     }
 
-    private void finishWhenDone(SmsStore.Claimed m, List<CompletableFuture<Outcome>> futures) {
-        CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).whenComplete((v, e) -> {
-            try {
-                finish(m, futures.stream().map(CompletableFuture::join).toList());
-            } catch (RuntimeException ex) {
-                log.warn("SMS {}: could not record the outcome ({}); the lease will hand it on", m.id(), ex.toString());
-            } finally {
-                inFlight.decrementAndGet();
+    private Outcome sendAll(SmsStore.Claimed m, List<Ucs2Message.Part> todo) {
+        if (stopping) {
+            return new Outcome(PartResult.LOST, "stopping");
+        }
+        if (!store.startPart(m.id(), todo.get(0).seq(), node)) {
+            return new Outcome(PartResult.LOST, "claim taken over");
+        }
+        for (int i = 0; i < todo.size(); i++) {
+            Integer next = i + 1 < todo.size() ? todo.get(i + 1).seq() : null;
+            Outcome o = sendPart(m, todo.get(i), next);
+            if (o.result() != PartResult.OK) {
+                return o;
             }
-        });
+        }
+        return Outcome.OK_MARKED;
     }
 
     private boolean stillWanted(SmsStore.Claimed m) {
@@ -257,7 +283,8 @@ public final class SmsDispatcher implements SmartLifecycle {
                 .map(s -> s == Booking.BookingStatus.ACTIVE || s == Booking.BookingStatus.ATTENDED).orElse(false);
     }
 
-    private Outcome sendPart(SmsStore.Claimed m, Ucs2Message.Part p, boolean last) {
+    /** @param next the part to mark as started once this one is recorded; null: this is the last one */
+    private Outcome sendPart(SmsStore.Claimed m, Ucs2Message.Part p, Integer next) {
         for (int attempt = 0;; attempt++) {
             if (stopping) {
                 return new Outcome(PartResult.LOST, "stopping");
@@ -265,13 +292,22 @@ public final class SmsDispatcher implements SmartLifecycle {
             awaitPause();
             SmppLink.Submitted r = link.submit(m.phone(), p);
             if (r instanceof SmppLink.Submitted.Accepted a) {
-                recordPart(m, p, a.messageId(), last);
+                java.util.function.Predicate<SmsStore.Claimed> crash = crashAfterAccept;
+                if (crash != null && crash.test(m)) {
+                    die(); // the SMSC has the part; this node is gone before it could write that down
+                    return new Outcome(PartResult.DEAD, "killed");
+                }
+                boolean held = recordPart(m, p, a.messageId(), next);
                 submitted.incrementAndGet();
                 eased();
-                return last ? Outcome.OK_MARKED : Outcome.OK;
+                if (!held) {
+                    return new Outcome(PartResult.LOST, "claim taken over");
+                }
+                return next == null ? Outcome.OK_MARKED : Outcome.OK;
             }
             if (r instanceof SmppLink.Submitted.Lost l) {
-                return new Outcome(PartResult.LOST, l.why());
+                // written but unanswered: the SMSC may have it, so it waits for its receipt like a dead node's
+                return new Outcome(l.written() ? PartResult.IN_DOUBT : PartResult.LOST, l.why());
             }
             int status = ((SmppLink.Submitted.Refused) r).status();
             if (status == SMPPConstant.STAT_ESME_RTHROTTLED) {
@@ -287,15 +323,14 @@ public final class SmsDispatcher implements SmartLifecycle {
     }
 
     /** The SMSC has this part now: a failed write here would send it twice, so it is worth a few tries. */
-    private void recordPart(SmsStore.Claimed m, Ucs2Message.Part p, String smscId, boolean last) {
+    private boolean recordPart(SmsStore.Claimed m, Ucs2Message.Part p, String smscId, Integer next) {
         for (int i = 0;; i++) {
             try {
-                if (last) {
+                if (next == null) {
                     store.recordLastPart(m.id(), p.seq(), smscId, node);
-                } else {
-                    store.recordPart(m.id(), p.seq(), smscId, node);
+                    return true;
                 }
-                return;
+                return store.recordPart(m.id(), p.seq(), smscId, node, next);
             } catch (RuntimeException e) {
                 if (i >= 5) {
                     throw e;
@@ -305,24 +340,22 @@ public final class SmsDispatcher implements SmartLifecycle {
         }
     }
 
-    private void finish(SmsStore.Claimed m, List<Outcome> outcomes) {
-        Outcome worst = Outcome.OK;
-        for (Outcome o : outcomes) {
-            if (o.result().ordinal() > worst.result().ordinal()) {
-                worst = o;
-            }
-        }
-        switch (worst.result()) {
+    private void finish(SmsStore.Claimed m, Outcome o) {
+        switch (o.result()) {
             case OK -> {
-                if (!outcomes.stream().anyMatch(Outcome::marked)) {
+                if (!o.marked()) {
                     store.markSubmitted(m.id(), node);
                 }
             }
-            case PERMANENT -> store.markFailed(m, node, worst.reason());
-            case TEMPORARY -> store.retryLater(m, node, worst.reason(), true, backoff(m.attempts()), cfg.maxAttempts());
-            case THROTTLED -> store.retryLater(m, node, worst.reason(), false, cfg.throttlePauseMax(), cfg.maxAttempts());
-            case LOST -> store.retryLater(m, node, worst.reason(), false,
+            case PERMANENT -> store.markFailed(m, node, o.reason());
+            case TEMPORARY -> store.retryLater(m, node, o.reason(), true, backoff(m.attempts()), cfg.maxAttempts());
+            case THROTTLED -> store.retryLater(m, node, o.reason(), false, cfg.throttlePauseMax(), cfg.maxAttempts());
+            case LOST -> store.retryLater(m, node, o.reason(), false,
                     stopping ? Duration.ZERO : Duration.ofSeconds(1), cfg.maxAttempts());
+            case IN_DOUBT -> store.markInDoubt(m, node, "无应答，等待回执 " + o.reason(), cfg.inDoubtWait());
+            case DEAD -> {
+                // a dead node writes nothing
+            }
         }
     }
 

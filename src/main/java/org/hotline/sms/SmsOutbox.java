@@ -114,6 +114,11 @@ public class SmsOutbox {
         wakeAfterCommit();
     }
 
+    /** Wakes this node's dispatchers now (something became due outside a booking's transaction). */
+    void wakeDispatchers() {
+        signal.wake();
+    }
+
     private void wakeAfterCommit() {
         if (TransactionSynchronizationManager.isSynchronizationActive()) {
             TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {

@@ -21,7 +21,7 @@ public record SmsProperties(Boolean enabled, String signature, String hotlineNum
         agentPhones = agentPhones == null ? List.of() : List.copyOf(agentPhones);
         smpp = smpp == null ? new Smpp(null, null, null, null, null, null, null, null, null, null, null, null, null)
                 : smpp;
-        dispatch = dispatch == null ? new Dispatch(null, null, null, null, null, null, null, null, null, null, null)
+        dispatch = dispatch == null ? new Dispatch(null, null, null, null, null, null, null, null, null, null, null, null)
                 : dispatch;
         sink = sink == null ? new Sink(null, null, null, null) : sink;
     }
@@ -67,10 +67,12 @@ public record SmsProperties(Boolean enabled, String signature, String hotlineNum
      * @param throttlePauseMin pause of all submits after ESME_RTHROTTLED; doubles up to throttlePauseMax
      * @param throttleRetries  throttled submits of one part retried in place before the row goes back to the queue
      * @param stopTimeout      how long a stop waits for submits in flight
+     * @param inDoubtWait      how long a part a dead node may have submitted waits for its delivery receipt
+     *                         before it is sent again (docs/sms.md, "What nothing lost means")
      */
     public record Dispatch(Integer window, Integer batchSize, Duration pollInterval, Duration lease,
             Integer maxAttempts, Duration retryMin, Duration retryMax, Duration throttlePauseMin,
-            Duration throttlePauseMax, Integer throttleRetries, Duration stopTimeout) {
+            Duration throttlePauseMax, Integer throttleRetries, Duration stopTimeout, Duration inDoubtWait) {
 
         public Dispatch {
             window = window == null ? 10 : Math.max(1, window);
@@ -84,16 +86,27 @@ public record SmsProperties(Boolean enabled, String signature, String hotlineNum
             throttlePauseMax = throttlePauseMax == null ? Duration.ofSeconds(5) : throttlePauseMax;
             throttleRetries = throttleRetries == null ? 20 : throttleRetries;
             stopTimeout = stopTimeout == null ? Duration.ofSeconds(10) : stopTimeout;
+            inDoubtWait = inDoubtWait == null ? Duration.ofMinutes(5) : inDoubtWait;
         }
 
         public Dispatch withWindow(int w) {
             return new Dispatch(w, batchSize, pollInterval, lease, maxAttempts, retryMin, retryMax, throttlePauseMin,
-                    throttlePauseMax, throttleRetries, stopTimeout);
+                    throttlePauseMax, throttleRetries, stopTimeout, inDoubtWait);
         }
 
         public Dispatch withBatchSize(int b) {
             return new Dispatch(window, b, pollInterval, lease, maxAttempts, retryMin, retryMax, throttlePauseMin,
-                    throttlePauseMax, throttleRetries, stopTimeout);
+                    throttlePauseMax, throttleRetries, stopTimeout, inDoubtWait);
+        }
+
+        public Dispatch withInDoubtWait(Duration w) {
+            return new Dispatch(window, batchSize, pollInterval, lease, maxAttempts, retryMin, retryMax,
+                    throttlePauseMin, throttlePauseMax, throttleRetries, stopTimeout, w);
+        }
+
+        public Dispatch withLease(Duration l) {
+            return new Dispatch(window, batchSize, pollInterval, l, maxAttempts, retryMin, retryMax, throttlePauseMin,
+                    throttlePauseMax, throttleRetries, stopTimeout, inDoubtWait);
         }
     }
 

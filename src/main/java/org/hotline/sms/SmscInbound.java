@@ -32,6 +32,8 @@ final class SmscInbound implements MessageReceiverListener {
     private static final Pattern ID = Pattern.compile("id:(\\S+)");
     private static final Pattern STAT = Pattern.compile("stat:(\\w+)");
     private static final Pattern ERR = Pattern.compile("err:(\\w+)");
+    /** YYMMDDhhmm, some SMSCs add ss; in the SMSC's local time, which for a carrier here is Beijing time. */
+    private static final Pattern SUBMIT_DATE = Pattern.compile("submit date:(\\d{10})(\\d{2})?");
 
     private final SmsStore store;
     private final SmsReplies replies;
@@ -93,8 +95,24 @@ final class SmscInbound implements MessageReceiverListener {
             log.warn("receipt without id or stat ignored: {}", LogMask.text(text));
             return;
         }
-        boolean matched = store.applyReceipt(id.trim(), stat, err);
+        boolean matched = store.applyReceipt(id.trim(), stat, err, d.getSourceAddr(), submitDate(text));
         log.debug("receipt {} {} {}", id, stat, matched ? "applied" : "waiting for its part");
+    }
+
+    static java.time.LocalDateTime submitDate(String receiptText) {
+        Matcher m = SUBMIT_DATE.matcher(receiptText);
+        if (!m.find()) {
+            return null;
+        }
+        String t = m.group(1);
+        try {
+            return java.time.LocalDateTime.of(2000 + Integer.parseInt(t.substring(0, 2)),
+                    Integer.parseInt(t.substring(2, 4)), Integer.parseInt(t.substring(4, 6)),
+                    Integer.parseInt(t.substring(6, 8)), Integer.parseInt(t.substring(8, 10)),
+                    m.group(2) == null ? 0 : Integer.parseInt(m.group(2)));
+        } catch (java.time.DateTimeException e) {
+            return null;
+        }
     }
 
     private void reply(DeliverSm d) {

@@ -411,7 +411,7 @@ public final class ClusterRun {
     public int smsWaiting() {
         return db.queryForObject("""
                 SELECT COUNT(*) FROM sms_message m JOIN booking b ON b.id = m.booking_id
-                WHERE b.slot_id IN (""" + slotList() + ") AND m.status IN ('PENDING', 'SENDING')", Integer.class);
+                WHERE b.slot_id IN (""" + slotList() + ") AND m.status IN ('PENDING', 'SENDING', 'IN_DOUBT')", Integer.class);
     }
 
     public List<Map<String, Object>> smsOfBookings() {

@@ -80,6 +80,9 @@ public final class PerlSmsc implements AutoCloseable {
         pb.environment().put("SMSC_LOG", log().toString());
         pb.environment().put("SMSC_MO_DIR", dir.resolve("mo").toString());
         pb.environment().put("SMSC_CONTROL", dir.resolve("control.json").toString());
+        pb.environment().put("SMSC_DLR_SPOOL", dir.resolve("dlr").toString());
+        // receipts carry the SMSC's local submit date; a carrier's SMSC here runs on Beijing time
+        pb.environment().put("TZ", "Asia/Shanghai");
         pb.environment().putAll(env); // SMSC_LOG="" turns the log off (benchmarks)
         pb.environment().put("SMSC_PORT", Integer.toString(wantedPort));
         pb.redirectError(dir.resolve("stderr.txt").toFile());

@@ -61,6 +61,8 @@ public @interface PerlSmscContext {
                     "hotline.sms.dispatch.throttle-pause-min=10ms",
                     "hotline.sms.dispatch.throttle-pause-max=200ms",
                     "hotline.sms.dispatch.stop-timeout=5s",
+                    // a part a dead node may have sent waits this long for its receipt before it is sent again
+                    "hotline.sms.dispatch.in-doubt-wait=3s",
                     "hotline.sms.agent-phones=13700000001").applyTo(ctx);
         }
     }

@@ -42,7 +42,7 @@ public class OperationsGauges {
         this.clock = clock;
         this.registry = registry.getIfAvailable();
         if (this.registry != null) {
-            for (String status : new String[] {"PENDING", "SENDING"}) {
+            for (String status : new String[] {"PENDING", "SENDING", "IN_DOUBT"}) {
                 gauge("hotline.sms.queue.depth", "SMS waiting to be sent (outbox)", "status", status);
             }
             gauge("hotline.sms.queue.oldest.age.seconds", "age of the oldest SMS still waiting", null, null);
@@ -108,8 +108,8 @@ public class OperationsGauges {
     public void refresh() {
         LocalDateTime now = LocalDateTime.now(clock);
         read("sms", () -> {
-            for (String s : new String[] {"PENDING", "SENDING", "SUBMITTED", "DELIVERED", "FAILED", "EXPIRED",
-                    "CANCELLED"}) {
+            for (String s : new String[] {"PENDING", "SENDING", "IN_DOUBT", "SUBMITTED", "DELIVERED", "FAILED",
+                    "EXPIRED", "CANCELLED"}) {
                 set("hotline.sms.queue.depth|status=" + s, 0);
                 set("hotline.sms.messages|status=" + s, 0);
             }
@@ -119,7 +119,7 @@ public class OperationsGauges {
                 set("hotline.sms.messages|status=" + s, rs.getLong(2));
             });
             LocalDateTime oldest = jdbc.queryForObject(
-                    "SELECT MIN(created_at) FROM sms_message WHERE status IN ('PENDING', 'SENDING')",
+                    "SELECT MIN(created_at) FROM sms_message WHERE status IN ('PENDING', 'SENDING', 'IN_DOUBT')",
                     LocalDateTime.class);
             set("hotline.sms.queue.oldest.age.seconds",
                     oldest == null ? 0 : Math.max(0, Duration.between(oldest, now).toSeconds()));
