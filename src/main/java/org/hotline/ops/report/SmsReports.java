@@ -48,7 +48,7 @@ public class SmsReports {
                 SELECT DATE(m.created_at), b.facility_id, MAX(f.name), COUNT(*),
                        SUM(m.submitted_at IS NOT NULL), SUM(m.status = 'DELIVERED'),
                        SUM(m.status IN ('FAILED', 'EXPIRED')), SUM(m.status = 'SUBMITTED'),
-                       SUM(m.status IN ('PENDING', 'SENDING')), SUM(m.status = 'CANCELLED')
+                       SUM(m.status IN ('PENDING', 'SENDING', 'IN_DOUBT')), SUM(m.status = 'CANCELLED')
                 FROM sms_message m LEFT JOIN booking b ON b.id = m.booking_id LEFT JOIN facility f ON f.id = b.facility_id
                 WHERE m.created_at >= ? AND m.created_at < ?"""
                 + (range.facilityId() == null ? "" : " AND b.facility_id = " + range.facilityId()) + """
