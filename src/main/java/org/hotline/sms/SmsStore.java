@@ -116,7 +116,7 @@ final class SmsStore {
      */
     List<Claimed> claim(String node, int max, Duration lease, Duration inDoubtWait) {
         LocalDateTime now = now();
-        List<Claimed> claimed = claimTx.execute(st -> {
+        List<Claimed> claimed = retriedOnConflict("claim", List.of(), () -> claimTx.execute(st -> {
             List<Claimed> rows = new ArrayList<>(jdbc.query("""
                     SELECT id, booking_id, kind, phone, phone_masked, body, parts, attempts FROM sms_message
                     WHERE status = 'PENDING' AND next_attempt_at <= ?
@@ -167,7 +167,7 @@ final class SmsStore {
                         r.attempts(), Collections.unmodifiableSet(sent.getOrDefault(r.id(), Set.of())), i >= fresh));
             }
             return out;
-        });
+        }));
         for (Claimed c : claimed) {
             if (c.resentInDoubt()) {
                 inDoubtResent.increment();
@@ -299,13 +299,38 @@ final class SmsStore {
      * at once. A row whose submit is still open after the stop timeout is in doubt, as if this node had died.
      */
     int releaseClaims(String node, Duration inDoubtWait) {
-        Integer n = tx.execute(st -> jdbc.update("""
+        Integer n = retriedOnConflict("release claims", 0, () -> tx.execute(st -> jdbc.update("""
                 UPDATE sms_message SET status = 'IN_DOUBT', in_doubt_until = ?, claimed_by = NULL, claimed_until = NULL
                 WHERE status = 'SENDING' AND claimed_by = ? AND in_flight_part IS NOT NULL""", now().plus(inDoubtWait),
                 node) + jdbc.update("""
                 UPDATE sms_message SET status = 'PENDING', claimed_by = NULL, claimed_until = NULL
-                WHERE status = 'SENDING' AND claimed_by = ?""", node));
+                WHERE status = 'SENDING' AND claimed_by = ?""", node)));
         return n == null ? 0 : n;
+    }
+
+    /**
+     * Runs a transaction again when the database refuses it for a conflict (InnoDB deadlock between nodes
+     * claiming at once, Galera certification 1213), at most {@value #SETTLE_ATTEMPTS} times; then logs and
+     * answers {@code otherwise}: what it did not do, the next round or the lease does.
+     */
+    private <T> T retriedOnConflict(String what, T otherwise, java.util.function.Supplier<T> transaction) {
+        for (int attempt = 1;; attempt++) {
+            try {
+                return transaction.get();
+            } catch (org.springframework.dao.ConcurrencyFailureException e) {
+                if (attempt >= SETTLE_ATTEMPTS) {
+                    log.warn("SMS outbox: {} refused {} times ({}); left to the next round", what, attempt,
+                            e.getMostSpecificCause().toString());
+                    return otherwise;
+                }
+                try {
+                    Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(1, 10L * attempt));
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return otherwise;
+                }
+            }
+        }
     }
 
     // ---------------------------------------------------------------- receipts

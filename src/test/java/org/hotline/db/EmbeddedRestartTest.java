@@ -91,4 +91,13 @@ class EmbeddedRestartTest {
             db.stop();
         }
     }
+
+    @Test
+    void aDataDirUnderTheJavaTempDirIsRefusedBecauseMariaDb4jWouldWipeItAtEveryStart() {
+        Path underTmp = Path.of(System.getProperty("java.io.tmpdir"), "hotline-data-" + UUID.randomUUID());
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                () -> EmbeddedMariaDb.start(underTmp, Path.of("target/mariadb-base"), 0))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("java.io.tmpdir");
+        assertThat(java.nio.file.Files.exists(underTmp)).isFalse();
+    }
 }
