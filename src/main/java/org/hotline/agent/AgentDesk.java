@@ -134,11 +134,17 @@ public class AgentDesk {
         CheckInOutcome out = actor.role() == ConsoleRole.FRONT_DESK && actor.facilityId() != null
                 ? booking.checkIn(code, actor.facilityId(), actor.username())
                 : new CheckInOutcome.Refused(CheckInOutcome.Reason.OTHER_FACILITY, null);
-        Booking b = out instanceof CheckInOutcome.CheckedIn c ? c.booking() : ((CheckInOutcome.Refused) out).booking();
-        audit.record(actor, AuditTrail.Entry.of("CHECK_IN", out instanceof CheckInOutcome.Refused r ? r.reason().name()
-                : "OK").booking(b == null ? null : b.id(), b == null ? null : b.code())
-                .detail(out instanceof CheckInOutcome.Refused r ? r.reason().text()
-                        : b.patientMasked() + " " + b.startsAt().toLocalTime()));
+        AuditTrail.Entry entry;
+        Booking b;
+        if (out instanceof CheckInOutcome.CheckedIn c) {
+            b = c.booking();
+            entry = AuditTrail.Entry.of("CHECK_IN", "OK").detail(b.patientMasked() + " " + b.startsAt().toLocalTime());
+        } else {
+            CheckInOutcome.Refused r = (CheckInOutcome.Refused) out;
+            b = r.booking();
+            entry = AuditTrail.Entry.of("CHECK_IN", r.reason().name()).detail(r.reason().text());
+        }
+        audit.record(actor, b == null ? entry : entry.booking(b.id(), b.code()));
         return out;
     }
 

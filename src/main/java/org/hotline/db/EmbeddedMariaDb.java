@@ -106,11 +106,21 @@ public final class EmbeddedMariaDb extends DB {
     public void stopAndCleanUp() throws ManagedProcessException {
         stop();
         if (scratch) {
-            try (var files = Files.walk(dataDir.toPath())) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            try {
+                deleteTree(dataDir.toPath());
             } catch (IOException e) {
                 log.warn("Could not delete the scratch data dir {}: {}", dataDir, e.getMessage());
             }
+        }
+    }
+
+    /** Deletes a directory and everything below it (a stopped database's data dir); nothing if it is not there. */
+    public static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
         }
     }
 

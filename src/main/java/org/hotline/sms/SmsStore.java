@@ -58,8 +58,8 @@ final class SmsStore {
         AMBIGUOUS
     }
 
-    /** Bounded retries of a settling step the database refused for a conflict (deadlock, Galera 1213). */
-    private static final int SETTLE_ATTEMPTS = 5;
+    /** Bounded retries of an outbox transaction the database refused for a conflict (deadlock, Galera 1213). */
+    private static final int CONFLICT_ATTEMPTS = 5;
     /** The SMSC's clock may run a little behind ours; receipts quote whole minutes anyway. */
     private static final Duration RECEIPT_CLOCK_SKEW = Duration.ofMinutes(1);
 
@@ -310,7 +310,7 @@ final class SmsStore {
 
     /**
      * Runs a transaction again when the database refuses it for a conflict (InnoDB deadlock between nodes
-     * claiming at once, Galera certification 1213), at most {@value #SETTLE_ATTEMPTS} times; then logs and
+     * claiming at once, Galera certification 1213), at most {@value #CONFLICT_ATTEMPTS} times; then logs and
      * answers {@code otherwise}: what it did not do, the next round or the lease does.
      */
     private <T> T retriedOnConflict(String what, T otherwise, java.util.function.Supplier<T> transaction) {
@@ -318,7 +318,7 @@ final class SmsStore {
             try {
                 return transaction.get();
             } catch (org.springframework.dao.ConcurrencyFailureException e) {
-                if (attempt >= SETTLE_ATTEMPTS) {
+                if (attempt >= CONFLICT_ATTEMPTS) {
                     log.warn("SMS outbox: {} refused {} times ({}); left to the next round", what, attempt,
                             e.getMostSpecificCause().toString());
                     return otherwise;
@@ -398,30 +398,14 @@ final class SmsStore {
      * bounded, and then finds the row settled or still waiting.
      */
     Settled settle(long id, String node) {
-        for (int attempt = 1;; attempt++) {
-            try {
-                Settled s = tx.execute(st -> settleOnce(id, node));
-                if (s == Settled.ADOPTED) {
-                    inDoubtSettled.increment();
-                }
-                if (s == Settled.ADOPTED || s == Settled.RECORDED) {
-                    outbox.wakeDispatchers(); // the parts after the settled one may be due now
-                }
-                return s;
-            } catch (org.springframework.dao.ConcurrencyFailureException e) {
-                if (attempt >= SETTLE_ATTEMPTS) {
-                    log.warn("SMS {}: settling refused {} times ({}); the next sweep tries again", id, attempt,
-                            e.getMostSpecificCause().toString());
-                    return Settled.NONE;
-                }
-                try {
-                    Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(1, 10L * attempt));
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    return Settled.NONE;
-                }
-            }
+        Settled s = retriedOnConflict("settling SMS " + id, Settled.NONE, () -> tx.execute(st -> settleOnce(id, node)));
+        if (s == Settled.ADOPTED) {
+            inDoubtSettled.increment();
         }
+        if (s == Settled.ADOPTED || s == Settled.RECORDED) {
+            outbox.wakeDispatchers(); // the parts after the settled one may be due now
+        }
+        return s;
     }
 
     private Settled settleOnce(long id, String node) {

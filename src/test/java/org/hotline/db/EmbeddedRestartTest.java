@@ -41,11 +41,7 @@ class EmbeddedRestartTest {
     @org.junit.jupiter.api.AfterEach
     void deleteDataDir() throws java.io.IOException {
         // the data dir had to survive within the test; after it, it is only disk space
-        if (java.nio.file.Files.exists(Path.of(dataDir))) {
-            try (var files = java.nio.file.Files.walk(Path.of(dataDir))) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
-        }
+        EmbeddedMariaDb.deleteTree(Path.of(dataDir));
     }
 
     @Test

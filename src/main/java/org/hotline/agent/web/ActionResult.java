@@ -8,10 +8,11 @@ import org.hotline.agent.AgentDesk;
 import org.hotline.booking.Booking;
 import org.hotline.booking.BookingOutcome;
 import org.hotline.booking.CancelOutcome;
+import org.hotline.booking.CheckInOutcome;
 import org.hotline.booking.Refusal;
 
 /**
- * The answer to a booking action: the booking (and, for a move, the one it replaced), or the refusal
+ * The answer to a booking action (and a check-in): the booking (and, for a move, the one it replaced), or the refusal
  * by name with its Chinese text, as the console shows it. A refusal is HTTP 422.
  */
 public record ActionResult(boolean ok, Booking booking, Booking previous, String refusal, String text,
@@ -38,6 +39,15 @@ public record ActionResult(boolean ok, Booking booking, Booking previous, String
         }
         AgentDesk.MoveOutcome.Refused r = (AgentDesk.MoveOutcome.Refused) out;
         return refused(r.reason(), r.earliestDate(), r.standing());
+    }
+
+    static ResponseEntity<ActionResult> of(CheckInOutcome out) {
+        if (out instanceof CheckInOutcome.CheckedIn c) {
+            return ResponseEntity.ok(new ActionResult(true, c.booking(), null, null, "已签到", null));
+        }
+        CheckInOutcome.Refused r = (CheckInOutcome.Refused) out;
+        return ResponseEntity.status(422).body(new ActionResult(false, r.booking(), null, r.reason().name(),
+                r.reason().text(), null));
     }
 
     private static ResponseEntity<ActionResult> refused(Refusal reason, LocalDate earliest, Booking standing) {

@@ -10,8 +10,6 @@ import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 
 import org.hotline.agent.AgentDesk;
-import org.hotline.booking.Booking;
-import org.hotline.booking.CheckInOutcome;
 
 /** The front desk's check-in: what the no-show rule needs to know who came. */
 @RestController
@@ -21,24 +19,16 @@ class CheckInApi {
     record CheckIn(String code) {
     }
 
-    /** {@code ok}, the booking (when one was found), and the refusal by name with its text. A refusal is 422. */
-    record CheckInResult(boolean ok, Booking booking, String refusal, String text) {
-    }
-
     private final AgentDesk desk;
 
     CheckInApi(AgentDesk desk) {
         this.desk = desk;
     }
 
+    /** The booking when one was found; a refusal is 422 with its name and text, as every console action. */
     @PostMapping("/api/check-ins")
     @Operation(summary = "按预约码签到：本机构今天的有效预约记为已到诊（不再计为爽约）")
-    ResponseEntity<CheckInResult> checkIn(@AuthenticationPrincipal ConsoleUserDetails me, @RequestBody CheckIn body) {
-        CheckInOutcome out = desk.checkIn(me.actor(), body == null ? null : body.code());
-        if (out instanceof CheckInOutcome.CheckedIn c) {
-            return ResponseEntity.ok(new CheckInResult(true, c.booking(), null, "已签到"));
-        }
-        CheckInOutcome.Refused r = (CheckInOutcome.Refused) out;
-        return ResponseEntity.status(422).body(new CheckInResult(false, r.booking(), r.reason().name(), r.reason().text()));
+    ResponseEntity<ActionResult> checkIn(@AuthenticationPrincipal ConsoleUserDetails me, @RequestBody CheckIn body) {
+        return ActionResult.of(desk.checkIn(me.actor(), body == null ? null : body.code()));
     }
 }

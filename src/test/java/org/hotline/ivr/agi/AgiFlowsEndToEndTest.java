@@ -2,8 +2,6 @@ package org.hotline.ivr.agi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -89,10 +87,8 @@ class AgiFlowsEndToEndTest {
         return Fixtures.residentId(now.toLocalDate().minusYears(years).minusDays(40));
     }
 
-    /** A sound Asterisk has: the repository's prompts installed under the configured prefix. */
     static boolean installed(String sound) {
-        return sound.startsWith("hotline/zh-CN/")
-                && Files.exists(Path.of("prompts/zh-CN", sound.substring("hotline/zh-CN/".length()) + ".wav"));
+        return AsteriskCall.repositoryPrompt(sound);
     }
 
     /** Asterisk with the repository's prompts installed, and nothing else. */

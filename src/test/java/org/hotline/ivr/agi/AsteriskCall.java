@@ -70,6 +70,12 @@ public final class AsteriskCall {
     /** Answer from a policy meaning "hang up now". */
     public static final String HANG_UP = "<hangup>";
 
+    /** A sound Asterisk has when the repository's prompts are installed under the configured prefix. */
+    public static boolean repositoryPrompt(String sound) {
+        return sound.startsWith("hotline/zh-CN/") && java.nio.file.Files.exists(
+                java.nio.file.Path.of("prompts/zh-CN", sound.substring("hotline/zh-CN/".length()) + ".wav"));
+    }
+
     /**
      * One question as the caller hears it: the prompt ids played since the last question, the last
      * one being the GET DATA prompt, and how many keys the server will take.
@@ -160,6 +166,11 @@ public final class AsteriskCall {
         public Builder uniqueId(String id) {
             uniqueId = id;
             return this;
+        }
+
+        /** Asterisk with exactly the repository's prompts ({@code prompts/zh-CN}) installed under hotline/zh-CN/. */
+        public Builder repositoryPrompts() {
+            return installed(AsteriskCall::repositoryPrompt);
         }
 
         /** Which sound names Asterisk has installed (others: STREAM FILE gives -1, GET DATA skips them). */

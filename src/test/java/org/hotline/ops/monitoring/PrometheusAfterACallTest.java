@@ -6,8 +6,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.Function;
 import java.util.regex.Matcher;
@@ -65,12 +63,6 @@ class PrometheusAfterACallTest {
         return Pattern.compile("(?m)^" + Pattern.quote(name) + "(\\{[^}]*\\})? ").matcher(body).find();
     }
 
-    /** Asterisk with the repository's prompts installed, and nothing else. */
-    static boolean installed(String sound) {
-        return sound.startsWith("hotline/zh-CN/")
-                && Files.exists(Path.of("prompts/zh-CN", sound.substring("hotline/zh-CN/".length()) + ".wav"));
-    }
-
     @Test
     void aKeypadBookingATransferAndAJobRunShowInTheScrape() throws Exception {
         String before = scrape();
@@ -79,8 +71,8 @@ class PrometheusAfterACallTest {
         // 1 at every menu (the first facility, department, day and time the menu offers), the ID when asked
         Function<AsteriskCall.Question, String> pressingOne = q -> q.number() > 40 ? AsteriskCall.HANG_UP
                 : q.maxKeys() == 18 ? id.replace('X', '*') : "1";
-        AsteriskCall.Transcript booked = AsteriskCall.to(agi.port()).callerId(caller).installed(
-                PrometheusAfterACallTest::installed).answers(pressingOne).run();
+        AsteriskCall.Transcript booked = AsteriskCall.to(agi.port()).callerId(caller).repositoryPrompts()
+                .answers(pressingOne).run();
         assertThat(booked.error).isNull();
         assertThat(booking.findByPhone(caller)).as("the keypad call booked").hasSize(1);
         // a second caller presses 0 at the first question: a person
@@ -88,8 +80,8 @@ class PrometheusAfterACallTest {
         clock.set(java.time.LocalDate.now(org.hotline.TimeConfig.ZONE).atTime(10, 0));
         AsteriskCall.Transcript transfer;
         try {
-            transfer = AsteriskCall.to(agi.port()).callerId(Fixtures.mobile()).installed(
-                    PrometheusAfterACallTest::installed).answers(q -> q.number() == 1 ? "0" : AsteriskCall.HANG_UP)
+            transfer = AsteriskCall.to(agi.port()).callerId(Fixtures.mobile()).repositoryPrompts()
+                    .answers(q -> q.number() == 1 ? "0" : AsteriskCall.HANG_UP)
                     .run();
         } finally {
             clock.reset();
