@@ -26,6 +26,10 @@ public final class EmbeddedMariaDb extends DB {
 
     private final File dataDir;
     private final boolean scratch;
+    private volatile boolean keepAlive;
+    private volatile boolean stopping;
+    private final java.util.concurrent.atomic.AtomicBoolean restarting = new java.util.concurrent.atomic.AtomicBoolean();
+    private final java.util.concurrent.atomic.AtomicInteger restarts = new java.util.concurrent.atomic.AtomicInteger();
 
     private EmbeddedMariaDb(DBConfiguration config, File dataDir, boolean scratch) {
         super(config);
@@ -75,7 +79,24 @@ public final class EmbeddedMariaDb extends DB {
         if ("root".equals(System.getProperty("user.name"))) {
             builder.addArg("--user=root");
         }
+        EmbeddedMariaDb[] self = new EmbeddedMariaDb[1];
+        builder.setProcessListener(new ch.vorburger.exec.ManagedProcessListener() {
+            @Override
+            public void onProcessComplete(int exitValue) {
+                if (self[0] != null) {
+                    self[0].died(exitValue);
+                }
+            }
+
+            @Override
+            public void onProcessFailed(int exitValue, Throwable throwable) {
+                if (self[0] != null) {
+                    self[0].died(exitValue);
+                }
+            }
+        });
         EmbeddedMariaDb db = new EmbeddedMariaDb(builder.build(), dataDir, scratch);
+        self[0] = db;
         boolean installed = new File(dataDir, "mysql").isDirectory();
         db.prepareDirectories();
         synchronized (EmbeddedMariaDb.class) {
@@ -100,6 +121,69 @@ public final class EmbeddedMariaDb extends DB {
 
     public File dataDir() {
         return dataDir;
+    }
+
+    /**
+     * From now on a mariadbd that ends without {@link #stop()} (killed, crashed, shut down from outside) is
+     * started again on the same port and data dir, at once and then with a growing pause (0.5 s .. 30 s)
+     * while it fails. The service turns this on for its own database (hotline.db.embedded.restart).
+     */
+    public EmbeddedMariaDb restartWhenDead() {
+        keepAlive = true;
+        return this;
+    }
+
+    /** How many times mariadbd was started again after it died. */
+    public int restarts() {
+        return restarts.get();
+    }
+
+    @Override
+    public synchronized void stop() throws ManagedProcessException {
+        stopping = true;
+        super.stop();
+    }
+
+    private void died(int exitValue) {
+        if (!keepAlive || stopping || listening() || !restarting.compareAndSet(false, true)) {
+            return;
+        }
+        Thread t = new Thread(() -> {
+            long pause = 500;
+            try {
+                log.warn("Embedded MariaDB on port {} ended (exit {}) without being stopped; starting it again on "
+                        + "the same data", port(), exitValue);
+                while (!stopping && !listening()) {
+                    try {
+                        start();
+                        restarts.incrementAndGet();
+                        log.info("Embedded MariaDB started again on 127.0.0.1:{} with data in {}", port(), dataDir);
+                        return;
+                    } catch (ManagedProcessException | RuntimeException e) {
+                        log.error("Embedded MariaDB did not start again ({}); next try in {} ms", e.getMessage(),
+                                pause);
+                        Thread.sleep(pause);
+                        pause = Math.min(pause * 2, 30_000);
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                restarting.set(false);
+            }
+        }, "mariadb-restart");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** Something accepts connections on our port (a running mariadbd). */
+    private boolean listening() {
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(new java.net.InetSocketAddress("127.0.0.1", port()), 500);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** Stops mariadbd; a scratch database's data dir is deleted with it. */

@@ -49,8 +49,25 @@ final class CallState {
 
     CallState(CallChannel call) {
         this.call = call;
-        String n = PhoneNumber.normalise(call.callerNumber());
-        this.caller = n == null ? "" : n;
+        this.caller = callerId(call.callerNumber());
+    }
+
+    /**
+     * The caller id as the menu uses it: digits (an optional leading +, spaces, dashes, dots and brackets
+     * dropped), the country code stripped as {@link PhoneNumber#normalise} does. Anything else (empty,
+     * {@code anonymous}, {@code unknown}, letters, a SIP URI, more than 20 digits) is taken as withheld:
+     * never a failed call, and never a number cut short that could be somebody else's.
+     */
+    static String callerId(String raw) {
+        if (raw == null) {
+            return "";
+        }
+        String s = raw.strip().replaceAll("[\\s\\-().]", "");
+        if (s.length() > 21 || !s.matches("\\+?\\d{1,20}")) {
+            return "";
+        }
+        String n = PhoneNumber.normalise(s);
+        return n == null ? "" : n;
     }
 
     /** What the caller chose, as an agent reads it; the resident ID only masked. */

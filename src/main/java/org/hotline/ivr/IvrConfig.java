@@ -11,6 +11,7 @@ import org.springframework.context.annotation.Configuration;
 
 import org.hotline.booking.BookingService;
 import org.hotline.booking.Catalogue;
+import org.hotline.db.DatabaseWatch;
 
 /**
  * Wires the voice menu: prompts and flows are loaded and validated while the context starts, so a broken
@@ -36,8 +37,10 @@ public class IvrConfig {
 
     @Bean
     FlowEngine flowEngine(FlowSet flows, PromptCatalogue prompts, BookingService booking, Catalogue catalogue,
-            TransferLog transfers, ObjectProvider<AgentQueue> queue, IvrProperties props, Clock clock) {
+            TransferLog transfers, ObjectProvider<AgentQueue> queue, IvrProperties props, Clock clock,
+            ObjectProvider<DatabaseWatch> watch) {
+        DatabaseWatch w = watch.getIfAvailable();
         return new FlowEngine(flows, prompts, booking, catalogue, transfers, queue.getIfAvailable(() -> AgentQueue.NEVER_BUSY),
-                props, clock);
+                props, clock, w == null ? () -> true : w::reachable);
     }
 }

@@ -9,5 +9,7 @@ public enum TransferReason {
     /** The booking core refused and the menu had no way on the caller took. */
     REFUSAL,
     /** The menu itself cannot do what the caller needs (e.g. no free places anywhere). */
-    NOT_IN_MENU
+    NOT_IN_MENU,
+    /** The menu could not go on: its database was away, or a step failed. */
+    SYSTEM_FAULT
 }

@@ -45,6 +45,7 @@ public final class Format {
             case "REPEATED_FAILURE" -> "多次按键失败";
             case "REFUSAL" -> "预约被拒";
             case "NOT_IN_MENU" -> "菜单无法办理";
+            case "SYSTEM_FAULT" -> "系统故障";
             default -> reason;
         };
     }
