@@ -21,6 +21,7 @@ import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.availability.AvailabilityChangeEvent;
 import org.springframework.boot.availability.ReadinessState;
 import org.springframework.context.ApplicationEventPublisher;
@@ -57,6 +58,7 @@ public class DatabaseWatch implements SmartLifecycle {
     private ScheduledExecutorService probes;
     private ExecutorService notifier;
     private Connection connection;
+    private Boolean galera;
     private int failures;
     private volatile boolean reachable = true;
     private volatile boolean running;
@@ -65,6 +67,7 @@ public class DatabaseWatch implements SmartLifecycle {
     private volatile String lastError;
     private volatile long outages;
 
+    @Autowired
     public DatabaseWatch(DataSource dataSource, ObjectProvider<DatabaseWatchProperties> props,
             ApplicationEventPublisher events, ObjectProvider<MeterRegistry> registry) {
         this(dataSource, props.getIfAvailable(DatabaseWatchProperties::defaults), events);
@@ -217,12 +220,21 @@ public class DatabaseWatch implements SmartLifecycle {
     private void check() throws SQLException {
         if (connection == null || connection.isClosed()) {
             connection = connect();
+            galera = null;
         }
         int seconds = (int) Math.max(1, (props.timeout().toMillis() + 999) / 1000);
         try (Statement st = connection.createStatement()) {
             st.setQueryTimeout(seconds);
             try (ResultSet rs = st.executeQuery("SELECT 1")) {
                 rs.next();
+            }
+            if (galera == null) {
+                try (ResultSet rs = st.executeQuery("SHOW GLOBAL VARIABLES LIKE 'wsrep_on'")) {
+                    galera = rs.next() && "ON".equalsIgnoreCase(rs.getString(2));
+                }
+            }
+            if (!galera) {
+                return;
             }
             // a Galera node cut off from the majority answers but refuses work: that is away too
             try (ResultSet rs = st.executeQuery("SHOW GLOBAL STATUS LIKE 'wsrep_ready'")) {

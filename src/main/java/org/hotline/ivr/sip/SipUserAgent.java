@@ -400,11 +400,11 @@ public final class SipUserAgent implements SipListenerExt, AutoCloseable {
         }
         if (!admitting.getAsBoolean()) {
             // a proxy or Asterisk trunk group tries the next node on a 503 (RFC 3261 16.7)
+            count("database-away");
             respond(st, req, Response.SERVICE_UNAVAILABLE, r -> {
                 r.setReasonPhrase("Database Unreachable");
                 r.addHeader(headers.createRetryAfterHeader(10));
             });
-            count("database-away");
             log.warn("SIP INVITE not taken: this node's database is away (503)");
             return;
         }
