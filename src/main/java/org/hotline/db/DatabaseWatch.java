@@ -164,10 +164,14 @@ public class DatabaseWatch implements SmartLifecycle {
 
     private void probe() {
         String error = null;
+        boolean refused = false;
         try {
             check();
         } catch (SQLException | RuntimeException e) {
             error = e.getClass().getSimpleName() + ": " + firstLine(e.getMessage());
+            // nothing listens on the database's port (mariadbd gone): no need to ask twice
+            refused = e instanceof java.sql.SQLNonTransientConnectionException
+                    && String.valueOf(e.getMessage()).contains("Connection refused");
             closeQuietly();
         }
         lastProbe = Instant.now();
@@ -179,7 +183,8 @@ public class DatabaseWatch implements SmartLifecycle {
             }
         } else {
             lastError = error;
-            if (++failures >= props.failuresToDown() && reachable) {
+            failures = refused ? Math.max(failures + 1, props.failuresToDown()) : failures + 1;
+            if (failures >= props.failuresToDown() && reachable) {
                 flip(false, error);
             }
         }

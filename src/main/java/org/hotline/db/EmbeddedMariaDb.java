@@ -79,24 +79,7 @@ public final class EmbeddedMariaDb extends DB {
         if ("root".equals(System.getProperty("user.name"))) {
             builder.addArg("--user=root");
         }
-        EmbeddedMariaDb[] self = new EmbeddedMariaDb[1];
-        builder.setProcessListener(new ch.vorburger.exec.ManagedProcessListener() {
-            @Override
-            public void onProcessComplete(int exitValue) {
-                if (self[0] != null) {
-                    self[0].died(exitValue);
-                }
-            }
-
-            @Override
-            public void onProcessFailed(int exitValue, Throwable throwable) {
-                if (self[0] != null) {
-                    self[0].died(exitValue);
-                }
-            }
-        });
         EmbeddedMariaDb db = new EmbeddedMariaDb(builder.build(), dataDir, scratch);
-        self[0] = db;
         boolean installed = new File(dataDir, "mysql").isDirectory();
         db.prepareDirectories();
         synchronized (EmbeddedMariaDb.class) {
@@ -130,7 +113,28 @@ public final class EmbeddedMariaDb extends DB {
      */
     public EmbeddedMariaDb restartWhenDead() {
         keepAlive = true;
+        watchProcess();
         return this;
+    }
+
+    /** Follows the running mariadbd (found by its data dir among this JVM's children) to its exit. */
+    private void watchProcess() {
+        String datadir = "--datadir=" + dataDir.getPath();
+        ProcessHandle.current().descendants().filter(p -> {
+            try {
+                String cmd = new String(Files.readAllBytes(Path.of("/proc", Long.toString(p.pid()), "cmdline")),
+                        StandardCharsets.UTF_8).replace('\0', ' ');
+                return cmd.contains("mariadbd") && cmd.contains(datadir);
+            } catch (IOException e) {
+                return false;
+            }
+        }).findFirst().ifPresentOrElse(p -> p.onExit().thenRun(() -> died(p.pid())),
+                () -> log.warn("No running mariadbd found for {}: it will not be restarted if it dies", dataDir));
+    }
+
+    /** Stops restarting a mariadbd that dies (a test that keeps the database away on purpose). */
+    public void stopRestarting() {
+        keepAlive = false;
     }
 
     /** How many times mariadbd was started again after it died. */
@@ -144,20 +148,21 @@ public final class EmbeddedMariaDb extends DB {
         super.stop();
     }
 
-    private void died(int exitValue) {
-        if (!keepAlive || stopping || listening() || !restarting.compareAndSet(false, true)) {
+    private synchronized void died(long pid) {
+        if (!keepAlive || stopping || !restarting.compareAndSet(false, true)) {
             return;
         }
         Thread t = new Thread(() -> {
             long pause = 500;
             try {
-                log.warn("Embedded MariaDB on port {} ended (exit {}) without being stopped; starting it again on "
-                        + "the same data", port(), exitValue);
+                log.warn("Embedded MariaDB (pid {}) on port {} ended without being stopped; starting it again on "
+                        + "the same data", pid, port());
                 while (!stopping && !listening()) {
                     try {
                         start();
                         restarts.incrementAndGet();
                         log.info("Embedded MariaDB started again on 127.0.0.1:{} with data in {}", port(), dataDir);
+                        watchProcess();
                         return;
                     } catch (ManagedProcessException | RuntimeException e) {
                         log.error("Embedded MariaDB did not start again ({}); next try in {} ms", e.getMessage(),
@@ -177,7 +182,7 @@ public final class EmbeddedMariaDb extends DB {
     }
 
     /** Something accepts connections on our port (a running mariadbd). */
-    private boolean listening() {
+    public boolean listening() {
         try (java.net.Socket s = new java.net.Socket()) {
             s.connect(new java.net.InetSocketAddress("127.0.0.1", port()), 500);
             return true;
