@@ -96,9 +96,7 @@ public class FlowEngine implements CallHandler {
                     transfer(s, TransferReason.NOT_IN_MENU);
                     break;
                 }
-                FlowNode node = flows.node(at);
-                if ((node instanceof FlowNode.Choice || node instanceof FlowNode.Action)
-                        && !databaseUp.getAsBoolean()) {
+                if (needsDatabase(flows.node(at)) && !databaseUp.getAsBoolean()) {
                     // nothing here can work without the database: a person, at once, rather than a silence
                     log.warn("Database away at {}: handing the call to a person", at);
                     s.at = at;
@@ -136,6 +134,16 @@ public class FlowEngine implements CallHandler {
         }
         return new CallResult(call.callId(), s.end == null ? CallResult.End.FAILED : s.end, List.copyOf(s.booked),
                 List.copyOf(s.holdsTaken), s.transferId, s.callbackId, s.at, s.steps, s.error);
+    }
+
+    /** Actions and lists that work on what the call already holds, without the database. */
+    private static final java.util.Set<String> IN_MEMORY = java.util.Set.of("has_next_dose", "caller_mobile", "bookings");
+
+    private static boolean needsDatabase(FlowNode node) {
+        if (node instanceof FlowNode.Action a) {
+            return !IN_MEMORY.contains(a.action());
+        }
+        return node instanceof FlowNode.Choice c && !IN_MEMORY.contains(c.list());
     }
 
     /**
