@@ -136,6 +136,33 @@ public class FlowEngine implements CallHandler {
                 List.copyOf(s.holdsTaken), s.transferId, s.callbackId, s.at, s.steps, s.error);
     }
 
+    /** Call threads inside a step that uses the database (see {@link #databaseAway()}). */
+    private static final java.util.Set<Thread> IN_DATABASE_STEP = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * The database just went away: wakes the calls whose step waits for a pooled connection (the pool would let
+     * them wait its whole connection timeout), so that their step fails now and they are handed to a person.
+     * Only threads inside such a step are interrupted, and each clears the interrupt when the step ends.
+     */
+    public static void databaseAway() {
+        // (called on the watcher's thread; the woken steps fail with "Interrupted during connection acquisition")
+        for (Thread t : IN_DATABASE_STEP) {
+            t.interrupt();
+        }
+    }
+
+    /** Runs a step that reads or writes the database, where {@link #databaseAway()} can wake it. */
+    private static <T> T databaseStep(java.util.function.Supplier<T> step) {
+        Thread me = Thread.currentThread();
+        IN_DATABASE_STEP.add(me);
+        try {
+            return step.get();
+        } finally {
+            IN_DATABASE_STEP.remove(me);
+            Thread.interrupted(); // a wake-up that came as the step ended must not reach the call's next wait
+        }
+    }
+
     /** Actions and lists that work on what the call already holds, without the database. */
     private static final java.util.Set<String> IN_MEMORY = java.util.Set.of("has_next_dose", "caller_mobile", "bookings");
 
@@ -233,8 +260,10 @@ public class FlowEngine implements CallHandler {
 
     private String choice(CallState s, FlowNode.Choice n) {
         // choosing again: a place held for an earlier choice goes back at once
-        actions.releaseHold(s);
-        List<FlowActions.Item> items = actions.list(n.list(), s);
+        List<FlowActions.Item> items = databaseStep(() -> {
+            actions.releaseHold(s);
+            return actions.list(n.list(), s);
+        });
         if (items.isEmpty()) {
             return n.empty();
         }
@@ -376,7 +405,7 @@ public class FlowEngine implements CallHandler {
     }
 
     private String action(CallState s, FlowNode.Action n) {
-        FlowActions.Outcome out = actions.run(n.action(), s);
+        FlowActions.Outcome out = databaseStep(() -> actions.run(n.action(), s));
         if (out.refusal() == null) {
             return n.outcomes().get(out.name());
         }

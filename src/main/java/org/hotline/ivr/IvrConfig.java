@@ -40,6 +40,13 @@ public class IvrConfig {
             TransferLog transfers, ObjectProvider<AgentQueue> queue, IvrProperties props, Clock clock,
             ObjectProvider<DatabaseWatch> watch) {
         DatabaseWatch w = watch.getIfAvailable();
+        if (w != null) {
+            w.onChange(up -> {
+                if (!up) {
+                    FlowEngine.databaseAway();
+                }
+            });
+        }
         return new FlowEngine(flows, prompts, booking, catalogue, transfers, queue.getIfAvailable(() -> AgentQueue.NEVER_BUSY),
                 props, clock, w == null ? () -> true : w::reachable);
     }
