@@ -61,6 +61,9 @@ public final class GatewayProcess implements AutoCloseable {
         e.put("HOTLINE_DB_PASSWORD", dbPassword);
         e.put("HOTLINE_ID_HASH_KEY", "cluster-test-hash-key-of-enough-length");
         e.put("SPRING_APPLICATION_NAME", name);
+        // production has no FastAGI defaults: Asterisk is on this machine
+        e.put("HOTLINE_AGI_BIND_ADDRESS", "127.0.0.1");
+        e.put("HOTLINE_AGI_ALLOWED_PEERS", "127.0.0.1");
         e.putAll(env);
         GatewayProcess g = new GatewayProcess(name, logDir.resolve(name + ".log"), cmd, e);
         g.launch();

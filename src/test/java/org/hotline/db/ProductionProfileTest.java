@@ -40,6 +40,10 @@ class ProductionProfileTest {
     }
 
     ConfigurableApplicationContext start(String hashKey) {
+        return start(hashKey, Map.of("HOTLINE_AGI_BIND_ADDRESS", "127.0.0.1", "HOTLINE_AGI_ALLOWED_PEERS", "127.0.0.1"));
+    }
+
+    ConfigurableApplicationContext start(String hashKey, Map<String, Object> more) {
         SpringApplication app = new SpringApplication(HotlineApplication.class);
         app.setWebApplicationType(WebApplicationType.NONE);
         app.setAdditionalProfiles("production");
@@ -49,6 +53,7 @@ class ProductionProfileTest {
         props.put("HOTLINE_ID_HASH_KEY", hashKey);
         props.put("logging.level.root", "WARN");
         props.put("hotline.sip.port", "0"); // a free SIP port: other test JVMs share this machine
+        props.putAll(more);
         app.setDefaultProperties(props);
         return app.run();
     }
@@ -65,6 +70,16 @@ class ProductionProfileTest {
             // no check-in feed is connected out of the box: nobody may be marked a no-show (and blocked)
             assertThat(ctx.getBean(org.hotline.release.ReleaseProperties.class).noShow().enabled()).isFalse();
         }
+    }
+
+    @Test
+    void refusesToStartWithoutTheFastAgiAddressAndPeersInsteadOfListeningOnEveryAddress() {
+        assertThatThrownBy(() -> start("a-production-secret-of-enough-length",
+                Map.of("HOTLINE_AGI_ALLOWED_PEERS", "10.20.0.5")))
+                .hasStackTraceContaining("HOTLINE_AGI_BIND_ADDRESS");
+        assertThatThrownBy(() -> start("a-production-secret-of-enough-length",
+                Map.of("HOTLINE_AGI_BIND_ADDRESS", "127.0.0.1")))
+                .hasStackTraceContaining("HOTLINE_AGI_ALLOWED_PEERS");
     }
 
     @Test
