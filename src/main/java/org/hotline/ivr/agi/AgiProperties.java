@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.ConstructorBinding;
 
 import org.hotline.ivr.PeerAddresses;
 
@@ -70,6 +71,7 @@ public record AgiProperties(Boolean enabled, String bindAddress, Integer port, S
         }
     }
 
+    @ConstructorBinding
     public AgiProperties {
         enabled = enabled == null || enabled;
         if (bindAddress != null && bindAddress.isBlank() && enabled) {
