@@ -169,6 +169,43 @@ class FastAgiGuardTest {
     }
 
     @Test
+    void thirteenHundredIdleConnectionsAsInTheIncidentLeaveEveryRealCallAnswered() throws Exception {
+        int maxCalls = 5;
+        CountDownLatch inFlow = new CountDownLatch(maxCalls);
+        CountDownLatch release = new CountDownLatch(1);
+        FastAgiListener l = start(AgiProperties.defaults().withMaxCalls(maxCalls), call -> {
+            inFlow.countDown();
+            try {
+                release.await(20, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            call.hangUp();
+        });
+        for (int i = 0; i < 1300; i++) {
+            connect(l.port());
+        }
+        waitFor(() -> l.waitingConnections() + l.refusedConnections().get("overflow") == 1300);
+        assertThat(l.waitingConnections()).isEqualTo(256);
+        ExecutorService callers = Executors.newFixedThreadPool(maxCalls);
+        try {
+            List<Future<AsteriskCall.Transcript>> calls = new ArrayList<>();
+            for (int i = 0; i < maxCalls; i++) {
+                calls.add(callers.submit(() -> AsteriskCall.to(l.port()).run()));
+            }
+            assertThat(inFlow.await(10, TimeUnit.SECONDS)).as("every real call reached the menu").isTrue();
+            assertThat(l.rejectedCalls()).isZero();
+            release.countDown();
+            for (Future<AsteriskCall.Transcript> f : calls) {
+                assertThat(f.get(10, TimeUnit.SECONDS).serverHungUp).isTrue();
+            }
+        } finally {
+            release.countDown();
+            callers.shutdownNow();
+        }
+    }
+
+    @Test
     void aLineWithoutNewlineIsCutAtTheLineLimitTheConnectionClosedAndOnlyItsStartLogged() throws Exception {
         Logger logger = (Logger) LoggerFactory.getLogger(AgiConnections.class);
         ListAppender<ILoggingEvent> lines = new ListAppender<>();
