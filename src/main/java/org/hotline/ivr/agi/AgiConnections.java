@@ -225,20 +225,9 @@ final class AgiConnections implements ServerSocketFacade {
                 continue;
             }
             if (key.isAcceptable()) {
-                acceptWaiting();
+                acceptWaiting(complete);
             } else if (key.isReadable()) {
-                Waiting w = (Waiting) key.attachment();
-                try {
-                    if (read(w)) {
-                        key.cancel();
-                        complete.add(w);
-                    }
-                } catch (RuntimeException e) {
-                    // one connection's trouble must not stop the listener
-                    log.warn("FastAGI connection from {} dropped: {}", w.peer.getAddress().getHostAddress(),
-                            e.toString());
-                    drop(w);
-                }
+                tryComplete((Waiting) key.attachment(), complete);
             }
         }
         expire();
@@ -259,8 +248,33 @@ final class AgiConnections implements ServerSocketFacade {
         }
     }
 
-    /** Takes every connection waiting in the backlog, up to a bound per round so reads keep up. */
-    private void acceptWaiting() throws IOException {
+    /**
+     * Reads what has arrived on a waiting connection; once its block is complete it leaves the waiting set
+     * for {@code complete}. True if so.
+     */
+    private boolean tryComplete(Waiting w, List<Waiting> complete) {
+        try {
+            if (read(w)) {
+                w.key.cancel();
+                waiting.remove(w);
+                stats.waiting(waiting.size());
+                complete.add(w);
+                return true;
+            }
+        } catch (RuntimeException e) {
+            // one connection's trouble must not stop the listener
+            log.warn("FastAGI connection from {} dropped: {}", w.peer.getAddress().getHostAddress(), e.toString());
+            drop(w);
+        }
+        return false;
+    }
+
+    /**
+     * Takes every connection waiting in the backlog, up to a bound per round so reads keep up, and reads
+     * each at once (Asterisk's block is usually there already). When too many wait, the oldest is read a
+     * last time and closed if its block is still not complete.
+     */
+    private void acceptWaiting(List<Waiting> complete) throws IOException {
         for (int i = 0; i < 256; i++) {
             SocketChannel ch = server.accept();
             if (ch == null) {
@@ -277,10 +291,13 @@ final class AgiConnections implements ServerSocketFacade {
                 refuse(ch, CallStats.Refusal.PEER, peer, "not in hotline.agi.allowed-peers (" + peers + ")");
                 continue;
             }
-            if (waiting.size() >= maxWaiting) {
+            while (waiting.size() >= maxWaiting) {
                 Waiting oldest = waiting.iterator().next();
-                refuseWaiting(oldest, CallStats.Refusal.OVERFLOW, "closed to make room: " + maxWaiting
-                        + " connections were waiting for their environment block (hotline.agi.max-waiting-connections)");
+                if (!tryComplete(oldest, complete) && waiting.contains(oldest)) {
+                    refuseWaiting(oldest, CallStats.Refusal.OVERFLOW, "closed to make room: " + maxWaiting
+                            + " connections were waiting for their environment block"
+                            + " (hotline.agi.max-waiting-connections)");
+                }
             }
             Waiting w = new Waiting(ch, peer);
             try {
@@ -293,6 +310,7 @@ final class AgiConnections implements ServerSocketFacade {
             }
             waiting.add(w);
             stats.waiting(waiting.size());
+            tryComplete(w, complete);
         }
     }
 
