@@ -1,8 +1,12 @@
 package org.hotline.agent.web;
 
 import java.io.IOException;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -37,20 +41,34 @@ import org.hotline.agent.LoginThrottle;
  * {@code /actuator} HTTP Basic): one login check that counts failures per user name and per address
  * ({@link LoginThrottle}) and refuses, unchecked, while either waits; the answers to a refused login (the
  * form's error page, or 429 with Retry-After); and the check, on every request, that a session's user is
- * still enabled and still has the password it logged in with.
+ * still enabled and still has the password it logged in with. While the database cannot be asked, a login
+ * this node checked against it within the hour (same name, same password) still stands, and a session may
+ * still read health: operators watch an outage through them.
  */
 @Component
 public class ConsoleLoginGuard {
 
     private static final Logger log = LoggerFactory.getLogger(ConsoleLoginGuard.class);
 
+    /** How long a login checked against the database is remembered for when the database cannot be asked. */
+    static final Duration REMEMBERED = Duration.ofHours(1);
+
+    private record Remembered(ConsoleUserDetails user, Instant at) {
+    }
+
     private final ConsoleUsers users;
     private final LoginThrottle throttle;
     private final DaoAuthenticationProvider dao;
+    private final PasswordEncoder encoder;
+    private final Clock clock;
+    /** The last login each user made on this node, checked against the database: for the database's outages. */
+    private final Map<String, Remembered> lastGood = new ConcurrentHashMap<>();
 
-    public ConsoleLoginGuard(ConsoleUsers users, LoginThrottle throttle, PasswordEncoder encoder) {
+    public ConsoleLoginGuard(ConsoleUsers users, LoginThrottle throttle, PasswordEncoder encoder, Clock clock) {
         this.users = users;
         this.throttle = throttle;
+        this.encoder = encoder;
+        this.clock = clock;
         this.dao = new DaoAuthenticationProvider(username -> users.credentials(username)
                 .map(c -> new ConsoleUserDetails(c.user(), c.passwordHash(), c.version()))
                 .orElseThrow(() -> new UsernameNotFoundException("no such console user")));
@@ -85,13 +103,35 @@ public class ConsoleLoginGuard {
                 try {
                     Authentication ok = dao.authenticate(a);
                     throttle.succeeded(name);
+                    if (ok.getPrincipal() instanceof ConsoleUserDetails me) {
+                        lastGood.put(name, new Remembered(me, clock.instant()));
+                    }
                     return ok;
                 } catch (InternalAuthenticationServiceException e) {
-                    throw e; // the database, not the caller: not a failed guess
+                    // the database, not the caller: not a failed guess. Health must stay readable to the
+                    // operator who read it an hour ago (HTTP Basic every scrape), so this node's last good login
+                    // of the name, with the same password, stands in for it
+                    return remembered(a, address).orElseThrow(() -> e);
                 } catch (AuthenticationException e) {
+                    lastGood.remove(name);
                     throttle.failed(name, address);
                     throw e;
                 }
+            }
+
+            private Optional<Authentication> remembered(Authentication a, String address) {
+                Remembered r = lastGood.get(a.getName());
+                if (r == null || clock.instant().isAfter(r.at().plus(REMEMBERED)) || a.getCredentials() == null) {
+                    return Optional.empty();
+                }
+                if (!encoder.matches(a.getCredentials().toString(), r.user().passwordHash())) {
+                    throttle.failed(a.getName(), address);
+                    throw new org.springframework.security.authentication.BadCredentialsException("bad credentials");
+                }
+                log.info("Login of {} checked against this node's last good login: the database cannot be asked",
+                        a.getName());
+                return Optional.of(UsernamePasswordAuthenticationToken.authenticated(r.user(), null,
+                        r.user().getAuthorities()));
             }
 
             @Override
@@ -150,13 +190,19 @@ public class ConsoleLoginGuard {
                     try {
                         valid = users.sessionValid(me.getUsername(), me.version());
                     } catch (DataAccessException e) {
-                        valid = false;
+                        // reading health stays possible through a database outage; everything else needs the
+                        // database anyway, and goes on as not logged in
+                        valid = "GET".equals(request.getMethod()) && request.getRequestURI().startsWith(
+                                request.getContextPath() + "/actuator/");
                         known = false;
                         log.debug("Session of {} not checked: {}", me.getUsername(), e.toString());
                     }
                     if (!valid) {
                         SecurityContextHolder.clearContext();
                         HttpSession session = request.getSession(false);
+                        if (known) {
+                            lastGood.remove(me.getUsername());
+                        }
                         if (known && session != null) {
                             log.info("Console session of {} ended: user disabled or password changed since login",
                                     me.getUsername());
