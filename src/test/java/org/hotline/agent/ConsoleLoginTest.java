@@ -35,6 +35,7 @@ class ConsoleLoginTest {
     @Autowired ConsoleUsers users;
     @Autowired TransferLog transferLog;
     @Autowired TestClock clock;
+    @Autowired org.springframework.jdbc.core.JdbcTemplate jdbc;
 
     ConsoleFixtures cfx() {
         return new ConsoleFixtures(users, transferLog, clock);
@@ -171,7 +172,11 @@ class ConsoleLoginTest {
                 .status()).isEqualTo(200);
         assertThat(again.get("/api/me").status()).isEqualTo(401);
         assertThat(from(address()).login(agent, ConsoleFixtures.PASSWORD).location()).contains("error");
-        assertThat(from(address()).loggedIn(agent, "brand-new-secret-42").get("/api/me").status()).isEqualTo(200);
+        ConsoleClient latest = from(address()).loggedIn(agent, "brand-new-secret-42");
+        assertThat(latest.get("/api/me").status()).isEqualTo(200);
+        // a reset made on another gateway node is only a row in the shared database: this node sees it at once
+        jdbc.update("UPDATE console_user SET credential_version = credential_version + 1 WHERE username = ?", agent);
+        assertThat(latest.get("/api/me").status()).isEqualTo(401);
 
         // a supervisor's session on the reports ends the same way
         String supervisor = cfx().user(ConsoleRole.SUPERVISOR, null);
