@@ -175,8 +175,6 @@ final class AgiConnections implements ServerSocketFacade {
         int lineStart;
         int scanned;
         int lines;
-        /** Where the block ends (after its empty line); -1 while incomplete. */
-        int end = -1;
 
         Waiting(SocketChannel channel, InetSocketAddress peer) {
             this.channel = channel;
@@ -343,7 +341,6 @@ final class AgiConnections implements ServerSocketFacade {
                 len--;
             }
             if (len == 0) {
-                w.end = i + 1;
                 w.scanned = i + 1;
                 return true;
             }
