@@ -74,7 +74,7 @@ class SipAdapterTest {
         flow = call -> {
             seen.add("keys " + call.collect(List.of("welcome"), 2, Duration.ofSeconds(6)));
             seen.add("keys " + call.collect(List.of("ask"), 8, Duration.ofSeconds(6)));
-            seen.add("caller " + call.callerNumber());
+            seen.add("caller " + call.callerNumber() + (call.callerVerified() ? " verified" : " unverified"));
             call.collect(List.of(), 1, Duration.ofSeconds(30));
             seen.add("no hang-up seen");
         };
@@ -83,7 +83,8 @@ class SipAdapterTest {
         assertThat(run.succeeded()).as(run.logs()).isTrue();
         assertThat(next()).isEqualTo("keys 12");
         assertThat(next()).isEqualTo("keys 4567");
-        assertThat(next()).isEqualTo("caller 13800138000");
+        // SIPp sends from loopback, a trusted peer by default: its From counts as the verified number
+        assertThat(next()).isEqualTo("caller 13800138000 verified");
         assertThat(next()).isEqualTo("hung up");
     }
 
@@ -215,10 +216,12 @@ class SipAdapterTest {
 
     @Test
     void withBusyStatus503TheCallOverTheLimitGets503AndRetryAfter() throws Exception {
+        // trusting only another network: the From of SIPp's calls (from loopback) is not a verified number
         SipProperties props = new SipProperties(true, "127.0.0.1", null, 0, List.of("udp"), 1, 503, Duration.ZERO,
-                30000, 39999, Duration.ofSeconds(30), null, Duration.ofSeconds(5), List.of());
+                30000, 39999, Duration.ofSeconds(30), null, Duration.ofSeconds(5), List.of(), List.of("10.0.0.0/8"));
         SipUserAgent small = new SipUserAgent(props, () -> call -> {
             try {
+                seen.add("caller " + call.callerNumber() + (call.callerVerified() ? " verified" : " unverified"));
                 call.collect(List.of(), 1, Duration.ofSeconds(30));
             } catch (CallerHungUp e) {
                 seen.add("hung up");
@@ -235,6 +238,7 @@ class SipAdapterTest {
             assertThat(busy.succeeded()).as(busy.logs()).isTrue();
             Sipp.Run held = holder.await(Duration.ofSeconds(20));
             assertThat(held.succeeded()).as(held.logs()).isTrue();
+            assertThat(next()).isEqualTo("caller 13800138000 unverified");
             assertThat(next()).isEqualTo("hung up");
         } finally {
             holder.kill();
