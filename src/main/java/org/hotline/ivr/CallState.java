@@ -55,10 +55,14 @@ final class CallState {
     CallState(CallChannel call) {
         this.call = call;
         String n = PhoneNumber.normalise(call.callerNumber());
-        boolean verified = n != null && !n.isEmpty() && call.callerVerified();
+        // a number is digits; "anonymous", "unknown", "Restricted" (what a network says for a withheld number) are not
+        boolean number = n != null && NUMBER.matcher(n).matches();
+        boolean verified = number && call.callerVerified();
         this.caller = verified ? n : "";
-        this.unverifiedCaller = verified || n == null || n.isEmpty() ? null : n;
+        this.unverifiedCaller = number && !verified ? n : null;
     }
+
+    private static final java.util.regex.Pattern NUMBER = java.util.regex.Pattern.compile("\\+?[0-9]{3,20}");
 
     /** What the caller chose, as an agent reads it; the resident ID only masked. */
     Map<String, String> choices() {

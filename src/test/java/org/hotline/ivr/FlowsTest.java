@@ -415,6 +415,11 @@ class FlowsTest {
         ScriptedCaller back = ScriptedCaller.script("", "3", "2", "0");
         engine.run(back);
         assertThat(back.asks.get(2).prompts()).containsExactly("main_menu");
+
+        // what a network sends for a withheld number is no number: every "anonymous" caller is not one person
+        ScriptedCaller anonymous = ScriptedCaller.script("anonymous", "3", GONE);
+        engine.run(anonymous);
+        assertThat(anonymous.asks.get(1).prompts()).containsExactly("manage_unverified");
     }
 
     @Test
