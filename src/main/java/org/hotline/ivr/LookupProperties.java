@@ -21,8 +21,4 @@ public record LookupProperties(Integer failuresPerCall, Integer failuresPerDay) 
             throw new IllegalStateException("hotline.ivr.lookup.failures-per-call and failures-per-day must be at least 1");
         }
     }
-
-    public static LookupProperties defaults() {
-        return new LookupProperties(null, null);
-    }
 }

@@ -46,6 +46,8 @@ public class PhoneLookups {
     private final LookupProperties props;
     private final Clock clock;
     private final MeterRegistry registry;
+    /** The day this node last dropped earlier days' counts (they matter no more). */
+    private final java.util.concurrent.atomic.AtomicReference<LocalDate> purged = new java.util.concurrent.atomic.AtomicReference<>();
 
     public PhoneLookups(JdbcTemplate jdbc, BookingService booking, LookupProperties props, Clock clock,
             MeterRegistry registry) {
@@ -70,6 +72,7 @@ public class PhoneLookups {
     /** Takes one look-up from today's allowance; false when it is used up (nothing is taken then). */
     boolean take(String caller) {
         LocalDateTime now = LocalDateTime.now(clock);
+        purgeBefore(now.toLocalDate());
         String hash = booking.hashOf(caller);
         jdbc.update("""
                 INSERT INTO phone_lookup_day (caller_hash, day, failures, updated_at) VALUES (?, ?, 0, ?)
@@ -78,6 +81,20 @@ public class PhoneLookups {
                 UPDATE phone_lookup_day SET failures = failures + 1, updated_at = ?
                 WHERE caller_hash = ? AND day = ? AND failures < ?""", Timestamp.valueOf(now), hash,
                 now.toLocalDate(), props.failuresPerDay()) == 1;
+    }
+
+    /** Once a day per node: yesterday's and older counts are dropped (they limit nothing and name numbers). */
+    private void purgeBefore(LocalDate today) {
+        LocalDate last = purged.get();
+        if (today.equals(last) || !purged.compareAndSet(last, today)) {
+            return;
+        }
+        try {
+            int n = jdbc.update("DELETE FROM phone_lookup_day WHERE day < ?", today);
+            log.debug("Dropped {} look-up counts of earlier days", n);
+        } catch (RuntimeException e) {
+            log.warn("Could not drop earlier days' look-up counts (tried again tomorrow): {}", e.toString());
+        }
     }
 
     /** The look-up found a booking the number may manage: it does not count against the allowance. */

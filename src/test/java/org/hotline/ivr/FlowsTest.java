@@ -633,6 +633,9 @@ class FlowsTest {
         ScriptedCaller tomorrow = ScriptedCaller.script(mobile, "2", "3", "3", own.code() + "#", "1", "3", "0");
         engine.run(tomorrow);
         assertThat(tomorrow.heard()).contains("ask_code", "booking_detail");
+        // and yesterday's count is gone (it limits nothing and names a number)
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM phone_lookup_day WHERE caller_hash = ? AND day < ?",
+                Integer.class, booking.hashOf(mobile), world.today().plusDays(1))).isZero();
     }
 
     @Test
