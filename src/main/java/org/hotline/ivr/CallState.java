@@ -18,6 +18,9 @@ import org.hotline.booking.Vaccine;
 /** What one call has chosen and keyed so far. Lives on the call's thread only. */
 final class CallState {
 
+    /** A calling number is digits ("anonymous", "unknown", "Restricted" are what networks say for withheld). */
+    private static final java.util.regex.Pattern NUMBER = java.util.regex.Pattern.compile("\\+?[0-9]{3,20}");
+
     final CallChannel call;
     /** The verified calling number, normalised; {@code ""} when withheld or unverified (see {@link CallChannel#callerVerified()}). */
     final String caller;
@@ -55,14 +58,11 @@ final class CallState {
     CallState(CallChannel call) {
         this.call = call;
         String n = PhoneNumber.normalise(call.callerNumber());
-        // a number is digits; "anonymous", "unknown", "Restricted" (what a network says for a withheld number) are not
         boolean number = n != null && NUMBER.matcher(n).matches();
         boolean verified = number && call.callerVerified();
         this.caller = verified ? n : "";
         this.unverifiedCaller = number && !verified ? n : null;
     }
-
-    private static final java.util.regex.Pattern NUMBER = java.util.regex.Pattern.compile("\\+?[0-9]{3,20}");
 
     /** What the caller chose, as an agent reads it; the resident ID only masked. */
     Map<String, String> choices() {

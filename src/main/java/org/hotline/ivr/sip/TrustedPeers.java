@@ -1,6 +1,5 @@
 package org.hotline.ivr.sip;
 
-import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -139,9 +138,5 @@ public final class TrustedPeers {
     @Override
     public String toString() {
         return entries.isEmpty() ? "(none)" : String.join(", ", entries);
-    }
-
-    static boolean isIpv4(InetAddress a) {
-        return a instanceof Inet4Address;
     }
 }
