@@ -593,14 +593,8 @@ public class BookingService {
                 if (now.isAfter(((LocalDateTime) row.get("starts")).minus(props.cancelCutoff()))) {
                     throw new RefusedException(Refusal.CANCEL_TOO_LATE, null);
                 }
-                if (channel == Channel.SMS_REPLY) {
-                    String phone = PhoneNumber.normalise(requesterPhone);
-                    Integer tied = jdbc.queryForObject(
-                            "SELECT COUNT(*) FROM booking_phone WHERE booking_id = ? AND phone = ?", Integer.class,
-                            bookingId, phone);
-                    if (tied == 0) {
-                        throw new RefusedException(Refusal.NOT_ALLOWED, null);
-                    }
+                if (channel == Channel.SMS_REPLY && !isTiedTo(bookingId, requesterPhone)) {
+                    throw new RefusedException(Refusal.NOT_ALLOWED, null);
                 }
                 jdbc.update("""
                         UPDATE booking SET status = 'CANCELLED', cancelled_at = ?, cancel_channel = ? WHERE id = ?""",
@@ -670,6 +664,49 @@ public class BookingService {
         return queryBookings(" WHERE b.active_code = ?", code.trim()).stream().findFirst();
     }
 
+    /**
+     * The active booking with this code, only if it is tied to this phone ({@link PhoneTie}); otherwise
+     * empty, after the same one query whether the code does not exist or the booking is someone else's.
+     */
+    public Optional<Booking> findActiveByCodeTiedTo(String code, String phone) {
+        String p = PhoneNumber.normalise(phone);
+        if (code == null || !code.trim().matches("\\d{6}") || p == null || p.isEmpty()) {
+            return Optional.empty();
+        }
+        return queryBookings(" WHERE b.active_code = ? AND " + PhoneTie.SQL, withTie(p, code.trim()))
+                .stream().findFirst();
+    }
+
+    /**
+     * A patient's bookings that are tied to this phone ({@link PhoneTie}), newest slot first: the same one
+     * query whether the patient has no bookings or only bookings tied to other phones.
+     */
+    public List<Booking> findByResidentIdTiedTo(String residentIdInput, String phone) {
+        Optional<ResidentId> id = ResidentId.tryParse(residentIdInput);
+        String p = PhoneNumber.normalise(phone);
+        if (id.isEmpty() || p == null || p.isEmpty()) {
+            return List.of();
+        }
+        return queryBookings(" WHERE b.patient_hash = ? AND " + PhoneTie.SQL
+                + " ORDER BY b.slot_starts_at DESC, b.id DESC", withTie(p, hash.of(id.get().value())));
+    }
+
+    /** Whether this phone may reach the booking by phone or SMS: the one rule both channels ask ({@link PhoneTie}). */
+    public boolean isTiedTo(long bookingId, String phone) {
+        String p = PhoneNumber.normalise(phone);
+        if (p == null || p.isEmpty()) {
+            return false;
+        }
+        Integer n = jdbc.queryForObject("SELECT COUNT(*) FROM booking b WHERE b.id = ? AND " + PhoneTie.SQL,
+                Integer.class, withTie(p, bookingId));
+        return n != null && n > 0;
+    }
+
+    private Object[] withTie(String normalisedPhone, Object first) {
+        Object[] tie = PhoneTie.args(normalisedPhone, hash);
+        return new Object[] {first, tie[0], tie[1]};
+    }
+
     /** A patient's bookings, newest slot first. */
     public List<Booking> findByResidentId(String residentIdInput) {
         Optional<ResidentId> id = ResidentId.tryParse(residentIdInput);
@@ -686,10 +723,8 @@ public class BookingService {
         if (p == null || p.isEmpty()) {
             return List.of();
         }
-        return queryBookings("""
-                 WHERE b.id IN (SELECT booking_id FROM booking_phone WHERE phone = ?)
-                    OR b.caller_hash = ?
-                 ORDER BY b.slot_starts_at DESC, b.id DESC""", p, hash.of(p));
+        return queryBookings(" WHERE " + PhoneTie.SQL + " ORDER BY b.slot_starts_at DESC, b.id DESC",
+                PhoneTie.args(p, hash));
     }
 
     /** Active bookings whose slot is still ahead, for "check or cancel my bookings". */
