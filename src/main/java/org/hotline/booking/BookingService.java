@@ -372,8 +372,12 @@ public class BookingService {
                 if (msg.contains("uq_active_patient_day")) {
                     return new BookingOutcome.Refused(Refusal.DUPLICATE_SAME_DAY);
                 }
-                if (!msg.contains("uq_active_code") || attempt >= 5) {
+                if (!msg.contains("uq_active_code")) {
                     throw e;
+                }
+                if (attempt >= 5) {
+                    // not e: its message quotes the code ("Duplicate entry '123456'"), and it would be logged
+                    throw new IllegalStateException("no free booking code after " + (attempt + 1) + " draws");
                 }
                 // two bookings drew the same code at once: draw again
             }
