@@ -63,6 +63,66 @@ class PersonalDataTest {
         assertThat(row.keySet()).map(String::toLowerCase).doesNotContain("patient_birth_date");
     }
 
+    /**
+     * The attacker with the database and the hash key: from what a booking row keeps, how many IDs must be
+     * hashed to find this patient's? Counted as docs/security.md does: region codes (3,000 when none of the
+     * region shows; the 100 counties under a prefecture when its first four digits show) × birth dates the row
+     * allows × the 1 in 11 that pass the check character. Was about 9; must now be at least 50,000.
+     */
+    @Test
+    void whatARowKeepsLeavesTheKeyHolderTensOfThousandsOfCandidates() {
+        long dept = fx.outpatientService(fx.facility("DISTRICT_HOSPITAL"));
+        LocalDateTime at = clock.now().plusDays(4).withHour(10).withMinute(0).withSecond(0).withNano(0);
+        long slot = fx.slot(dept, at, 0, 0, 2);
+        String id = Fixtures.residentIdAged(70);
+        Booking b = ((BookingOutcome.Booked) booking.book(slot, null, new BookingRequest(0, id, Fixtures.mobile(),
+                List.of(), null, Channel.AGENT, "agent-pd", null))).booking();
+        Map<String, Object> row = jdbc.queryForMap("SELECT * FROM booking WHERE id = ?", b.id());
+        Map<String, Object> patient = jdbc.queryForMap("SELECT * FROM patient WHERE id_hash = ?", booking.hashOf(id));
+        row.putAll(patient);
+
+        String masked = String.valueOf(row.get(row.containsKey("id_masked") ? "id_masked" : "patient_masked"));
+        LocalDate slotDay = b.date();
+        // the birth dates the row allows: one if it keeps the date, a year's worth if it keeps the age on a day
+        LocalDate from;
+        LocalDate to;
+        if (row.get("birth_date") != null || row.get("patient_birth_date") != null) {
+            Object d = row.get("birth_date") != null ? row.get("birth_date") : row.get("patient_birth_date");
+            from = to = LocalDate.parse(String.valueOf(d).substring(0, 10));
+        } else {
+            int age = ((Number) row.get("patient_age")).intValue();
+            from = slotDay.minusYears(age + 1L).plusDays(1);
+            to = slotDay.minusYears(age);
+        }
+        int shownRegionDigits = 0;
+        while (shownRegionDigits < 6 && Character.isDigit(masked.charAt(shownRegionDigits))) {
+            shownRegionDigits++;
+        }
+        int shown = shownRegionDigits;
+        long regions = shownRegionDigits == 0 ? 3_000 : (long) Math.pow(10, 6 - shownRegionDigits);
+        String sequence = masked.substring(14, 17);
+        char check = masked.charAt(17);
+        // how many (region, date) pairs pass the check: counted over sample regions, scaled to all of them
+        List<String> sample = shownRegionDigits == 0
+                ? List.of("110105", "310104", "440106", "510107", "330106", "420111", "610113", "230103")
+                : java.util.stream.IntStream.range(0, (int) regions)
+                        .mapToObj(i -> masked.substring(0, shown) + String.format("%0" + (6 - shown) + "d", i))
+                        .toList();
+        long passing = 0;
+        for (String region : sample) {
+            for (LocalDate d = from; !d.isAfter(to); d = d.plusDays(1)) {
+                String first17 = region + d.format(java.time.format.DateTimeFormatter.BASIC_ISO_DATE) + sequence;
+                if (ResidentId.checkDigit(first17) == check) {
+                    passing++;
+                }
+            }
+        }
+        long candidates = passing * regions / sample.size();
+        System.out.printf("candidates for the key holder, from one booking row: %d (%d regions x %d birth dates"
+                + " / check)%n", candidates, regions, from.datesUntil(to.plusDays(1)).count());
+        assertThat(candidates).isGreaterThanOrEqualTo(50_000);
+    }
+
     /** V7_5 on a database that has rows of the old shape: converted, the birth date and region gone. */
     @Test
     void theMigrationConvertsRowsWrittenBeforeIt() {
