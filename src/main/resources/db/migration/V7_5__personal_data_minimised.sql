@@ -20,7 +20,10 @@ UPDATE call_transfer SET patient_masked = CONCAT(REPEAT('*', CHAR_LENGTH(patient
 UPDATE callback_request SET patient_masked = CONCAT(REPEAT('*', CHAR_LENGTH(patient_masked) - 4), RIGHT(patient_masked, 4))
   WHERE patient_masked REGEXP '^[0-9]';
 
--- the same masked form inside free text: audit details, SMS bodies (a family copy names the patient), agent notices
+-- the same masked form inside free text: what the caller had chosen (shown to the agent), audit details, SMS
+-- bodies (a family copy names the patient), agent notices
+UPDATE call_transfer SET choices_json = REGEXP_REPLACE(choices_json, '[0-9]{4}[*]{10}([0-9]{3}[0-9Xx])', '**************\\1')
+  WHERE choices_json REGEXP '[0-9]{4}[*]{10}[0-9]{3}[0-9Xx]';
 UPDATE audit_event SET detail = REGEXP_REPLACE(detail, '[0-9]{4}[*]{10}([0-9]{3}[0-9Xx])', '**************\\1')
   WHERE detail REGEXP '[0-9]{4}[*]{10}[0-9]{3}[0-9Xx]';
 UPDATE sms_message SET body = REGEXP_REPLACE(body, '[0-9]{4}[*]{10}([0-9]{3}[0-9Xx])', '**************\\1')

@@ -156,6 +156,11 @@ class PersonalDataTest {
             old.update("""
                     INSERT INTO audit_event (at, username, role, action, outcome, detail)
                     VALUES ('2026-03-01', 'a', 'AGENT', 'BOOK', 'OK', '患者 1101**********002X，短信 139****1234')""");
+            old.update("""
+                    INSERT INTO call_transfer (transfer_id, call_id, caller_masked, patient_masked, patient_age, reason,
+                      flow, node, choices_json, priority, created_at)
+                    VALUES ('T1', 'c1', '139****1234', '1101**********002X', 80, 'ASKED_FOR_PERSON', 'main', 'menu',
+                      '{"身份证":"1101**********002X"}', 5, '2026-03-01')""");
 
             Flyway.configure().dataSource(ds).locations("classpath:db/migration").outOfOrder(true).load().migrate();
 
@@ -167,6 +172,9 @@ class PersonalDataTest {
             assertThat(old.queryForList("SELECT column_name FROM information_schema.columns WHERE table_schema = ?"
                     + " AND table_name IN ('patient', 'booking') AND (column_name LIKE '%birth%' OR column_name ="
                     + " 'id_masked')", String.class, db)).isEmpty();
+            assertThat(old.queryForMap("SELECT patient_masked, choices_json FROM call_transfer"))
+                    .containsEntry("patient_masked", "**************002X")
+                    .containsEntry("choices_json", "{\"身份证\":\"**************002X\"}");
             assertThat(old.queryForObject("SELECT detail FROM audit_event", String.class))
                     .isEqualTo("患者 **************002X，短信 139****1234");
         } finally {
