@@ -384,7 +384,7 @@ public class BookingService {
         }
     }
 
-    /** Hold and confirm in one step (agent console, tests). A refusal releases the hold. */
+    /** Hold and confirm in one step (agent console, tests). A refusal, or a failure, releases the hold. */
     public BookingOutcome book(long slotId, Pool pool, BookingRequest reqWithoutHold) {
         HoldOutcome h = hold(slotId, pool, reqWithoutHold.channel());
         if (h instanceof HoldOutcome.Refused r) {
@@ -394,7 +394,13 @@ public class BookingService {
         BookingRequest req = new BookingRequest(holdId, reqWithoutHold.residentId(), reqWithoutHold.smsPhone(),
                 reqWithoutHold.familyPhones(), reqWithoutHold.callingNumber(), reqWithoutHold.channel(),
                 reqWithoutHold.actor(), reqWithoutHold.referringFacilityId());
-        BookingOutcome out = confirm(req);
+        BookingOutcome out;
+        try {
+            out = confirm(req);
+        } catch (RuntimeException e) {
+            release(holdId); // a failure holds nothing until the sweeper
+            throw e;
+        }
         if (out instanceof BookingOutcome.Refused) {
             release(holdId);
         }

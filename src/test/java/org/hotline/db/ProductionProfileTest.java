@@ -58,7 +58,7 @@ class ProductionProfileTest {
         props.put("HOTLINE_DB_USER", "root");
         props.put("HOTLINE_DB_PASSWORD", "a-database-password");
         props.put("HOTLINE_ID_HASH_KEY", hashKey);
-        props.put("HOTLINE_AGENT_BOOTSTRAP_ADMIN_PASSWORD", "first-admin-secret-77");
+        props.put("HOTLINE_AGENT_BOOTSTRAP_ADMIN_PASSWORD", "Kw7-tulip-harbour-42");
         return startWith(props);
     }
 
