@@ -64,6 +64,7 @@ public final class GatewayProcess implements AutoCloseable {
         e.put("HOTLINE_DB_USER", dbUser);
         e.put("HOTLINE_DB_PASSWORD", dbPassword);
         e.put("HOTLINE_ID_HASH_KEY", "cluster-test-hash-key-of-enough-length");
+        e.put("HOTLINE_AGENT_BOOTSTRAP_ADMIN_PASSWORD", "Rv8-copper-orchard-53");
         e.put("SPRING_APPLICATION_NAME", name);
         // production has no FastAGI defaults: Asterisk is on this machine
         e.put("HOTLINE_AGI_BIND_ADDRESS", "127.0.0.1");

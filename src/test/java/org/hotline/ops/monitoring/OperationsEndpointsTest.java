@@ -66,9 +66,10 @@ class OperationsEndpointsTest {
         SpringApplication sa = new SpringApplication(HotlineApplication.class);
         sa.setAdditionalProfiles("production");
         app = sa.run("--spring.datasource.url=jdbc:mariadb://127.0.0.1:" + dbPort + "/hotline",
-                "--spring.datasource.username=root", "--spring.datasource.password=",
+                "--spring.datasource.username=root", "--spring.datasource.password=any-password-the-embedded-server-takes",
+                "--hotline.agent.bootstrap-admin.password=Zq4-lantern-meadow-19",
                 "--spring.datasource.hikari.connection-timeout=2000",
-                "--hotline.booking.id-hash-key=ops-test-key-of-enough-length", "--server.port=0",
+                "--hotline.booking.id-hash-key=ops-test-key-of-enough-length-for-production", "--server.port=0",
                 "--hotline.sms.smpp.host=127.0.0.1", "--hotline.sms.smpp.port=" + smsc.port(),
                 "--hotline.sms.smpp.reconnect-max=2s", "--hotline.agi.port=0", "--hotline.agi.bind-address=127.0.0.1", "--hotline.agi.allowed-peers=127.0.0.1", "--hotline.sip.port=0",
                 "--logging.level.root=WARN");
