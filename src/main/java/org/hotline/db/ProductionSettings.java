@@ -74,10 +74,9 @@ public final class ProductionSettings implements ApplicationListener<Application
         }
         if (!"false".equalsIgnoreCase(String.valueOf(settings.apply("hotline.agi.enabled")).trim())) {
             for (Required r : REQUIRED_FOR_AGI) {
+                // one value each (allowed-peers comma-separated): the embedded default's list must not count here
                 String v = settings.apply(r.property());
-                // a list written in YAML form is allowed-peers[0], [1], ...
-                String first = settings.apply(r.property() + "[0]");
-                if ((v == null || v.isBlank()) && (first == null || first.isBlank())) {
+                if (v == null || v.isBlank()) {
                     out.add(r.property() + " must be set (" + r.env() + "): " + r.meaning());
                 }
             }
