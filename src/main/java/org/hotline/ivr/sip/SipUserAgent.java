@@ -1,5 +1,6 @@
 package org.hotline.ivr.sip;
 
+import org.hotline.ivr.PeerAddresses;
 import java.io.IOException;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -102,11 +103,11 @@ public final class SipUserAgent implements SipListenerExt, AutoCloseable {
     private volatile int port;
     private volatile boolean running;
     private volatile CallMeters meters = CallMeters.NONE;
-    private final TrustedPeers trusted;
+    private final PeerAddresses trusted;
 
     public SipUserAgent(SipProperties props, Supplier<CallHandler> handler, PromptAudio prompts) {
         this.props = props;
-        this.trusted = TrustedPeers.of(props.trustedPeers());
+        this.trusted = PeerAddresses.parse(props.trustedPeers(), "hotline.sip.trusted-peers");
         this.handler = handler;
         this.prompts = prompts;
     }
@@ -405,7 +406,7 @@ public final class SipUserAgent implements SipListenerExt, AutoCloseable {
         try {
             String number = callerNumber(req);
             InetAddress from = sourceOf(req);
-            boolean verified = !number.isEmpty() && trusted.trusts(from);
+            boolean verified = !number.isEmpty() && trusted.contains(from);
             if (!number.isEmpty() && !verified) {
                 log.info("SIP call {}: caller {} from {}, not a trusted peer: the number counts as unverified", ourId,
                         PhoneNumber.mask(number), from == null ? "?" : from.getHostAddress());
