@@ -341,6 +341,9 @@ public final class SipUserAgent implements SipListenerExt, AutoCloseable {
         if (st == null) {
             return;
         }
+        // RFC 3261 §17.2.1: 100 Trying unless the TU answers within 200 ms, which a cold JVM or a slow RTP
+        // port cannot promise; it stops the caller's INVITE retransmissions (Timer A) at once.
+        respond(st, req, Response.TRYING, null);
         URI target = req.getRequestURI();
         if (!target.isSipURI()) {
             respond(st, req, Response.UNSUPPORTED_URI_SCHEME, null);
