@@ -122,7 +122,7 @@ public final class SipUserAgent implements SipListenerExt, AutoCloseable {
         p.setProperty("gov.nist.javax.sip.STACK_LOGGER", JainSipStackLog.class.getName());
         p.setProperty("gov.nist.javax.sip.SERVER_LOGGER", JainSipMessageLog.class.getName());
         p.setProperty("gov.nist.javax.sip.TRACE_LEVEL",
-                LoggerFactory.getLogger("org.hotline.ivr.sip.messages").isTraceEnabled() ? "32" : "0");
+                LoggerFactory.getLogger(JainSipMessageLog.LOGGER).isTraceEnabled() ? "32" : "0");
         p.setProperty("gov.nist.javax.sip.REENTRANT_LISTENER", "true");
         p.setProperty("gov.nist.javax.sip.THREAD_POOL_SIZE", "4");
         p.setProperty("gov.nist.javax.sip.DELIVER_UNSOLICITED_NOTIFY", "true");
