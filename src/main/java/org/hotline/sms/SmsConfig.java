@@ -35,9 +35,10 @@ class SmsConfig {
 
     @Bean
     SmsStore smsStore(JdbcTemplate jdbc, PlatformTransactionManager tm, Clock clock, SmsTemplates templates,
-            SmsOutbox outbox, BookingService booking, SmsProperties props, ObjectProvider<MeterRegistry> registry) {
+            SmsOutbox outbox, BookingService booking, SmsProperties props, ObjectProvider<MeterRegistry> registry,
+            QuietHours quiet) {
         return new SmsStore(jdbc, tm, clock, templates, outbox, booking, props.agentPhones(),
-                registry.getIfAvailable());
+                registry.getIfAvailable(), quiet);
     }
 
     @Bean
