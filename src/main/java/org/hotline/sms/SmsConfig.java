@@ -53,6 +53,12 @@ class SmsConfig {
     }
 
     @Bean
+    @ConditionalOnExpression(NO_SMSC + " and ${hotline.sms.sink.enabled:true} and ${hotline.sms.enabled:true}")
+    SinkRestartSettlement smsSinkRestartSettlement(SmsStore store, Clock clock) {
+        return new SinkRestartSettlement(store, clock);
+    }
+
+    @Bean
     @ConditionalOnExpression(NO_SMSC + " and ${hotline.sms.sink.enabled:true} and ${hotline.sms.enabled:true}"
             + " and ${hotline.sms.sink.self-check:true}")
     SinkSelfCheck smsSinkSelfCheck(SmsOutbox outbox, JdbcTemplate jdbc, SmsProperties props) {

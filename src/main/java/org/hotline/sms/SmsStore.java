@@ -513,6 +513,26 @@ final class SmsStore {
         }
     }
 
+    /**
+     * Settles as delivered every part still SUBMITTED that was submitted before {@code before}, and the
+     * messages all of whose parts are then delivered (the embedded sink's lost receipts, {@link SinkRestartSettlement}).
+     *
+     * @return messages settled
+     */
+    int settleSubmittedBefore(LocalDateTime before, String stat, String note) {
+        return retriedOnConflict("settle", 0, () -> tx.execute(st -> {
+            LocalDateTime now = now();
+            jdbc.update("""
+                    UPDATE sms_part SET status = 'DELIVERED', receipt_at = ?, receipt_stat = ?
+                    WHERE status = 'SUBMITTED' AND submitted_at < ?""", now, stat, before);
+            return jdbc.update("""
+                    UPDATE sms_message m SET m.status = 'DELIVERED', m.done_at = ?, m.last_error = ?
+                    WHERE m.status = 'SUBMITTED'
+                      AND (SELECT COUNT(*) FROM sms_part p WHERE p.message_id = m.id AND p.status = 'DELIVERED') >= m.parts""",
+                    now, note);
+        }));
+    }
+
     /** Receipts that overtook their part: applies those whose part is now known, forgets those a day old. */
     int matchWaitingReceipts() {
         List<Map<String, Object>> waiting = jdbc.queryForList(
