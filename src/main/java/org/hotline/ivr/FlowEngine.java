@@ -36,10 +36,12 @@ public class FlowEngine implements CallHandler {
     private final org.hotline.booking.BookingService booking;
     private final org.hotline.booking.Catalogue catalogue;
     private final PromptCatalogue prompts;
+    private final PhoneLookups lookups;
 
     public FlowEngine(FlowSet flows, PromptCatalogue prompts, org.hotline.booking.BookingService booking,
             org.hotline.booking.Catalogue catalogue, TransferLog transfers, AgentQueue queue, IvrProperties props,
-            Clock clock) {
+            Clock clock, PhoneLookups lookups) {
+        this.lookups = lookups;
         this.flows = flows;
         this.prompts = prompts;
         this.booking = booking;
@@ -50,12 +52,12 @@ public class FlowEngine implements CallHandler {
         this.clock = clock;
         NamePrompts names = new NamePrompts(prompts);
         this.values = new SpokenValues(names, catalogue, props);
-        this.actions = new FlowActions(booking, catalogue, names, values, props, clock);
+        this.actions = new FlowActions(booking, catalogue, names, values, props, clock, lookups);
     }
 
     /** The same engine with another view of the agents' queue (tests, a console that knows the wait). */
     public FlowEngine withAgentQueue(AgentQueue q) {
-        return new FlowEngine(flows, prompts, booking, catalogue, transfers, q, props, clock);
+        return new FlowEngine(flows, prompts, booking, catalogue, transfers, q, props, clock, lookups);
     }
 
     public FlowSet flows() {
@@ -74,7 +76,8 @@ public class FlowEngine implements CallHandler {
         CallState s = null;
         try {
             s = new CallState(call);
-            log.info("Call from {} answered", PhoneNumber.mask(s.caller));
+            log.info("Call from {} answered{}", PhoneNumber.mask(s.caller),
+                    s.unverifiedCaller == null ? "" : " (number " + PhoneNumber.mask(s.unverifiedCaller) + " unverified)");
             String at = flows.entry();
             while (at != null) {
                 if (++s.steps > props.maxSteps()) {

@@ -8,6 +8,9 @@ import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+import io.micrometer.core.instrument.MeterRegistry;
 
 import org.hotline.booking.BookingService;
 import org.hotline.booking.Catalogue;
@@ -35,9 +38,16 @@ public class IvrConfig {
     }
 
     @Bean
+    PhoneLookups phoneLookups(JdbcTemplate jdbc, BookingService booking, LookupProperties props, Clock clock,
+            ObjectProvider<MeterRegistry> registry) {
+        return new PhoneLookups(jdbc, booking, props, clock, registry.getIfAvailable());
+    }
+
+    @Bean
     FlowEngine flowEngine(FlowSet flows, PromptCatalogue prompts, BookingService booking, Catalogue catalogue,
-            TransferLog transfers, ObjectProvider<AgentQueue> queue, IvrProperties props, Clock clock) {
+            TransferLog transfers, ObjectProvider<AgentQueue> queue, IvrProperties props, Clock clock,
+            PhoneLookups lookups) {
         return new FlowEngine(flows, prompts, booking, catalogue, transfers, queue.getIfAvailable(() -> AgentQueue.NEVER_BUSY),
-                props, clock);
+                props, clock, lookups);
     }
 }

@@ -9,5 +9,9 @@ public enum TransferReason {
     /** The booking core refused and the menu had no way on the caller took. */
     REFUSAL,
     /** The menu itself cannot do what the caller needs (e.g. no free places anywhere). */
-    NOT_IN_MENU
+    NOT_IN_MENU,
+    /** The caller wanted to check or cancel a booking from a withheld or unverified number. */
+    UNVERIFIED_CALLER,
+    /** Too many booking codes or resident IDs that found nothing, in this call or from this number today. */
+    LOOKUP_LIMIT
 }

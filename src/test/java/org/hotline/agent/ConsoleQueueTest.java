@@ -140,4 +140,15 @@ class ConsoleQueueTest {
         runner.withPropertyValues("hotline.agent.queue.enabled=false")
                 .run(ctx -> assertThat(ctx).doesNotHaveBean(ConsoleQueue.class));
     }
+
+    @Test
+    void theQueueSettingsBindFromProperties() {
+        var source = new org.springframework.boot.context.properties.source.MapConfigurationPropertySource(Map.of(
+                "hotline.agent.queue.handling-time", "5m", "hotline.agent.queue.handling-sample", "2d"));
+        AgentProperties bound = new org.springframework.boot.context.properties.bind.Binder(source)
+                .bind("hotline.agent", AgentProperties.class).get();
+        assertThat(bound.queue().handlingTime()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(bound.queue().handlingSample()).isEqualTo(Duration.ofDays(2));
+        assertThat(bound.queue().window()).isEqualTo(Duration.ofMinutes(30));
+    }
 }

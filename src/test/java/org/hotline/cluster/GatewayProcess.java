@@ -60,6 +60,7 @@ public final class GatewayProcess implements AutoCloseable {
         e.put("HOTLINE_DB_USER", dbUser);
         e.put("HOTLINE_DB_PASSWORD", dbPassword);
         e.put("HOTLINE_ID_HASH_KEY", "cluster-test-hash-key-of-enough-length");
+        e.put("HOTLINE_AGENT_BOOTSTRAP_ADMIN_PASSWORD", "Rv8-copper-orchard-53");
         e.put("SPRING_APPLICATION_NAME", name);
         e.putAll(env);
         GatewayProcess g = new GatewayProcess(name, logDir.resolve(name + ".log"), cmd, e);

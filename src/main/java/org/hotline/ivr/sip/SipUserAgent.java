@@ -62,6 +62,7 @@ import gov.nist.javax.sip.SipListenerExt;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
+import org.hotline.booking.PhoneNumber;
 import org.hotline.ivr.CallHandler;
 import org.hotline.ivr.CallMeters;
 
@@ -101,9 +102,11 @@ public final class SipUserAgent implements SipListenerExt, AutoCloseable {
     private volatile int port;
     private volatile boolean running;
     private volatile CallMeters meters = CallMeters.NONE;
+    private final TrustedPeers trusted;
 
     public SipUserAgent(SipProperties props, Supplier<CallHandler> handler, PromptAudio prompts) {
         this.props = props;
+        this.trusted = TrustedPeers.of(props.trustedPeers());
         this.handler = handler;
         this.prompts = prompts;
     }
@@ -403,7 +406,14 @@ public final class SipUserAgent implements SipListenerExt, AutoCloseable {
         SipCall call;
         String ourId = "sip-" + HexFormat.of().formatHex(randomBytes(6));
         try {
-            call = new SipCall(ourId, sipCallId, callerNumber(req), HexFormat.of().formatHex(randomBytes(6)), this,
+            String number = callerNumber(req);
+            InetAddress from = sourceOf(req);
+            boolean verified = !number.isEmpty() && trusted.trusts(from);
+            if (!number.isEmpty() && !verified) {
+                log.info("SIP call {}: caller {} from {}, not a trusted peer: the number counts as unverified", ourId,
+                        PhoneNumber.mask(number), from == null ? "?" : from.getHostAddress());
+            }
+            call = new SipCall(ourId, sipCallId, number, verified, HexFormat.of().formatHex(randomBytes(6)), this,
                     media::open, prompts, meters.newCall());
         } catch (IOException io) {
             inUse.decrementAndGet();
@@ -858,6 +868,17 @@ public final class SipUserAgent implements SipListenerExt, AutoCloseable {
     private static String toTag(Request req) {
         ToHeader to = (ToHeader) req.getHeader(ToHeader.NAME);
         return to == null ? null : to.getTag();
+    }
+
+    /**
+     * Where the request really came from: the packet's source (UDP) or the connection's peer (TCP), as the
+     * stack saw it, never a Via or Contact the sender wrote.
+     */
+    static InetAddress sourceOf(Request req) {
+        if (req instanceof gov.nist.javax.sip.message.SIPMessage m) {
+            return m.getPeerPacketSourceAddress() != null ? m.getPeerPacketSourceAddress() : m.getRemoteAddress();
+        }
+        return null;
     }
 
     /** The calling number from P-Asserted-Identity or From; "" when withheld or not a number. */

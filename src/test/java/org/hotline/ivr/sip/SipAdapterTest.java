@@ -74,7 +74,7 @@ class SipAdapterTest {
         flow = call -> {
             seen.add("keys " + call.collect(List.of("welcome"), 2, Duration.ofSeconds(6)));
             seen.add("keys " + call.collect(List.of("ask"), 8, Duration.ofSeconds(6)));
-            seen.add("caller " + call.callerNumber());
+            seen.add("caller " + call.callerNumber() + (call.callerVerified() ? " verified" : " unverified"));
             call.collect(List.of(), 1, Duration.ofSeconds(30));
             seen.add("no hang-up seen");
         };
@@ -83,7 +83,8 @@ class SipAdapterTest {
         assertThat(run.succeeded()).as(run.logs()).isTrue();
         assertThat(next()).isEqualTo("keys 12");
         assertThat(next()).isEqualTo("keys 4567");
-        assertThat(next()).isEqualTo("caller 13800138000");
+        // SIPp sends from loopback, a trusted peer by default: its From counts as the verified number
+        assertThat(next()).isEqualTo("caller 13800138000 verified");
         assertThat(next()).isEqualTo("hung up");
     }
 
@@ -214,11 +215,41 @@ class SipAdapterTest {
     }
 
     @Test
+    void aPAssertedIdentityIsAVerifiedNumberOnlyFromATrustedPeer() throws Exception {
+        // from loopback, trusted by default: the PAI's number, verified
+        flow = call -> {
+            seen.add("caller " + call.callerNumber() + (call.callerVerified() ? " verified" : " unverified"));
+            call.hangUp();
+        };
+        Sipp.Run run = Sipp.scenario(work, "uac_pai.xml", agent.port()).run(Duration.ofSeconds(30));
+        assertThat(run.succeeded()).as(run.logs()).isTrue();
+        assertThat(next()).isEqualTo("caller 13912345678 verified");
+
+        // the same INVITE to a gateway that trusts only its PBX's network: the number is not believed
+        SipProperties props = new SipProperties(true, "127.0.0.1", null, 0, List.of("udp"), 1, 486, Duration.ZERO,
+                30000, 39999, Duration.ofSeconds(30), null, Duration.ofSeconds(5), List.of(), List.of("192.0.2.0/24"));
+        SipUserAgent strict = new SipUserAgent(props, () -> call -> {
+            seen.add("caller " + call.callerNumber() + (call.callerVerified() ? " verified" : " unverified"));
+            call.hangUp();
+        }, new PromptAudio(work.resolve("prompts")));
+        strict.start();
+        try {
+            Sipp.Run untrusted = Sipp.scenario(work, "uac_pai.xml", strict.port()).run(Duration.ofSeconds(30));
+            assertThat(untrusted.succeeded()).as(untrusted.logs()).isTrue();
+            assertThat(next()).isEqualTo("caller 13912345678 unverified");
+        } finally {
+            strict.close();
+        }
+    }
+
+    @Test
     void withBusyStatus503TheCallOverTheLimitGets503AndRetryAfter() throws Exception {
+        // trusting only another network: the From of SIPp's calls (from loopback) is not a verified number
         SipProperties props = new SipProperties(true, "127.0.0.1", null, 0, List.of("udp"), 1, 503, Duration.ZERO,
-                30000, 39999, Duration.ofSeconds(30), null, Duration.ofSeconds(5), List.of());
+                30000, 39999, Duration.ofSeconds(30), null, Duration.ofSeconds(5), List.of(), List.of("10.0.0.0/8"));
         SipUserAgent small = new SipUserAgent(props, () -> call -> {
             try {
+                seen.add("caller " + call.callerNumber() + (call.callerVerified() ? " verified" : " unverified"));
                 call.collect(List.of(), 1, Duration.ofSeconds(30));
             } catch (CallerHungUp e) {
                 seen.add("hung up");
@@ -235,6 +266,7 @@ class SipAdapterTest {
             assertThat(busy.succeeded()).as(busy.logs()).isTrue();
             Sipp.Run held = holder.await(Duration.ofSeconds(20));
             assertThat(held.succeeded()).as(held.logs()).isTrue();
+            assertThat(next()).isEqualTo("caller 13800138000 unverified");
             assertThat(next()).isEqualTo("hung up");
         } finally {
             holder.kill();
