@@ -126,7 +126,7 @@ public final class SipUserAgent implements SipListenerExt, AutoCloseable {
         p.setProperty("gov.nist.javax.sip.STACK_LOGGER", JainSipStackLog.class.getName());
         p.setProperty("gov.nist.javax.sip.SERVER_LOGGER", JainSipMessageLog.class.getName());
         p.setProperty("gov.nist.javax.sip.TRACE_LEVEL",
-                LoggerFactory.getLogger("org.hotline.ivr.sip.messages").isTraceEnabled() ? "32" : "0");
+                LoggerFactory.getLogger(JainSipMessageLog.LOGGER).isTraceEnabled() ? "32" : "0");
         p.setProperty("gov.nist.javax.sip.REENTRANT_LISTENER", "true");
         p.setProperty("gov.nist.javax.sip.THREAD_POOL_SIZE", "4");
         p.setProperty("gov.nist.javax.sip.DELIVER_UNSOLICITED_NOTIFY", "true");
@@ -345,6 +345,9 @@ public final class SipUserAgent implements SipListenerExt, AutoCloseable {
         if (st == null) {
             return;
         }
+        // RFC 3261 §17.2.1: 100 Trying unless the TU answers within 200 ms, which a cold JVM or a slow RTP
+        // port cannot promise; it stops the caller's INVITE retransmissions (Timer A) at once.
+        respond(st, req, Response.TRYING, null);
         URI target = req.getRequestURI();
         if (!target.isSipURI()) {
             respond(st, req, Response.UNSUPPORTED_URI_SCHEME, null);
