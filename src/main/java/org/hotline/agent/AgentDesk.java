@@ -3,6 +3,7 @@ package org.hotline.agent;
 import java.time.LocalDate;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 import org.springframework.context.event.EventListener;
@@ -90,10 +91,26 @@ public class AgentDesk {
 
     public BookingOutcome book(Actor actor, BookRequest req) {
         Channel channel = actor.role().channel();
+        ConsoleInput.positive("slotId", req.slotId());
+        ConsoleInput.residentId("residentId", req.residentId());
+        ConsoleInput.phone("smsPhone", req.smsPhone());
+        ConsoleInput.phone("callingNumber", req.callingNumber());
+        if (req.familyPhones() != null) {
+            if (req.familyPhones().size() > ConsoleInput.MAX_FAMILY_PHONES) {
+                throw new ConsoleInput.BadInput("familyPhones", "家属电话最多 " + ConsoleInput.MAX_FAMILY_PHONES + " 个");
+            }
+            req.familyPhones().forEach(p -> ConsoleInput.phone("familyPhones", p));
+        }
         String transferId = knownTransfer(req.transferId());
         if (channel == null) {
             return refused(actor, "BOOK", transferId, new BookingOutcome.Refused(Refusal.NOT_ALLOWED),
                     "时段 " + req.slotId());
+        }
+        // what the rules would refuse at confirmation anyway is refused before a place is held
+        Refusal early = early(req);
+        if (early != null) {
+            return refused(actor, "BOOK", transferId, new BookingOutcome.Refused(early), "时段 " + req.slotId()
+                    + "，患者 " + ResidentId.mask(req.residentId()));
         }
         String calling = callingNumber(req.callingNumber(), transferId);
         BookingRequest request = new BookingRequest(0, req.residentId(), blankToNull(req.smsPhone()),
@@ -110,8 +127,9 @@ public class AgentDesk {
     public CancelOutcome cancel(Actor actor, long bookingId, String transferIdInput) {
         String transferId = knownTransfer(transferIdInput);
         Optional<Booking> b = booking.findById(bookingId);
-        Refusal why = b.isEmpty() ? Refusal.NOT_FOUND
-                : actor.role().channel() != null && mayActOn(actor, b.get()) ? null : Refusal.NOT_ALLOWED;
+        // a booking outside the user's reach is answered as one that does not exist (as reading it is: 404)
+        Refusal why = b.isEmpty() || !mayActOn(actor, b.get()) ? Refusal.NOT_FOUND
+                : actor.role().channel() != null ? null : Refusal.NOT_ALLOWED;
         if (why == null) {
             CancelOutcome out = during(new ConsoleAction(actor, "CANCEL", transferId, null),
                     () -> booking.cancel(bookingId, actor.role().channel(), null, actor.username()));
@@ -131,6 +149,7 @@ public class AgentDesk {
      * own facility becomes ATTENDED, and is audited either way.
      */
     public CheckInOutcome checkIn(Actor actor, String code) {
+        ConsoleInput.maxLength("code", code, ConsoleInput.MAX_CODE);
         CheckInOutcome out = actor.role() == ConsoleRole.FRONT_DESK && actor.facilityId() != null
                 ? booking.checkIn(code, actor.facilityId(), actor.username())
                 : new CheckInOutcome.Refused(CheckInOutcome.Reason.OTHER_FACILITY, null);
@@ -145,6 +164,10 @@ public class AgentDesk {
             entry = AuditTrail.Entry.of("CHECK_IN", r.reason().name()).detail(r.reason().text());
         }
         audit.record(actor, b == null ? entry : entry.booking(b.id(), b.code()));
+        if (out instanceof CheckInOutcome.Refused r && b != null && !Objects.equals(b.facilityId(), actor.facilityId())) {
+            // another facility's booking: the desk learns only that it is not here, nothing of it
+            return new CheckInOutcome.Refused(r.reason(), null);
+        }
         return out;
     }
 
@@ -155,13 +178,16 @@ public class AgentDesk {
      */
     public MoveOutcome move(Actor actor, long bookingId, long newSlotId, Pool pool, String residentId,
             String transferIdInput) {
+        ConsoleInput.positive("slotId", newSlotId);
+        ConsoleInput.residentId("residentId", residentId);
         String transferId = knownTransfer(transferIdInput);
         Channel channel = actor.role().channel();
-        Optional<Booking> found = booking.findById(bookingId);
+        // a booking outside the user's reach is answered as one that does not exist, and shown in no refusal
+        Optional<Booking> found = booking.findById(bookingId).filter(b -> mayActOn(actor, b));
         Refusal why = null;
         if (found.isEmpty()) {
             why = Refusal.NOT_FOUND;
-        } else if (channel == null || !mayActOn(actor, found.get())) {
+        } else if (channel == null) {
             why = Refusal.NOT_ALLOWED;
         } else if (found.get().status() != Booking.BookingStatus.ACTIVE) {
             why = Refusal.NOT_ACTIVE;
@@ -185,6 +211,17 @@ public class AgentDesk {
             return moveRefused(actor, transferId, bookingId, new BookingOutcome.Refused(r.reason()), old);
         }
         long holdId = ((HoldOutcome.Held) hold).holdId();
+        try {
+            return moveHeld(actor, transferId, old, holdId, channel, residentId);
+        } catch (RuntimeException e) {
+            booking.release(holdId); // nothing held after a failure (released already is a no-op)
+            throw e;
+        }
+    }
+
+    private MoveOutcome moveHeld(Actor actor, String transferId, Booking old, long holdId, Channel channel,
+            String residentId) {
+        long bookingId = old.id();
         String note = "改约：原预约 " + old.code();
         CancelOutcome cancelled = during(new ConsoleAction(actor, "MOVE", transferId, note),
                 () -> booking.cancel(bookingId, channel, null, actor.username()));
@@ -210,6 +247,9 @@ public class AgentDesk {
 
     /** Bookings found by code, phone or resident ID (first given wins); doctors see only their centre's referrals. */
     public List<Booking> find(Actor actor, String code, String phone, String residentId) {
+        ConsoleInput.maxLength("code", code, ConsoleInput.MAX_CODE);
+        ConsoleInput.maxLength("phone", phone, ConsoleInput.MAX_PHONE);
+        ConsoleInput.maxLength("residentId", residentId, ConsoleInput.MAX_RESIDENT_ID);
         List<Booking> list;
         String what;
         if (code != null && !code.isBlank()) {
@@ -305,11 +345,28 @@ public class AgentDesk {
         return actor.role() == ConsoleRole.COMMUNITY_DOCTOR ? actor.facilityId() : null;
     }
 
+    /** What the booking rules would refuse about the patient and phones whatever the slot: checked before a hold. */
+    private static Refusal early(BookRequest req) {
+        ResidentId.Parsed id = ResidentId.parse(req.residentId());
+        if (!id.valid()) {
+            return id.refusal();
+        }
+        if (req.smsPhone() != null && !req.smsPhone().isBlank() && !PhoneNumber.isMobile(req.smsPhone())) {
+            return Refusal.PHONE_NOT_MOBILE;
+        }
+        if (req.familyPhones() != null && req.familyPhones().stream()
+                .anyMatch(p -> p != null && !p.isBlank() && !PhoneNumber.isMobile(p))) {
+            return Refusal.PHONE_NOT_MOBILE;
+        }
+        return null;
+    }
+
     /** A transfer id must name a recorded transfer: the audit says which call an action was for. */
     private String knownTransfer(String transferId) {
         if (transferId == null || transferId.isBlank()) {
             return null;
         }
+        ConsoleInput.maxLength("transferId", transferId, ConsoleInput.MAX_TRANSFER_ID);
         if (transfers.find(transferId.trim()).isEmpty()) {
             throw new UnknownTransferException(transferId);
         }

@@ -10,7 +10,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
 /**
- * Every console action: who, when, what, with what outcome, from which call (table {@code audit_event}).
+ * Every console action: who, when, what, with what outcome, from which call (table {@code audit_event}); also
+ * the voice menu's refusals of callers over the look-up limits (written by {@code ivr.PhoneLookups}).
  * A booking's row is written inside the booking's own transaction (see {@link AgentDesk}), so a booking
  * never exists without its audit row. Details carry masked personal data only.
  */
@@ -51,7 +52,11 @@ public class AuditTrail {
         }
     }
 
-    public record AuditEvent(long id, LocalDateTime at, String username, ConsoleRole role, String action,
+    /**
+     * One row. {@code role} is a {@link ConsoleRole} name, or {@code PHONE_MENU} for the voice menu's own
+     * rows (a caller sent to a person by the look-up limits; username {@code phone:<masked number>}).
+     */
+    public record AuditEvent(long id, LocalDateTime at, String username, String role, String action,
             String outcome, String transferId, Long callbackId, Long bookingId, String bookingCode, String detail) {
     }
 
@@ -88,7 +93,7 @@ public class AuditTrail {
         args.add(Math.max(1, Math.min(limit, 1000)));
         return jdbc.query(sql.toString(), (rs, i) -> new AuditEvent(rs.getLong("id"),
                 rs.getTimestamp("at").toLocalDateTime(), rs.getString("username"),
-                ConsoleRole.valueOf(rs.getString("role")), rs.getString("action"), rs.getString("outcome"),
+                rs.getString("role"), rs.getString("action"), rs.getString("outcome"),
                 rs.getString("transfer_id"), rs.getObject("callback_id", Long.class),
                 rs.getObject("booking_id", Long.class), rs.getString("booking_code"), rs.getString("detail")),
                 args.toArray());

@@ -41,13 +41,22 @@ public class ConsoleUsers {
         this.props = props;
     }
 
-    /** A user with the hash, for login only. */
-    public record Credentials(ConsoleUser user, String passwordHash) {
+    /**
+     * A user with the hash, for login only. {@code version} is the credential version at login: disabling the
+     * user or setting its password raises it, which ends every session made before ({@link #sessionValid}).
+     */
+    public record Credentials(ConsoleUser user, String passwordHash, int version) {
     }
 
     public Optional<Credentials> credentials(String username) {
-        return jdbc.query(SELECT + " WHERE u.username = ?",
-                (rs, i) -> new Credentials(user(rs, i), rs.getString("password_hash")), username).stream().findFirst();
+        return jdbc.query(SELECT + " WHERE u.username = ?", (rs, i) -> new Credentials(user(rs, i),
+                rs.getString("password_hash"), rs.getInt("credential_version")), username).stream().findFirst();
+    }
+
+    /** Whether a session made at this credential version may go on: the user is enabled and kept its password. */
+    public boolean sessionValid(String username, int version) {
+        return jdbc.query("SELECT enabled, credential_version FROM console_user WHERE username = ?",
+                (rs, i) -> rs.getBoolean(1) && rs.getInt(2) == version, username).stream().findFirst().orElse(false);
     }
 
     public Optional<ConsoleUser> find(String username) {
@@ -68,8 +77,12 @@ public class ConsoleUsers {
         if (username == null || !username.matches(USERNAME)) {
             return Optional.of(UserProblem.USERNAME_INVALID);
         }
-        if (rawPassword == null || rawPassword.length() < props.minPasswordLength()) {
-            return Optional.of(UserProblem.PASSWORD_TOO_SHORT);
+        Optional<UserProblem> weak = PasswordRule.check(username, rawPassword, props.minPasswordLength());
+        if (weak.isPresent()) {
+            return weak;
+        }
+        if (displayName != null && displayName.strip().length() > 64) {
+            return Optional.of(UserProblem.DISPLAY_NAME_TOO_LONG);
         }
         if (role == ConsoleRole.COMMUNITY_DOCTOR) {
             boolean centre = facilityId != null && catalogue.facility(facilityId)
@@ -103,13 +116,16 @@ public class ConsoleUsers {
         return Optional.empty();
     }
 
+    /** Sets a new password; every session the user had ends (on every node) at its next request. */
     public Optional<UserProblem> setPassword(Actor by, String username, String rawPassword) {
-        if (rawPassword == null || rawPassword.length() < props.minPasswordLength()) {
-            return Optional.of(UserProblem.PASSWORD_TOO_SHORT);
+        Optional<UserProblem> weak = PasswordRule.check(username, rawPassword, props.minPasswordLength());
+        if (weak.isPresent()) {
+            return weak;
         }
         return Boolean.TRUE.equals(tx.execute(s -> {
-            int n = jdbc.update("UPDATE console_user SET password_hash = ? WHERE username = ?",
-                    encoder.encode(rawPassword), username);
+            int n = jdbc.update("""
+                    UPDATE console_user SET password_hash = ?, credential_version = credential_version + 1
+                    WHERE username = ?""", encoder.encode(rawPassword), username);
             if (n == 1) {
                 audit.record(by, AuditTrail.Entry.of("USER_PASSWORD", "OK").detail("用户 " + username));
             }
@@ -117,6 +133,7 @@ public class ConsoleUsers {
         })) ? Optional.empty() : Optional.of(UserProblem.NOT_FOUND);
     }
 
+    /** Disabling a user ends every session it had (on every node) at its next request. */
     public Optional<UserProblem> setEnabled(Actor by, String username, boolean enabled) {
         return tx.execute(s -> {
             Optional<ConsoleUser> u = jdbc.query(SELECT + " WHERE u.username = ? FOR UPDATE", ConsoleUsers::user,
@@ -128,7 +145,10 @@ public class ConsoleUsers {
                     "SELECT COUNT(*) FROM console_user WHERE role = 'ADMIN' AND enabled FOR UPDATE", Integer.class) <= 1) {
                 return Optional.of(UserProblem.LAST_ADMIN);
             }
-            jdbc.update("UPDATE console_user SET enabled = ? WHERE username = ?", enabled, username);
+            jdbc.update("""
+                    UPDATE console_user SET enabled = ?,
+                      credential_version = credential_version + CASE WHEN ? THEN 0 ELSE 1 END
+                    WHERE username = ?""", enabled, enabled, username);
             audit.record(by, AuditTrail.Entry.of(enabled ? "USER_ENABLE" : "USER_DISABLE", "OK")
                     .detail("用户 " + username));
             return Optional.<UserProblem>empty();

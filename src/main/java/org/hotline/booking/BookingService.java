@@ -361,8 +361,9 @@ public class BookingService {
                 String smsPhone = sms;
                 Booking booking = retrying("confirm",
                         () -> tx.execute(status -> confirmInTx(req, h, parsed.id(), smsPhone, phones)));
-                log.info("Booked {} slot {} for {} via {} (sms {})", booking.code(), booking.slotId(),
-                        booking.patientMasked(), req.channel(), PhoneNumber.mask(smsPhone));
+                log.info("Booked {} (code {}) slot {} for {} via {} (sms {})", booking.id(),
+                        Booking.maskCode(booking.code()), booking.slotId(), booking.patientMasked(), req.channel(),
+                        PhoneNumber.mask(smsPhone));
                 return new BookingOutcome.Booked(booking);
             } catch (RefusedException e) {
                 return e.refused;
@@ -371,15 +372,19 @@ public class BookingService {
                 if (msg.contains("uq_active_patient_day")) {
                     return new BookingOutcome.Refused(Refusal.DUPLICATE_SAME_DAY);
                 }
-                if (!msg.contains("uq_active_code") || attempt >= 5) {
+                if (!msg.contains("uq_active_code")) {
                     throw e;
+                }
+                if (attempt >= 5) {
+                    // not e: its message quotes the code ("Duplicate entry '123456'"), and it would be logged
+                    throw new IllegalStateException("no free booking code after " + (attempt + 1) + " draws");
                 }
                 // two bookings drew the same code at once: draw again
             }
         }
     }
 
-    /** Hold and confirm in one step (agent console, tests). A refusal releases the hold. */
+    /** Hold and confirm in one step (agent console, tests). A refusal, or a failure, releases the hold. */
     public BookingOutcome book(long slotId, Pool pool, BookingRequest reqWithoutHold) {
         HoldOutcome h = hold(slotId, pool, reqWithoutHold.channel());
         if (h instanceof HoldOutcome.Refused r) {
@@ -389,7 +394,13 @@ public class BookingService {
         BookingRequest req = new BookingRequest(holdId, reqWithoutHold.residentId(), reqWithoutHold.smsPhone(),
                 reqWithoutHold.familyPhones(), reqWithoutHold.callingNumber(), reqWithoutHold.channel(),
                 reqWithoutHold.actor(), reqWithoutHold.referringFacilityId());
-        BookingOutcome out = confirm(req);
+        BookingOutcome out;
+        try {
+            out = confirm(req);
+        } catch (RuntimeException e) {
+            release(holdId); // a failure holds nothing until the sweeper
+            throw e;
+        }
         if (out instanceof BookingOutcome.Refused) {
             release(holdId);
         }
@@ -450,10 +461,11 @@ public class BookingService {
         LocalDate date = (LocalDate) h.get("slot_date");
         String patientHash = hash.of(id.value());
 
-        // patient row lock: serialises this patient's bookings so the per-patient limits hold under races
+        // patient row lock: serialises this patient's bookings so the per-patient limits hold under races.
+        // Only the keyed hash: no part of the ID and no birth date (docs/security.md)
         jdbc.update("""
-                INSERT INTO patient (id_hash, id_masked, birth_date, created_at) VALUES (?, ?, ?, ?)
-                ON DUPLICATE KEY UPDATE id_hash = id_hash""", patientHash, id.masked(), id.birthDate(), now);
+                INSERT INTO patient (id_hash, created_at) VALUES (?, ?)
+                ON DUPLICATE KEY UPDATE id_hash = id_hash""", patientHash, now);
         RuleResult rules = checkRules(id, patientHash, serviceId, (Long) h.get("vaccine_id"), date, req.channel());
 
         String callerHash = null;
@@ -471,12 +483,14 @@ public class BookingService {
         }
 
         String code = freeCode();
+        // the age on the day of the slot is what the reports and the voice menu read; the birth date is not kept
+        int age = id.ageOn(date);
         GeneratedKeyHolder key = new GeneratedKeyHolder();
         String ch = callerHash;
         jdbc.update(c -> {
             var ps = c.prepareStatement("""
                     INSERT INTO booking (code, status, slot_id, pool_id, pool, service_id, facility_id, vaccine_id,
-                      dose_number, slot_date, slot_starts_at, patient_hash, patient_masked, patient_birth_date,
+                      dose_number, slot_date, slot_starts_at, patient_hash, patient_masked, patient_age,
                       sms_phone, calling_number, caller_hash, channel, actor, referring_facility_id, hold_id, created_at)
                     VALUES (?, 'ACTIVE', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                     new String[] {"id"});
@@ -493,7 +507,7 @@ public class BookingService {
             ps.setObject(i++, h.get("starts_at"));
             ps.setString(i++, patientHash);
             ps.setString(i++, id.masked());
-            ps.setObject(i++, id.birthDate());
+            ps.setInt(i++, age);
             ps.setString(i++, smsPhone);
             ps.setString(i++, req.callingNumber());
             ps.setString(i++, ch);
@@ -521,7 +535,7 @@ public class BookingService {
                 (String) h.get("facility_name"), serviceId, (String) h.get("service_name"),
                 ServiceKind.valueOf((String) h.get("service_kind")), rules.vaccineId(), rules.doseNumber(),
                 (long) h.get("slot_id"), date, (LocalDateTime) h.get("starts_at"), (LocalDateTime) h.get("ends_at"),
-                pool, id.masked(), id.birthDate(), smsPhone, List.copyOf(new ArrayList<>(tied).subList(
+                pool, id.masked(), age, smsPhone, List.copyOf(new ArrayList<>(tied).subList(
                         smsPhone == null ? 0 : 1, tied.size())), req.callingNumber(), req.channel(), req.actor(), now,
                 rules.nextDoseFrom());
         events.publishEvent(new BookingEvents.BookingConfirmed(booking));
@@ -587,14 +601,8 @@ public class BookingService {
                 if (now.isAfter(((LocalDateTime) row.get("starts")).minus(props.cancelCutoff()))) {
                     throw new RefusedException(Refusal.CANCEL_TOO_LATE, null);
                 }
-                if (channel == Channel.SMS_REPLY) {
-                    String phone = PhoneNumber.normalise(requesterPhone);
-                    Integer tied = jdbc.queryForObject(
-                            "SELECT COUNT(*) FROM booking_phone WHERE booking_id = ? AND phone = ?", Integer.class,
-                            bookingId, phone);
-                    if (tied == 0) {
-                        throw new RefusedException(Refusal.NOT_ALLOWED, null);
-                    }
+                if (channel == Channel.SMS_REPLY && !isTiedTo(bookingId, requesterPhone)) {
+                    throw new RefusedException(Refusal.NOT_ALLOWED, null);
                 }
                 jdbc.update("""
                         UPDATE booking SET status = 'CANCELLED', cancelled_at = ?, cancel_channel = ? WHERE id = ?""",
@@ -605,7 +613,8 @@ public class BookingService {
                 jdbc.update("UPDATE quota_pool SET booked = booked - 1 WHERE id = ?", (long) row.get("pool_id"));
                 return b;
             }));
-            log.info("Cancelled {} via {} by {}", cancelled.code(), channel, actor);
+            log.info("Cancelled {} (code {}) via {} by {}", cancelled.id(), Booking.maskCode(cancelled.code()), channel,
+                    actor);
             metrics.cancelled(channel);
             return new CancelOutcome.Cancelled(cancelled);
         } catch (RefusedException e) {
@@ -632,7 +641,8 @@ public class BookingService {
         if (done != null && done == 1) {
             Booking b = queryBookings(" WHERE b.code = ? AND b.facility_id = ? AND b.slot_date = ? AND b.status = 'ATTENDED'"
                     + " ORDER BY b.id DESC", c, facilityId, today).get(0);
-            log.info("Checked in {} at facility {} by {}", b.code(), facilityId, actor);
+            log.info("Checked in {} (code {}) at facility {} by {}", b.id(), Booking.maskCode(b.code()), facilityId,
+                    actor);
             return new CheckInOutcome.CheckedIn(b);
         }
         Optional<Booking> active = findActiveByCode(c);
@@ -664,6 +674,49 @@ public class BookingService {
         return queryBookings(" WHERE b.active_code = ?", code.trim()).stream().findFirst();
     }
 
+    /**
+     * The active booking with this code, only if it is tied to this phone ({@link PhoneTie}); otherwise
+     * empty, after the same one query whether the code does not exist or the booking is someone else's.
+     */
+    public Optional<Booking> findActiveByCodeTiedTo(String code, String phone) {
+        String p = PhoneNumber.normalise(phone);
+        if (code == null || !code.trim().matches("\\d{6}") || p == null || p.isEmpty()) {
+            return Optional.empty();
+        }
+        return queryBookings(" WHERE b.active_code = ? AND " + PhoneTie.SQL, withTie(p, code.trim()))
+                .stream().findFirst();
+    }
+
+    /**
+     * A patient's bookings that are tied to this phone ({@link PhoneTie}), newest slot first: the same one
+     * query whether the patient has no bookings or only bookings tied to other phones.
+     */
+    public List<Booking> findByResidentIdTiedTo(String residentIdInput, String phone) {
+        Optional<ResidentId> id = ResidentId.tryParse(residentIdInput);
+        String p = PhoneNumber.normalise(phone);
+        if (id.isEmpty() || p == null || p.isEmpty()) {
+            return List.of();
+        }
+        return queryBookings(" WHERE b.patient_hash = ? AND " + PhoneTie.SQL
+                + " ORDER BY b.slot_starts_at DESC, b.id DESC", withTie(p, hash.of(id.get().value())));
+    }
+
+    /** Whether this phone may reach the booking by phone or SMS: the one rule both channels ask ({@link PhoneTie}). */
+    public boolean isTiedTo(long bookingId, String phone) {
+        String p = PhoneNumber.normalise(phone);
+        if (p == null || p.isEmpty()) {
+            return false;
+        }
+        Integer n = jdbc.queryForObject("SELECT COUNT(*) FROM booking b WHERE b.id = ? AND " + PhoneTie.SQL,
+                Integer.class, withTie(p, bookingId));
+        return n != null && n > 0;
+    }
+
+    private Object[] withTie(String normalisedPhone, Object first) {
+        Object[] tie = PhoneTie.args(normalisedPhone, hash);
+        return new Object[] {first, tie[0], tie[1]};
+    }
+
     /** A patient's bookings, newest slot first. */
     public List<Booking> findByResidentId(String residentIdInput) {
         Optional<ResidentId> id = ResidentId.tryParse(residentIdInput);
@@ -680,10 +733,8 @@ public class BookingService {
         if (p == null || p.isEmpty()) {
             return List.of();
         }
-        return queryBookings("""
-                 WHERE b.id IN (SELECT booking_id FROM booking_phone WHERE phone = ?)
-                    OR b.caller_hash = ?
-                 ORDER BY b.slot_starts_at DESC, b.id DESC""", p, hash.of(p));
+        return queryBookings(" WHERE " + PhoneTie.SQL + " ORDER BY b.slot_starts_at DESC, b.id DESC",
+                PhoneTie.args(p, hash));
     }
 
     /** Active bookings whose slot is still ahead, for "check or cancel my bookings". */
@@ -710,7 +761,7 @@ public class BookingService {
                     String.class, b.id());
             out.add(new Booking(b.id(), b.code(), b.status(), b.facilityId(), b.facilityName(), b.serviceId(),
                     b.serviceName(), b.serviceKind(), b.vaccineId(), b.doseNumber(), b.slotId(), b.date(),
-                    b.startsAt(), b.endsAt(), b.pool(), b.patientMasked(), b.patientBirthDate(), b.smsPhone(), family,
+                    b.startsAt(), b.endsAt(), b.pool(), b.patientMasked(), b.patientAge(), b.smsPhone(), family,
                     b.callingNumber(), b.channel(), b.actor(), b.createdAt(), b.nextDoseFrom()));
         }
         return out;
@@ -729,7 +780,7 @@ public class BookingService {
                 (Long) rs.getObject("vaccine_id", Long.class), dose, rs.getLong("slot_id"), date,
                 rs.getObject("slot_starts_at", LocalDateTime.class), rs.getObject("slot_ends_at", LocalDateTime.class),
                 Pool.valueOf(rs.getString("pool")), rs.getString("patient_masked"),
-                rs.getObject("patient_birth_date", LocalDate.class), rs.getString("sms_phone"), List.of(),
+                (Integer) rs.getObject("patient_age", Integer.class), rs.getString("sms_phone"), List.of(),
                 rs.getString("calling_number"), Channel.valueOf(rs.getString("channel")), rs.getString("actor"),
                 rs.getObject("created_at", LocalDateTime.class), next);
     }

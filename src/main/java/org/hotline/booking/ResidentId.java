@@ -87,7 +87,12 @@ public final class ResidentId {
         return Period.between(birthDate, date).getYears();
     }
 
-    /** {@code 1101**********123X}: region prefix and last four, for display and logs. */
+    /**
+     * {@code **************123X}: only the last four (the end of the sequence number and the check
+     * character), for display, read-out ("the ID ending 123X") and logs. Nothing of the region or the
+     * birth date: those, with the birth year or age that is stored and the hash key, would give the
+     * whole ID back (docs/security.md).
+     */
     public String masked() {
         return mask(value);
     }
@@ -96,7 +101,12 @@ public final class ResidentId {
         if (id == null || id.length() < 8) {
             return "****";
         }
-        return id.substring(0, 4) + "*".repeat(id.length() - 8) + id.substring(id.length() - 4);
+        return "*".repeat(id.length() - 4) + id.substring(id.length() - 4);
+    }
+
+    /** The last four characters, as {@link #masked()} shows them. */
+    public String lastFour() {
+        return value.substring(value.length() - 4);
     }
 
     @Override

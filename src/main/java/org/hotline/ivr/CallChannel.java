@@ -20,6 +20,14 @@ public interface CallChannel {
     String callerNumber();
 
     /**
+     * Whether {@link #callerNumber()} comes from a peer the gateway trusts to vouch for it: over FastAGI the
+     * caller ID Asterisk sends (Asterisk is the trusted peer); over direct SIP a P-Asserted-Identity or From
+     * only from a configured trusted peer ({@code hotline.sip.trusted-peers}). The engine treats an
+     * unverified number as withheld: it ties nothing to it and reaches no booking by it.
+     */
+    boolean callerVerified();
+
+    /**
      * Plays the prompts in order. Any key stops playback (barge-in) and is returned; the rest of the
      * list is skipped. Returns {@code '\0'} when everything played and no key was pressed.
      */

@@ -18,8 +18,16 @@ import org.hotline.booking.Vaccine;
 /** What one call has chosen and keyed so far. Lives on the call's thread only. */
 final class CallState {
 
+    /** A calling number is digits ("anonymous", "unknown", "Restricted" are what networks say for withheld). */
+    private static final java.util.regex.Pattern NUMBER = java.util.regex.Pattern.compile("\\+?[0-9]{3,20}");
+
     final CallChannel call;
+    /** The verified calling number, normalised; {@code ""} when withheld or unverified (see {@link CallChannel#callerVerified()}). */
     final String caller;
+    /** A number the network gave that could not be verified (for the agent's screen only, masked); else null. */
+    final String unverifiedCaller;
+    /** Look-ups by code or resident ID in this call that found no booking this number may manage. */
+    int lookupFailures;
     CallerProfile profile;
 
     String at;
@@ -49,30 +57,19 @@ final class CallState {
 
     CallState(CallChannel call) {
         this.call = call;
-        this.caller = callerId(call.callerNumber());
-    }
-
-    /**
-     * The caller id as the menu uses it: digits (an optional leading +, spaces, dashes, dots and brackets
-     * dropped), the country code stripped as {@link PhoneNumber#normalise} does. Anything else (empty,
-     * {@code anonymous}, {@code unknown}, letters, a SIP URI, more than 20 digits) is taken as withheld:
-     * never a failed call, and never a number cut short that could be somebody else's.
-     */
-    static String callerId(String raw) {
-        if (raw == null) {
-            return "";
-        }
-        String s = raw.strip().replaceAll("[\\s\\-().]", "");
-        if (s.length() > 21 || !s.matches("\\+?\\d{1,20}")) {
-            return "";
-        }
-        String n = PhoneNumber.normalise(s);
-        return n == null ? "" : n;
+        String n = PhoneNumber.normalise(call.callerNumber());
+        boolean number = n != null && NUMBER.matcher(n).matches();
+        boolean verified = number && call.callerVerified();
+        this.caller = verified ? n : "";
+        this.unverifiedCaller = number && !verified ? n : null;
     }
 
     /** What the caller chose, as an agent reads it; the resident ID only masked. */
     Map<String, String> choices() {
         Map<String, String> c = new LinkedHashMap<>();
+        if (unverifiedCaller != null) {
+            c.put("来电号码（未验证）", PhoneNumber.mask(unverifiedCaller));
+        }
         if (vaccine != null) {
             c.put("疫苗", vaccine.name());
         }

@@ -1,7 +1,7 @@
 package org.hotline.ivr;
 
 import java.time.LocalDate;
-import java.time.Period;
+import java.time.temporal.ChronoUnit;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -27,10 +27,18 @@ record CallerProfile(Integer age, Optional<Booking> lastOutpatient) {
         Integer age = bookings.stream()
                 .filter(b -> caller.equals(PhoneNumber.normalise(b.smsPhone()))
                         || caller.equals(PhoneNumber.normalise(b.callingNumber())) && b.familyPhones().isEmpty())
-                .filter(b -> b.patientBirthDate() != null).sorted(newest).findFirst()
-                .map(b -> Period.between(b.patientBirthDate(), today).getYears()).orElse(null);
+                .filter(b -> b.patientAge() != null).sorted(newest).findFirst()
+                .map(b -> ageToday(b, today)).orElse(null);
         Optional<Booking> last = bookings.stream().filter(b -> b.serviceKind() == ServiceKind.OUTPATIENT)
                 .filter(b -> caller.equals(PhoneNumber.normalise(b.callingNumber()))).sorted(newest).findFirst();
         return new CallerProfile(age, last);
+    }
+
+    /**
+     * The age on the booking's day moved to today. Only the age on that day is kept (not the birth date), so
+     * this may be one year off for someone whose birthday falls between the two days.
+     */
+    static int ageToday(Booking b, LocalDate today) {
+        return b.patientAge() + (int) ChronoUnit.YEARS.between(b.date(), today);
     }
 }

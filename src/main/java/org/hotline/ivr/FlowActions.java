@@ -54,9 +54,11 @@ final class FlowActions {
     private final SpokenValues values;
     private final IvrProperties props;
     private final Clock clock;
+    private final PhoneLookups lookups;
 
     FlowActions(BookingService booking, Catalogue catalogue, NamePrompts names, SpokenValues values,
-            IvrProperties props, Clock clock) {
+            IvrProperties props, Clock clock, PhoneLookups lookups) {
+        this.lookups = lookups;
         this.booking = booking;
         this.catalogue = catalogue;
         this.names = names;
@@ -172,10 +174,19 @@ final class FlowActions {
             case "book" -> book(s);
             case "has_next_dose" -> Outcome.of(s.booking != null && s.booking.nextDoseFrom() != null ? "next_dose"
                     : "none");
+            case "caller_verified" -> {
+                if (s.caller.isEmpty()) {
+                    lookups.count(PhoneLookups.Outcome.UNVERIFIED);
+                    yield Outcome.of("unverified");
+                }
+                yield Outcome.of("verified");
+            }
+            case "may_look_up" -> mayLookUp(s);
             case "find_by_caller" -> found(s, s.caller.isEmpty() ? List.of() : booking.findByPhone(s.caller));
-            case "find_by_id" -> found(s, s.residentId == null ? List.of() : booking.findByResidentId(s.residentId));
-            case "find_by_code" -> found(s, s.bookingCode == null ? List.of()
-                    : booking.findActiveByCode(s.bookingCode).map(List::of).orElse(List.of()));
+            case "find_by_id" -> lookUp(s, () -> s.residentId == null ? List.of()
+                    : booking.findByResidentIdTiedTo(s.residentId, s.caller));
+            case "find_by_code" -> lookUp(s, () -> s.bookingCode == null ? List.of()
+                    : booking.findActiveByCodeTiedTo(s.bookingCode, s.caller).map(List::of).orElse(List.of()));
             case "cancel" -> cancel(s);
             default -> throw new IllegalArgumentException("no action " + action);
         };
@@ -267,13 +278,57 @@ final class FlowActions {
         return Outcome.refused(r.reason(), r.earliestDate());
     }
 
+    /** Before a caller keys a code or an ID: a withheld or unverified number, or one over today's limit, may not. */
+    private Outcome mayLookUp(CallState s) {
+        if (s.caller.isEmpty()) {
+            lookups.count(PhoneLookups.Outcome.UNVERIFIED);
+            return Outcome.of("limited");
+        }
+        if (!lookups.allowedToday(s.caller)) {
+            lookups.limited(s.caller, s.call.callId(), PhoneLookups.Outcome.DAY_LIMIT);
+            return Outcome.of("limited");
+        }
+        return Outcome.of("allowed");
+    }
+
+    /**
+     * A look-up by code or resident ID, which finds only bookings tied to this calling number. A booking that
+     * does not exist and one that is someone else's take the same path here and in the database (one query
+     * that returns nothing, one look-up kept against the day's allowance) and say the same "none"; the one
+     * that uses up the call's allowance goes to a person.
+     */
+    private Outcome lookUp(CallState s, java.util.function.Supplier<List<Booking>> find) {
+        if (s.caller.isEmpty()) {
+            lookups.count(PhoneLookups.Outcome.UNVERIFIED);
+            return Outcome.of("limited");
+        }
+        if (!lookups.take(s.caller)) {
+            lookups.limited(s.caller, s.call.callId(), PhoneLookups.Outcome.DAY_LIMIT);
+            return Outcome.of("limited");
+        }
+        List<Booking> tied = find.get();
+        if (!tied.isEmpty()) {
+            lookups.giveBack(s.caller);
+            lookups.count(PhoneLookups.Outcome.FOUND);
+            return found(s, tied);
+        }
+        s.found = List.of();
+        if (++s.lookupFailures >= lookups.props().failuresPerCall()) {
+            lookups.limited(s.caller, s.call.callId(), PhoneLookups.Outcome.CALL_LIMIT);
+            return Outcome.of("too_many");
+        }
+        lookups.count(PhoneLookups.Outcome.NOT_FOUND);
+        return Outcome.of("none");
+    }
+
     private Outcome found(CallState s, List<Booking> bookings) {
         s.found = booking.upcoming(bookings);
         return Outcome.of(s.found.isEmpty() ? "none" : "found");
     }
 
     private Outcome cancel(CallState s) {
-        if (s.booking == null) {
+        if (s.booking == null || !booking.isTiedTo(s.booking.id(), s.caller)) {
+            // only a booking found by this (verified) number gets here; asked again where it is cancelled
             return Outcome.refused(Refusal.NOT_FOUND, null);
         }
         CancelOutcome out = booking.cancel(s.booking.id(), PHONE, s.caller, s.call.callId());

@@ -37,12 +37,13 @@ public class FlowEngine implements CallHandler {
     private final org.hotline.booking.BookingService booking;
     private final org.hotline.booking.Catalogue catalogue;
     private final PromptCatalogue prompts;
+    private final PhoneLookups lookups;
     private final BooleanSupplier databaseUp;
 
     public FlowEngine(FlowSet flows, PromptCatalogue prompts, org.hotline.booking.BookingService booking,
             org.hotline.booking.Catalogue catalogue, TransferLog transfers, AgentQueue queue, IvrProperties props,
-            Clock clock) {
-        this(flows, prompts, booking, catalogue, transfers, queue, props, clock, () -> true);
+            Clock clock, PhoneLookups lookups) {
+        this(flows, prompts, booking, catalogue, transfers, queue, props, clock, lookups, () -> true);
     }
 
     /**
@@ -52,7 +53,8 @@ public class FlowEngine implements CallHandler {
      */
     public FlowEngine(FlowSet flows, PromptCatalogue prompts, org.hotline.booking.BookingService booking,
             org.hotline.booking.Catalogue catalogue, TransferLog transfers, AgentQueue queue, IvrProperties props,
-            Clock clock, BooleanSupplier databaseUp) {
+            Clock clock, PhoneLookups lookups, BooleanSupplier databaseUp) {
+        this.lookups = lookups;
         this.databaseUp = databaseUp;
         this.flows = flows;
         this.prompts = prompts;
@@ -64,12 +66,12 @@ public class FlowEngine implements CallHandler {
         this.clock = clock;
         NamePrompts names = new NamePrompts(prompts);
         this.values = new SpokenValues(names, catalogue, props);
-        this.actions = new FlowActions(booking, catalogue, names, values, props, clock);
+        this.actions = new FlowActions(booking, catalogue, names, values, props, clock, lookups);
     }
 
     /** The same engine with another view of the agents' queue (tests, a console that knows the wait). */
     public FlowEngine withAgentQueue(AgentQueue q) {
-        return new FlowEngine(flows, prompts, booking, catalogue, transfers, q, props, clock, databaseUp);
+        return new FlowEngine(flows, prompts, booking, catalogue, transfers, q, props, clock, lookups, databaseUp);
     }
 
     public FlowSet flows() {
@@ -88,7 +90,8 @@ public class FlowEngine implements CallHandler {
         CallState s = null;
         try {
             s = new CallState(call);
-            log.info("Call from {} answered", PhoneNumber.mask(s.caller));
+            log.info("Call from {} answered{}", PhoneNumber.mask(s.caller),
+                    s.unverifiedCaller == null ? "" : " (number " + PhoneNumber.mask(s.unverifiedCaller) + " unverified)");
             String at = flows.entry();
             while (at != null) {
                 if (++s.steps > props.maxSteps()) {

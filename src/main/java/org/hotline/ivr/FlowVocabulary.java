@@ -30,8 +30,10 @@ public final class FlowVocabulary {
         a.put("book", new ActionSpec(List.of("booked"), true));
         a.put("has_next_dose", new ActionSpec(List.of("next_dose", "none"), false));
         a.put("find_by_caller", new ActionSpec(List.of("found", "none"), false));
-        a.put("find_by_id", new ActionSpec(List.of("found", "none"), false));
-        a.put("find_by_code", new ActionSpec(List.of("found", "none"), false));
+        a.put("caller_verified", new ActionSpec(List.of("verified", "unverified"), false));
+        a.put("may_look_up", new ActionSpec(List.of("allowed", "limited"), false));
+        a.put("find_by_id", new ActionSpec(List.of("found", "none", "too_many", "limited"), false));
+        a.put("find_by_code", new ActionSpec(List.of("found", "none", "too_many", "limited"), false));
         a.put("cancel", new ActionSpec(List.of("cancelled"), true));
         ACTIONS = Map.copyOf(a);
     }

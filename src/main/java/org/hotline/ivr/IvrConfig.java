@@ -8,6 +8,9 @@ import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+import io.micrometer.core.instrument.MeterRegistry;
 
 import org.hotline.booking.BookingService;
 import org.hotline.booking.Catalogue;
@@ -36,9 +39,15 @@ public class IvrConfig {
     }
 
     @Bean
+    PhoneLookups phoneLookups(JdbcTemplate jdbc, BookingService booking, LookupProperties props, Clock clock,
+            ObjectProvider<MeterRegistry> registry) {
+        return new PhoneLookups(jdbc, booking, props, clock, registry.getIfAvailable());
+    }
+
+    @Bean
     FlowEngine flowEngine(FlowSet flows, PromptCatalogue prompts, BookingService booking, Catalogue catalogue,
             TransferLog transfers, ObjectProvider<AgentQueue> queue, IvrProperties props, Clock clock,
-            ObjectProvider<DatabaseWatch> watch) {
+            PhoneLookups lookups, ObjectProvider<DatabaseWatch> watch) {
         DatabaseWatch w = watch.getIfAvailable();
         if (w != null) {
             w.onChange(up -> {
@@ -48,6 +57,6 @@ public class IvrConfig {
             });
         }
         return new FlowEngine(flows, prompts, booking, catalogue, transfers, queue.getIfAvailable(() -> AgentQueue.NEVER_BUSY),
-                props, clock, w == null ? () -> true : w::reachable);
+                props, clock, lookups, w == null ? () -> true : w::reachable);
     }
 }

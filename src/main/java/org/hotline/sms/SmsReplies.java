@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
+import org.hotline.booking.Booking;
 import org.hotline.booking.BookingService;
 import org.hotline.booking.CancelOutcome;
 import org.hotline.booking.Channel;
@@ -78,10 +79,10 @@ public class SmsReplies {
         if (cmd instanceof Command.Cancel c) {
             CancelOutcome out = booking.cancel(c.code(), Channel.SMS_REPLY, from, "sms:" + masked);
             if (out instanceof CancelOutcome.Refused r) {
-                log.info("SMS reply from {}: cancel {} refused ({})", masked, c.code(), r.reason());
+                log.info("SMS reply from {}: cancel {} refused ({})", masked, Booking.maskCode(c.code()), r.reason());
                 outbox.enqueue(null, SmsKind.REPLY, from, templates.replyRefused(c.code(), r.reason()), null);
             } else {
-                log.info("SMS reply from {}: cancelled {}", masked, c.code());
+                log.info("SMS reply from {}: cancelled {}", masked, Booking.maskCode(c.code()));
             }
             return;
         }

@@ -171,7 +171,8 @@ public final class SmscSink implements SmartLifecycle, ServerMessageReceiverList
         int[] concat = Ucs2Message.concatHeader(sm.getShortMessage(), udhi);
         received.incrementAndGet();
         log.info("SMSC sink got submit_sm {} to {}{}: {}", id, PhoneNumber.mask(sm.getDestAddress()),
-                concat == null ? "" : " part " + concat[2] + "/" + concat[1], LogMask.text(text));
+                concat == null ? "" : " part " + concat[2] + "/" + concat[1],
+                concat == null ? LogMask.text(text) : LogMask.part(text));
         if (SMSCDeliveryReceipt.SUCCESS_FAILURE.containedIn(sm.getRegisteredDelivery())
                 || SMSCDeliveryReceipt.SUCCESS.containedIn(sm.getRegisteredDelivery())) {
             String dest = sm.getDestAddress();

@@ -25,14 +25,32 @@ public class ConsoleClient {
     private final HttpClient http = HttpClient.newBuilder().cookieHandler(new CookieManager())
             .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(5)).build();
     private String csrf;
+    private final java.util.Map<String, String> extraHeaders = new java.util.LinkedHashMap<>();
 
     public ConsoleClient(int port) {
         this.base = "http://127.0.0.1:" + port;
     }
 
-    public record Answer(int status, String body, String location) {
+    /**
+     * Sends this header with every request, e.g. {@code X-Forwarded-For} as a reverse proxy on this host would
+     * (the loopback is a trusted proxy by default), to be another client address.
+     */
+    public ConsoleClient header(String name, String value) {
+        extraHeaders.put(name, value);
+        return this;
+    }
+
+    public record Answer(int status, String body, String location, java.net.http.HttpHeaders headers) {
+        public Answer(int status, String body, String location) {
+            this(status, body, location, java.net.http.HttpHeaders.of(java.util.Map.of(), (a, b) -> true));
+        }
+
         public JsonNode json() {
             return JSON.readTree(body);
+        }
+
+        public String header(String name) {
+            return headers.firstValue(name).orElse(null);
         }
     }
 
@@ -62,6 +80,13 @@ public class ConsoleClient {
         return this;
     }
 
+    /** A GET with HTTP Basic credentials (as a script fetching a report or health does), no session needed. */
+    public Answer getBasic(String path, String username, String password) {
+        String basic = java.util.Base64.getEncoder().encodeToString((username + ":" + password)
+                .getBytes(StandardCharsets.UTF_8));
+        return send(HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Basic " + basic).GET());
+    }
+
     public Answer get(String path) {
         // the console's script asks /api for JSON; pages and scrapers accept anything, as a browser does
         String accept = path.startsWith("/api/") && !path.endsWith(".yaml") ? "application/json"
@@ -72,6 +97,16 @@ public class ConsoleClient {
     /** A JSON POST with the CSRF header (as the console's script sends it). */
     public Answer post(String path, Object body) {
         return post(path, body, true);
+    }
+
+    /** A POST of this text as JSON, as is (malformed bodies), with the CSRF header. */
+    public Answer postRaw(String path, String json) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
+                .header("Accept", "application/json").POST(HttpRequest.BodyPublishers.ofString(json));
+        if (csrf != null) {
+            b.header("X-CSRF-TOKEN", csrf);
+        }
+        return send(b);
     }
 
     public Answer post(String path, Object body, boolean withCsrf) {
@@ -85,10 +120,11 @@ public class ConsoleClient {
     }
 
     private Answer send(HttpRequest.Builder b) {
+        extraHeaders.forEach(b::header);
         try {
             HttpResponse<String> r = http.send(b.timeout(Duration.ofSeconds(30)).build(),
                     HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-            return new Answer(r.statusCode(), r.body(), r.headers().firstValue("Location").orElse(null));
+            return new Answer(r.statusCode(), r.body(), r.headers().firstValue("Location").orElse(null), r.headers());
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }

@@ -42,7 +42,7 @@ public class ConsoleFixtures {
     public TransferContext transfer(String callerNumber, Map<String, String> choices) {
         String id = "tr-" + UUID.randomUUID();
         TransferContext t = new TransferContext(id, "call-" + SEQ.incrementAndGet(), callerNumber,
-                PhoneNumber.mask(callerNumber), "1101**********123X", 82, TransferReason.ASKED_FOR_PERSON,
+                PhoneNumber.mask(callerNumber), "**************123X", 82, TransferReason.ASKED_FOR_PERSON,
                 "outpatient", "choose_slot", new LinkedHashMap<>(choices), 9, clock.now());
         transfers.record(t);
         return t;

@@ -99,11 +99,16 @@ class ConsoleRolesTest {
     @Test
     void actuatorHealthAndPrometheusStayOpenWithoutLogin() {
         ConsoleClient anon = new ConsoleClient(port);
-        // health answers for itself (503 while a component such as the stopped scheduler is down), never a login
+        // health answers for itself (503 while a component such as the stopped scheduler is down), never a login;
+        // its components (database host, node names, disk paths) only to a signed-in supervisor or admin
         ConsoleClient.Answer health = anon.get("/actuator/health");
         assertThat(health.status()).isIn(200, 503);
         assertThat(health.json().get("status").asString()).isIn("UP", "DOWN");
-        assertThat(health.json().get("components")).isNotNull();
+        assertThat(health.json().get("components")).isNull();
+        ConsoleClient.Answer signedIn = new ConsoleClient(port).loggedIn("admin", "hotline-demo-admin")
+                .get("/actuator/health");
+        assertThat(signedIn.status()).isEqualTo(health.status());
+        assertThat(signedIn.json().get("components")).isNotNull();
         ConsoleClient.Answer prom = anon.get("/actuator/prometheus");
         assertThat(prom.status()).isEqualTo(200);
         assertThat(prom.body()).contains("hotline_holds_active");
@@ -117,6 +122,26 @@ class ConsoleRolesTest {
         assertThat(doc.get("paths").propertyNames()).contains("/api/bookings", "/api/bookings/{id}/move",
                 "/api/transfers", "/api/callbacks/{id}/attempts", "/api/users", "/api/audit");
         assertThat(anon.get("/api/openapi.yaml").body()).contains("/api/bookings/{id}/cancel:");
+    }
+
+    @Test
+    void theBrowsableApiDescriptionIsPublicAsDocumented() {
+        // docs/agent.md and docs/configuration.md: /api/docs needs no login
+        ConsoleClient anon = new ConsoleClient(port);
+        ConsoleClient.Answer docs = anon.get("/api/docs");
+        assertThat(docs.status()).isEqualTo(302);
+        String page = java.net.URI.create(docs.location()).getPath();
+        ConsoleClient.Answer ui = anon.get(page);
+        assertThat(ui.status()).as(page).isEqualTo(200);
+        assertThat(ui.body()).contains("swagger-ui");
+        String base = page.substring(0, page.lastIndexOf('/') + 1);
+        assertThat(anon.get(base + "swagger-initializer.js").status()).isEqualTo(200);
+        assertThat(anon.get(base + "swagger-ui-bundle.js").status()).isEqualTo(200);
+        ConsoleClient.Answer config = anon.get("/api/openapi/swagger-config");
+        assertThat(config.status()).isEqualTo(200);
+        assertThat(config.json().get("url").asString()).isEqualTo("/api/openapi");
+        // and the API itself still wants a login
+        assertThat(anon.get("/api/bookings").status()).isEqualTo(401);
     }
 
     @Test
@@ -162,8 +187,9 @@ class ConsoleRolesTest {
                 .json().get("booking");
         assertThat(doctor.post("/api/bookings/search", Map.of("code", agentBooking.get("code").asString())).json())
                 .isEmpty();
+        // outside their reach is as not there (as reading it is a 404): no oracle, and nothing of it in the answer
         assertThat(doctor.post("/api/bookings/" + agentBooking.get("id").asLong() + "/cancel", Map.of()).json()
-                .get("refusal").asString()).isEqualTo("NOT_ALLOWED");
+                .get("refusal").asString()).isEqualTo("NOT_FOUND");
         // and a doctor does not see the call-centre's transfers
         assertThat(doctor.get("/api/transfers").status()).isEqualTo(403);
     }

@@ -116,13 +116,13 @@ public final class ReportBench {
         // bookings: channel, pool, age and status spread by the booking's number; all in PUBLIC or COMMUNITY
         jdbc.update("""
                 INSERT INTO booking (code, status, slot_id, pool_id, pool, service_id, facility_id, slot_date,
-                  slot_starts_at, patient_hash, patient_masked, patient_birth_date, channel, created_at)
+                  slot_starts_at, patient_hash, patient_masked, patient_age, channel, created_at)
                 SELECT LPAD(100000 + (sl.id * ? + n.seq) % 900000, 6, '0'),
                        ELT(1 + (sl.id + n.seq) % 10, 'ACTIVE','ACTIVE','ACTIVE','ACTIVE','ACTIVE','ATTENDED','ATTENDED',
                            'NO_SHOW','CANCELLED','ACTIVE'),
                        sl.id, q.id, q.pool, sl.service_id, s.facility_id, sl.slot_date, sl.starts_at,
-                       CONCAT('bench-', sl.id, '-', n.seq), '1101**********0000',
-                       sl.slot_date - INTERVAL (30 + (sl.id * 7 + n.seq * 13) % 65) YEAR,
+                       CONCAT('bench-', sl.id, '-', n.seq), '**************0000',
+                       30 + (sl.id * 7 + n.seq * 13) % 65,
                        IF(q.pool = 'COMMUNITY', 'COMMUNITY_DOCTOR', IF(n.seq % 3 = 0, 'AGENT', 'PHONE_MENU')),
                        (sl.starts_at - INTERVAL (1 + n.seq % 7) DAY) + INTERVAL ((n.seq * 37) % 600) MINUTE
                 FROM slot sl JOIN service s ON s.id = sl.service_id JOIN seq_1_to_1000 n ON n.seq <= ?

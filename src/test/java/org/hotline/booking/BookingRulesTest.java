@@ -272,6 +272,30 @@ class BookingRulesTest {
     }
 
     @Test
+    void oneRuleTiesAPhoneToABookingForTheMenuAndForSmsReplies() {
+        long slot = fx.slot(dept, day2, 0, 0, 2);
+        String patientPhone = Fixtures.mobile();
+        String family = Fixtures.mobile();
+        String caller = Fixtures.mobile();
+        String id = Fixtures.residentIdAged(79);
+        Booking b = ((BookingOutcome.Booked) booking.book(slot, null, new BookingRequest(0, id, patientPhone,
+                List.of(family), "+86 " + caller, Channel.PHONE_MENU, "c", null))).booking();
+        String stranger = Fixtures.mobile();
+        for (String tied : List.of(patientPhone, family, caller, "+86" + caller)) {
+            assertThat(booking.isTiedTo(b.id(), tied)).as(tied).isTrue();
+            assertThat(booking.findActiveByCodeTiedTo(b.code(), tied)).as(tied).isPresent();
+            assertThat(booking.findByResidentIdTiedTo(id, tied)).as(tied).hasSize(1);
+        }
+        assertThat(booking.isTiedTo(b.id(), stranger)).isFalse();
+        assertThat(booking.isTiedTo(b.id(), "")).isFalse();
+        assertThat(booking.isTiedTo(b.id(), null)).isFalse();
+        assertThat(booking.findActiveByCodeTiedTo(b.code(), stranger)).isEmpty();
+        assertThat(booking.findByResidentIdTiedTo(id, stranger)).isEmpty();
+        // the number it was booked from may cancel by SMS too, as it may by phone
+        assertThat(booking.cancel(b.code(), Channel.SMS_REPLY, caller, "sms")).isInstanceOf(CancelOutcome.Cancelled.class);
+    }
+
+    @Test
     void anExpiredHoldCannotBeConfirmedAndItsPlaceComesBack() {
         long slot = fx.slot(dept, day2, 0, 0, 1);
         HoldOutcome.Held h = (HoldOutcome.Held) booking.hold(slot, Channel.PHONE_MENU);

@@ -38,10 +38,11 @@ class ResidentIdTest {
     }
 
     @Test
-    void masksAllButRegionAndLastFour() {
+    void masksAllButTheLastFour() {
         ResidentId id = ResidentId.of("11010519491231002X");
-        assertThat(id.masked()).isEqualTo("1101**********002X");
-        assertThat(id.toString()).doesNotContain("19491231");
+        assertThat(id.masked()).isEqualTo("**************002X");
+        assertThat(id.toString()).doesNotContain("19491231").doesNotContain("1101");
+        assertThat(id.lastFour()).isEqualTo("002X");
     }
 
     @Test

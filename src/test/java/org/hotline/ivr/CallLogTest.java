@@ -37,7 +37,9 @@ class CallLogTest {
         String bad = id.substring(0, 17) + (id.charAt(17) == '1' ? '2' : '1');
         // a booking, then a second call that is refused, then goes to a person
         ScriptedCaller first = ScriptedCaller.pressingOne(mobile, id, 40);
-        assertThat(engine.run(first).bookings()).hasSize(1);
+        List<org.hotline.booking.Booking> booked = engine.run(first).bookings();
+        assertThat(booked).hasSize(1);
+        String code = booked.get(0).code();
         ScriptedCaller second = ScriptedCaller.script(mobile, "2", "1", "1", "1", "1", "1", "1", bad, id, "0");
         CallResult r = engine.run(second);
         assertThat(r.end()).isEqualTo(CallResult.End.TRANSFERRED);
@@ -50,7 +52,15 @@ class CallLogTest {
                 .anyMatch(l -> l.contains("Refused"));
         for (String l : lines) {
             assertThat(l).as(l).containsAnyOf("[callId=" + first.callId() + "]", "[callId=" + second.callId() + "]");
-            assertThat(l).doesNotContain(id, bad, mobile, id.substring(6, 14));
+            assertThat(l).doesNotContain(id, bad, mobile, id.substring(6, 14), code);
         }
+        // a third call from the same phone finds the booking by its code and cancels it: the log names the
+        // booking by id and masked code only
+        ScriptedCaller third = ScriptedCaller.script(mobile, "2", "3", "3", code + "#", "1", "2", "1", "0");
+        engine.run(third);
+        assertThat(third.heard()).contains("cancelled");
+        List<String> thirdLines = out.getAll().lines().filter(l -> l.contains("[callId=" + third.callId() + "]")).toList();
+        assertThat(thirdLines).anyMatch(l -> l.contains("Cancelled " + booked.get(0).id()));
+        assertThat(thirdLines).allSatisfy(l -> assertThat(l).doesNotContain(code, mobile, id));
     }
 }

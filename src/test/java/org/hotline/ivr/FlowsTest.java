@@ -12,11 +12,14 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.JdbcTemplate;
 
+import io.micrometer.core.instrument.MeterRegistry;
+
 import org.hotline.booking.Booking;
 import org.hotline.booking.BookingOutcome;
 import org.hotline.booking.BookingRequest;
 import org.hotline.booking.BookingService;
 import org.hotline.booking.Channel;
+import org.hotline.booking.PhoneNumber;
 import org.hotline.booking.ResidentId;
 import org.hotline.testsupport.Fixtures;
 import org.hotline.testsupport.IntegrationTest;
@@ -32,6 +35,7 @@ class FlowsTest {
     @Autowired Fixtures fx;
     @Autowired TestClock clock;
     @Autowired JdbcTemplate jdbc;
+    @Autowired MeterRegistry registry;
 
     IvrWorld world;
 
@@ -378,15 +382,20 @@ class FlowsTest {
     @Test
     void aBookingIsFoundByCodeAndByIdAndKeptWhenTheCallerSaysNo() {
         String id = world.idAged(50);
-        Booking b = only(engine.run(ScriptedCaller.pressingOne(Fixtures.mobile(), id, 40)));
+        String mobile = Fixtures.mobile();
+        Booking b = only(engine.run(ScriptedCaller.pressingOne(mobile, id, 40)));
 
-        ScriptedCaller byCode = ScriptedCaller.script(Fixtures.mobile(), "3", "3", b.code() + "#", "1", "2", "2", "0");
+        // from the phone it was booked from (issue 14: only a phone tied to the booking finds it; 2 skips the
+        // offer to book the same again)
+        ScriptedCaller byCode = ScriptedCaller.script(mobile, "2", "3", "3", b.code() + "#", "1", "2", "2", "0");
         engine.run(byCode);
         assertThat(byCode.heard()).containsSubsequence("ask_code", "choose_booking", "booking_detail", "cancel_confirm");
-        assertThat(byCode.asks.get(6).prompts()).startsWith("choose_booking");
+        assertThat(byCode.asks.get(7).prompts()).startsWith("choose_booking");
         assertThat(booking.findById(b.id()).orElseThrow().status()).isEqualTo(Booking.BookingStatus.ACTIVE);
+        // a look-up that found the caller's own booking is not held against the number's daily allowance
+        assertThat(lookupsToday(mobile)).isZero();
 
-        ScriptedCaller byId = ScriptedCaller.script("", "3", "2", id, "1", "2", "1", "2");
+        ScriptedCaller byId = ScriptedCaller.script(mobile, "2", "3", "2", id, "1", "2", "1", "2");
         CallResult r = engine.run(byId);
         assertThat(byId.heard()).contains("ask_lookup_id", "cancelled");
         assertThat(r.end()).isEqualTo(CallResult.End.GOODBYE);
@@ -394,10 +403,23 @@ class FlowsTest {
     }
 
     @Test
-    void aWithheldNumberFindsNothingByPhoneAndMustKeyTheSmsNumber() {
-        ScriptedCaller call = ScriptedCaller.script("", "3", "1", "0");
-        engine.run(call);
-        assertThat(call.heard()).containsSubsequence("manage_how", "no_bookings", "manage_how");
+    void aWithheldNumberCannotLookUpBookingsAndIsOfferedAPerson() {
+        // issue 14: before, a withheld number went on to "by code" and "by ID" and reached any booking
+        ScriptedCaller call = ScriptedCaller.script("", "3", "1");
+        CallResult r = engine.run(call);
+        assertThat(call.asks.get(1).prompts()).containsExactly("manage_unverified");
+        assertThat(call.heard()).doesNotContain("manage_how", "ask_code", "ask_lookup_id").endsWith("transfer_now");
+        assertThat(r.end()).isEqualTo(CallResult.End.TRANSFERRED);
+        assertThat(transfers.find(r.transferId()).orElseThrow().reason()).isEqualTo(TransferReason.UNVERIFIED_CALLER);
+
+        ScriptedCaller back = ScriptedCaller.script("", "3", "2", "0");
+        engine.run(back);
+        assertThat(back.asks.get(2).prompts()).containsExactly("main_menu");
+
+        // what a network sends for a withheld number is no number: every "anonymous" caller is not one person
+        ScriptedCaller anonymous = ScriptedCaller.script("anonymous", "3", GONE);
+        engine.run(anonymous);
+        assertThat(anonymous.asks.get(1).prompts()).containsExactly("manage_unverified");
     }
 
     @Test
@@ -436,6 +458,205 @@ class FlowsTest {
         ScriptedCaller waits = ScriptedCaller.script(Fixtures.mobile(), "0", "2");
         assertThat(busy.run(waits).end()).isEqualTo(CallResult.End.TRANSFERRED);
         assertThat(waits.transferId).isNotNull();
+    }
+
+    // ------------------------------------------------------------ issue 14: who may manage a booking by phone
+
+    /** Wrong look-ups by code or ID this number has used today (the cross-call allowance). */
+    int lookupsToday(String phone) {
+        return jdbc.query("SELECT failures FROM phone_lookup_day WHERE caller_hash = ? AND day = ?",
+                rs -> rs.next() ? rs.getInt(1) : 0, booking.hashOf(phone), clock.now().toLocalDate());
+    }
+
+    double lookups(String outcome) {
+        var c = registry.find("hotline.ivr.lookups").tag("outcome", outcome).counter();
+        return c == null ? 0 : c.count();
+    }
+
+    List<String> auditOutcomes(String phone) {
+        return jdbc.queryForList("SELECT outcome FROM audit_event WHERE username = ? AND role = 'PHONE_MENU'"
+                + " AND action = 'PHONE_LOOKUP' ORDER BY id", String.class, "phone:" + PhoneNumber.mask(phone));
+    }
+
+    /** A well-formed booking code that no active booking has. */
+    String codeNoOneHas() {
+        java.util.Random r = new java.util.Random();
+        while (true) {
+            String c = Integer.toString(100000 + r.nextInt(900000));
+            if (booking.findActiveByCode(c).isEmpty()) {
+                return c;
+            }
+        }
+    }
+
+    @Test
+    void someoneElsesCodeOrIdIsNotFoundInTheSameWordsAsACodeThatDoesNotExist() {
+        String owner = Fixtures.mobile();
+        String id = world.idAged(52);
+        Booking b = only(engine.run(ScriptedCaller.pressingOne(owner, id, 40)));
+        String noSuchCode = codeNoOneHas();
+        String idWithNoBookings = world.idAged(53);
+
+        // by code, then by ID: once with the owner's booking, once with a code and an ID that find nothing
+        ScriptedCaller stranger = ScriptedCaller.script(Fixtures.mobile(), "3", "3", b.code() + "#", "2", id, GONE);
+        ScriptedCaller guesser = ScriptedCaller.script(Fixtures.mobile(), "3", "3", noSuchCode + "#", "2",
+                idWithNoBookings, GONE);
+        engine.run(stranger);
+        engine.run(guesser);
+
+        assertThat(stranger.heard()).containsSubsequence("ask_code", "no_bookings", "manage_how", "ask_lookup_id",
+                "no_bookings", "manage_how").doesNotContain("choose_booking", "booking_detail");
+        assertThat(stranger.heard()).doesNotContainSequence(MandarinSpeech.digits(b.code()));
+        // every prompt of both calls, in order, is the same: nothing tells an existing code from a made-up one
+        assertThat(stranger.played).isEqualTo(guesser.played);
+        assertThat(booking.findById(b.id()).orElseThrow().status()).isEqualTo(Booking.BookingStatus.ACTIVE);
+    }
+
+    @Test
+    void aLookUpOfSomeoneElsesBookingDoesTheSameWorkAsOneOfNoBookingAtAll() {
+        String owner = Fixtures.mobile();
+        String id = world.idAged(54);
+        Booking b = only(engine.run(ScriptedCaller.pressingOne(owner, id, 40)));
+        String noSuchCode = codeNoOneHas();
+        String stranger = Fixtures.mobile();
+        // both are answered by the same single query, filtered by the phone
+        assertThat(booking.findActiveByCodeTiedTo(b.code(), stranger)).isEmpty();
+        assertThat(booking.findActiveByCodeTiedTo(noSuchCode, stranger)).isEmpty();
+        assertThat(booking.findByResidentIdTiedTo(id, stranger)).isEmpty();
+        assertThat(booking.findActiveByCodeTiedTo(b.code(), owner)).isPresent();
+        assertThat(booking.findByResidentIdTiedTo(id, owner)).hasSize(1);
+
+        // and take the same time: interleaved rounds, median of each (figures in the test's output)
+        int rounds = 300;
+        long[] foreign = new long[rounds];
+        long[] none = new long[rounds];
+        for (int i = 0; i < 50; i++) { // warm-up
+            booking.findActiveByCodeTiedTo(b.code(), stranger);
+            booking.findActiveByCodeTiedTo(noSuchCode, stranger);
+        }
+        for (int i = 0; i < rounds; i++) {
+            long t0 = System.nanoTime();
+            booking.findActiveByCodeTiedTo(i % 2 == 0 ? b.code() : noSuchCode, stranger);
+            long t1 = System.nanoTime();
+            booking.findActiveByCodeTiedTo(i % 2 == 0 ? noSuchCode : b.code(), stranger);
+            long t2 = System.nanoTime();
+            foreign[i] = i % 2 == 0 ? t1 - t0 : t2 - t1;
+            none[i] = i % 2 == 0 ? t2 - t1 : t1 - t0;
+        }
+        java.util.Arrays.sort(foreign);
+        java.util.Arrays.sort(none);
+        double f = foreign[rounds / 2] / 1e6;
+        double n = none[rounds / 2] / 1e6;
+        System.out.printf("look-up by code, median of %d: someone else's %.3f ms, no such code %.3f ms%n", rounds, f, n);
+        assertThat(Math.abs(f - n)).as("someone else's %.3f ms vs none %.3f ms", f, n)
+                .isLessThan(Math.max(0.25, 0.25 * Math.min(f, n)));
+    }
+
+    @Test
+    void aCallerFindsAndCancelsTheirOwnBookingByCodeAndAFamilyPhoneByCodeOrId() {
+        String landline = "010" + Fixtures.mobile().substring(3);
+        String elderPhone = Fixtures.mobile();
+        String family = Fixtures.mobile();
+        String id = world.idAged(81);
+        Booking b = ((BookingOutcome.Booked) booking.book(slotOf(world.dept, 2, 9, 30), null, new BookingRequest(0,
+                id, elderPhone, List.of(family), landline, Channel.PHONE_MENU, "earlier", null))).booking();
+
+        // the family phone, by code: found; the elder's SMS phone, by ID: found and cancelled
+        ScriptedCaller fam = ScriptedCaller.script(family, "3", "3", b.code() + "#", "1", "3", "0");
+        engine.run(fam);
+        assertThat(fam.heard()).containsSubsequence("ask_code", "choose_booking", "booking_detail");
+        assertThat(fam.heard()).containsSubsequence(MandarinSpeech.digits(b.code()));
+
+        ScriptedCaller elder = ScriptedCaller.script(elderPhone, "3", "2", id, "1", "2", "1", "2");
+        CallResult r = engine.run(elder);
+        assertThat(elder.heard()).containsSubsequence("ask_lookup_id", "choose_booking", "cancelled");
+        assertThat(r.end()).isEqualTo(CallResult.End.GOODBYE);
+        assertThat(booking.findById(b.id()).orElseThrow().status()).isEqualTo(Booking.BookingStatus.CANCELLED);
+        assertThat(lookupsToday(family)).isZero();
+        assertThat(lookupsToday(elderPhone)).isZero();
+    }
+
+    @Test
+    void threeWrongCodesOrIdsInOneCallGoToAPerson() {
+        String mobile = Fixtures.mobile();
+        double before = lookups("call_limit");
+        ScriptedCaller call = ScriptedCaller.script(mobile, "3", "3", codeNoOneHas() + "#", "2", world.idAged(55),
+                "3", codeNoOneHas() + "#", GONE);
+
+        CallResult r = engine.run(call);
+
+        assertThat(r.end()).isEqualTo(CallResult.End.TRANSFERRED);
+        assertThat(transfers.find(r.transferId()).orElseThrow().reason()).isEqualTo(TransferReason.LOOKUP_LIMIT);
+        assertThat(call.heard()).endsWith("no_bookings", "lookup_too_many", "transfer_now");
+        assertThat(java.util.Collections.frequency(call.heard(), "no_bookings")).isEqualTo(3);
+        assertThat(lookupsToday(mobile)).isEqualTo(3);
+        assertThat(lookups("call_limit")).isEqualTo(before + 1);
+        assertThat(auditOutcomes(mobile)).containsExactly("CALL_LIMIT");
+    }
+
+    @Test
+    void tenWrongLookUpsFromOneNumberInADaySendItToAPersonInLaterCalls() {
+        String mobile = Fixtures.mobile();
+        Booking own = bookedBefore(mobile, world.idAged(56), slotOf(world.dept2, 3, 10, 0));
+        double limited = lookups("day_limit");
+        // three calls of three wrong codes each (each ends with a person), then one more wrong one: ten
+        for (int call = 0; call < 3; call++) {
+            ScriptedCaller c = ScriptedCaller.script(mobile, "2", "3", "3", codeNoOneHas() + "#", "3",
+                    codeNoOneHas() + "#", "3", codeNoOneHas() + "#", GONE);
+            assertThat(engine.run(c).end()).isEqualTo(CallResult.End.TRANSFERRED);
+        }
+        ScriptedCaller tenth = ScriptedCaller.script(mobile, "2", "3", "3", codeNoOneHas() + "#", "3", GONE);
+        engine.run(tenth);
+        assertThat(tenth.heard()).containsSubsequence("no_bookings", "manage_how", "lookup_limited", "transfer_now");
+        assertThat(lookupsToday(mobile)).isEqualTo(10);
+
+        // a new call: even its own code is not looked up any more today, by code or by ID; a person instead
+        ScriptedCaller next = ScriptedCaller.script(mobile, "2", "3", "3", GONE);
+        CallResult r = engine.run(next);
+        assertThat(next.heard()).doesNotContain("ask_code").endsWith("lookup_limited", "transfer_now");
+        assertThat(transfers.find(r.transferId()).orElseThrow().reason()).isEqualTo(TransferReason.LOOKUP_LIMIT);
+        ScriptedCaller byId = ScriptedCaller.script(mobile, "2", "3", "2", GONE);
+        engine.run(byId);
+        assertThat(byId.heard()).doesNotContain("ask_lookup_id").contains("lookup_limited");
+        assertThat(lookups("day_limit")).isEqualTo(limited + 3);
+        assertThat(auditOutcomes(mobile)).containsExactly("CALL_LIMIT", "CALL_LIMIT", "CALL_LIMIT", "DAY_LIMIT",
+                "DAY_LIMIT", "DAY_LIMIT");
+        assertThat(jdbc.queryForObject("SELECT detail FROM audit_event WHERE username = ? AND outcome = 'DAY_LIMIT'"
+                + " ORDER BY id DESC LIMIT 1", String.class, "phone:" + PhoneNumber.mask(mobile)))
+                .contains("10 wrong").doesNotContain(mobile);
+
+        // by this phone's number still works (it keys nothing), and tomorrow the allowance is back
+        ScriptedCaller mine = ScriptedCaller.script(mobile, "2", "3", "1", "1", "3", "0");
+        engine.run(mine);
+        assertThat(mine.heard()).contains("choose_booking").containsSubsequence(MandarinSpeech.digits(own.code()));
+        clock.set(world.now.plusDays(1));
+        ScriptedCaller tomorrow = ScriptedCaller.script(mobile, "2", "3", "3", own.code() + "#", "1", "3", "0");
+        engine.run(tomorrow);
+        assertThat(tomorrow.heard()).contains("ask_code", "booking_detail");
+        // and yesterday's count is gone (it limits nothing and names a number)
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM phone_lookup_day WHERE caller_hash = ? AND day < ?",
+                Integer.class, booking.hashOf(mobile), world.today().plusDays(1))).isZero();
+    }
+
+    @Test
+    void anUnverifiedNumberIsTreatedAsWithheld() {
+        String mobile = Fixtures.mobile();
+        Booking b = bookedBefore(mobile, world.idAged(85), slotOf(world.dept, 2, 10, 0));
+        // the same number, but from a SIP peer that is not trusted: no elder hint, no "book the same again",
+        // no look-ups, and the agent sees the number marked unverified
+        ScriptedCaller call = ScriptedCaller.script(mobile, "3", "1").unverified();
+
+        CallResult r = engine.run(call);
+
+        assertThat(call.asks.get(0).prompts()).containsExactly("main_menu");
+        assertThat(call.asks.get(1).prompts()).containsExactly("manage_unverified");
+        assertThat(call.heard()).doesNotContain("elder_person_hint", "returning_again", "choose_booking")
+                .doesNotContainSequence(MandarinSpeech.digits(b.code()));
+        TransferContext t = transfers.find(r.transferId()).orElseThrow();
+        assertThat(t.reason()).isEqualTo(TransferReason.UNVERIFIED_CALLER);
+        assertThat(t.callerNumber()).isNull();
+        assertThat(t.choices()).containsEntry("来电号码（未验证）", PhoneNumber.mask(mobile));
+        assertThat(t.priority()).isEqualTo(1);
     }
 
     static List<String> concat(List<String> a, List<String> b) {

@@ -28,6 +28,8 @@ class ScriptedCaller implements CallChannel {
 
     private final String callId = "test-" + SEQ.incrementAndGet();
     private final String number;
+    /** As an adapter would set it: a number from a trusted peer (true unless withheld or made {@link #unverified}). */
+    private boolean verified;
     private final Function<Ask, String> answers;
     final List<List<String>> played = new ArrayList<>();
     final List<Ask> asks = new ArrayList<>();
@@ -38,7 +40,14 @@ class ScriptedCaller implements CallChannel {
 
     ScriptedCaller(String number, Function<Ask, String> answers) {
         this.number = number;
+        this.verified = !number.isEmpty();
         this.answers = answers;
+    }
+
+    /** The number came from a peer that is not trusted (direct SIP from an untrusted address). */
+    ScriptedCaller unverified() {
+        verified = false;
+        return this;
     }
 
     /** Answers the questions in order; hangs up when the script runs out. */
@@ -66,6 +75,11 @@ class ScriptedCaller implements CallChannel {
     @Override
     public String callerNumber() {
         return number;
+    }
+
+    @Override
+    public boolean callerVerified() {
+        return verified;
     }
 
     @Override

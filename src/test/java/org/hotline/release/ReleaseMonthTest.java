@@ -192,12 +192,12 @@ class ReleaseMonthTest {
                 slot);
         String hash = booking.hashOf(residentId);
         jdbc.update("""
-                INSERT INTO patient (id_hash, id_masked, birth_date, created_at) VALUES (?, 'masked', '1946-01-01', ?)
+                INSERT INTO patient (id_hash, created_at) VALUES (?, ?)
                 ON DUPLICATE KEY UPDATE id_hash = id_hash""", hash, at.minusDays(7));
         jdbc.update("""
                 INSERT INTO booking (code, status, slot_id, pool_id, pool, service_id, facility_id, slot_date,
-                  slot_starts_at, patient_hash, patient_masked, patient_birth_date, channel, created_at)
-                VALUES ('999999', 'NO_SHOW', ?, ?, 'PUBLIC', ?, ?, ?, ?, ?, 'masked', '1946-01-01', 'PHONE_MENU', ?)""",
+                  slot_starts_at, patient_hash, patient_masked, patient_age, channel, created_at)
+                VALUES ('999999', 'NO_SHOW', ?, ?, 'PUBLIC', ?, ?, ?, ?, ?, 'masked', 80, 'PHONE_MENU', ?)""",
                 slot, pool, service, facility, date, at, hash, at.minusDays(7));
     }
 

@@ -60,7 +60,23 @@ class SmsTextTest {
     @Test
     void logTextMasksNumbersAndIdsInside() {
         assertThat(LogMask.text("请联系13912345678或+8613812345678，身份证11010519491231002X"))
-                .isEqualTo("请联系139****5678或138****5678，身份证1101**********002X");
+                .isEqualTo("请联系139****5678或138****5678，身份证**************002X");
+    }
+
+    @Test
+    void logTextMasksBookingCodesInside() {
+        // a confirmation names the code; a reply keys it, also in full-width digits
+        assertThat(LogMask.text("预约码123456，回复“取消 654321”可取消；ＱＸ１２３４５６"))
+                .isEqualTo("预约码****56，回复“取消 ****21”可取消；ＱX****56")
+                .doesNotContain("123456").doesNotContain("654321").doesNotContain("１２３４５６");
+        // not a code: longer digit runs and times stay as they are (phones are masked by their own rule)
+        assertThat(LogMask.text("09:30 第2剂 2026年12月8日 1234567")).isEqualTo("09:30 第2剂 2026年12月8日 1234567");
+        // an ID or a mobile keyed in full width is masked like any other
+        assertThat(LogMask.text("身份证１１０１０５１９４９１２３１００２Ｘ，电话＋８６１３９１２３４５６７８"))
+                .isEqualTo("身份证**************002X，电话139****5678");
+        // a long SMS may split a code between two parts: the digits at each end of a part are masked as well
+        assertThat(LogMask.part("预约码1234")).isEqualTo("预约码****");
+        assertThat(LogMask.part("56。请携带身份证")).isEqualTo("**。请携带身份证");
     }
 
     @Test

@@ -10,8 +10,11 @@ import org.springframework.security.core.userdetails.UserDetails;
 import org.hotline.agent.Actor;
 import org.hotline.agent.ConsoleUser;
 
-/** The logged-in console user, with the role and centre that decide what they may book. */
-public record ConsoleUserDetails(ConsoleUser user, String passwordHash) implements UserDetails {
+/**
+ * The logged-in console user, with the role and centre that decide what they may book, and the credential
+ * version it logged in with (a session whose version is no longer the user's ends: {@link ConsoleLoginGuard}).
+ */
+public record ConsoleUserDetails(ConsoleUser user, String passwordHash, int version) implements UserDetails {
 
     public Actor actor() {
         return user.actor();

@@ -86,6 +86,12 @@ final class AgiCall implements CallChannel {
         return callerNumber;
     }
 
+    /** Asterisk is the trusted peer: the caller ID it sends counts as verified (an empty one is withheld). */
+    @Override
+    public boolean callerVerified() {
+        return !callerNumber.isEmpty();
+    }
+
     End end() {
         return end;
     }

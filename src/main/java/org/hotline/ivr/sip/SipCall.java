@@ -42,6 +42,7 @@ final class SipCall implements CallChannel, RtpStream.Events {
     private final String callId;
     private final String sipCallId;
     private final String callerNumber;
+    private final boolean callerVerified;
     private final String localTag;
     private final SipUserAgent agent;
     private final RtpStream rtp;
@@ -68,12 +69,14 @@ final class SipCall implements CallChannel, RtpStream.Events {
     private volatile boolean lateOffer;
     private long sdpVersion = 1;
 
-    SipCall(String callId, String sipCallId, String callerNumber, String localTag, SipUserAgent agent,
-            RtpStreamFactory streams, PromptAudio prompts, CallMeters.StepClock steps) throws java.io.IOException {
+    SipCall(String callId, String sipCallId, String callerNumber, boolean callerVerified, String localTag,
+            SipUserAgent agent, RtpStreamFactory streams, PromptAudio prompts, CallMeters.StepClock steps)
+            throws java.io.IOException {
         this.steps = steps;
         this.callId = callId;
         this.sipCallId = sipCallId;
         this.callerNumber = callerNumber;
+        this.callerVerified = callerVerified;
         this.localTag = localTag;
         this.agent = agent;
         this.prompts = prompts;
@@ -95,6 +98,12 @@ final class SipCall implements CallChannel, RtpStream.Events {
     @Override
     public String callerNumber() {
         return callerNumber;
+    }
+
+    /** True only when the INVITE came from a trusted peer ({@code hotline.sip.trusted-peers}) and named a number. */
+    @Override
+    public boolean callerVerified() {
+        return callerVerified;
     }
 
     String sipCallId() {

@@ -1,9 +1,11 @@
 package org.hotline.ivr.sip;
 
+import org.hotline.ivr.PeerAddresses;
 import java.time.Duration;
 import java.util.List;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.ConstructorBinding;
 
 /**
  * Settings of the direct SIP adapter ({@code hotline.sip.*}, documented in docs/configuration.md).
@@ -22,13 +24,26 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param agentUri          where a transfer to a person is REFERred to, e.g. sip:agents@pbx.example:5060
  * @param transferTimeout   how long to wait for the REFER's outcome before hanging up anyway
  * @param acceptedUsers     Request-URI users answered (the hotline's numbers); empty = any
+ * @param trustedPeers      peers (addresses or CIDR blocks) whose P-Asserted-Identity / From count as a verified
+ *                          calling number; from anyone else the number is unverified (docs/security.md). Default:
+ *                          loopback only
  */
 @ConfigurationProperties("hotline.sip")
 public record SipProperties(Boolean enabled, String bindAddress, String advertisedAddress, Integer port,
         List<String> transports, Integer maxCalls, Integer busyStatus, Duration answerDelay, Integer rtpPortMin,
         Integer rtpPortMax, Duration rtpTimeout, String agentUri, Duration transferTimeout,
-        List<String> acceptedUsers) {
+        List<String> acceptedUsers, List<String> trustedPeers) {
 
+    /** Without trusted peers: loopback only. */
+    public SipProperties(Boolean enabled, String bindAddress, String advertisedAddress, Integer port,
+            List<String> transports, Integer maxCalls, Integer busyStatus, Duration answerDelay, Integer rtpPortMin,
+            Integer rtpPortMax, Duration rtpTimeout, String agentUri, Duration transferTimeout,
+            List<String> acceptedUsers) {
+        this(enabled, bindAddress, advertisedAddress, port, transports, maxCalls, busyStatus, answerDelay, rtpPortMin,
+                rtpPortMax, rtpTimeout, agentUri, transferTimeout, acceptedUsers, null);
+    }
+
+    @ConstructorBinding
     public SipProperties {
         enabled = enabled == null || enabled;
         bindAddress = blank(bindAddress) ? "127.0.0.1" : bindAddress.trim();
@@ -45,6 +60,8 @@ public record SipProperties(Boolean enabled, String bindAddress, String advertis
         agentUri = blank(agentUri) ? "sip:agents@127.0.0.1:5080" : agentUri.trim();
         transferTimeout = transferTimeout == null ? Duration.ofSeconds(10) : transferTimeout;
         acceptedUsers = acceptedUsers == null ? List.of() : List.copyOf(acceptedUsers);
+        trustedPeers = trustedPeers == null ? PeerAddresses.LOOPBACK : List.copyOf(trustedPeers);
+        PeerAddresses.parse(trustedPeers, "hotline.sip.trusted-peers"); // fails at start-up with the setting's name on a bad entry
         if (busyStatus != 486 && busyStatus != 503) {
             throw new IllegalArgumentException("hotline.sip.busy-status must be 486 or 503, not " + busyStatus);
         }

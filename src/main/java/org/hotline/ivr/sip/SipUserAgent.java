@@ -1,5 +1,6 @@
 package org.hotline.ivr.sip;
 
+import org.hotline.ivr.PeerAddresses;
 import java.io.IOException;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -62,6 +63,7 @@ import gov.nist.javax.sip.SipListenerExt;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
+import org.hotline.booking.PhoneNumber;
 import org.hotline.ivr.CallHandler;
 import org.hotline.ivr.CallMeters;
 
@@ -101,11 +103,13 @@ public final class SipUserAgent implements SipListenerExt, AutoCloseable {
     private volatile int port;
     private volatile boolean running;
     private volatile CallMeters meters = CallMeters.NONE;
+    private final PeerAddresses trusted;
     /** False while this node must not take new calls (its database is away). */
     private volatile java.util.function.BooleanSupplier admitting = () -> true;
 
     public SipUserAgent(SipProperties props, Supplier<CallHandler> handler, PromptAudio prompts) {
         this.props = props;
+        this.trusted = PeerAddresses.parse(props.trustedPeers(), "hotline.sip.trusted-peers");
         this.handler = handler;
         this.prompts = prompts;
     }
@@ -130,7 +134,7 @@ public final class SipUserAgent implements SipListenerExt, AutoCloseable {
         p.setProperty("gov.nist.javax.sip.STACK_LOGGER", JainSipStackLog.class.getName());
         p.setProperty("gov.nist.javax.sip.SERVER_LOGGER", JainSipMessageLog.class.getName());
         p.setProperty("gov.nist.javax.sip.TRACE_LEVEL",
-                LoggerFactory.getLogger("org.hotline.ivr.sip.messages").isTraceEnabled() ? "32" : "0");
+                LoggerFactory.getLogger(JainSipMessageLog.LOGGER).isTraceEnabled() ? "32" : "0");
         p.setProperty("gov.nist.javax.sip.REENTRANT_LISTENER", "true");
         p.setProperty("gov.nist.javax.sip.THREAD_POOL_SIZE", "4");
         p.setProperty("gov.nist.javax.sip.DELIVER_UNSOLICITED_NOTIFY", "true");
@@ -349,6 +353,9 @@ public final class SipUserAgent implements SipListenerExt, AutoCloseable {
         if (st == null) {
             return;
         }
+        // RFC 3261 §17.2.1: 100 Trying unless the TU answers within 200 ms, which a cold JVM or a slow RTP
+        // port cannot promise; it stops the caller's INVITE retransmissions (Timer A) at once.
+        respond(st, req, Response.TRYING, null);
         URI target = req.getRequestURI();
         if (!target.isSipURI()) {
             respond(st, req, Response.UNSUPPORTED_URI_SCHEME, null);
@@ -418,7 +425,14 @@ public final class SipUserAgent implements SipListenerExt, AutoCloseable {
         SipCall call;
         String ourId = "sip-" + HexFormat.of().formatHex(randomBytes(6));
         try {
-            call = new SipCall(ourId, sipCallId, callerNumber(req), HexFormat.of().formatHex(randomBytes(6)), this,
+            String number = callerNumber(req);
+            InetAddress from = sourceOf(req);
+            boolean verified = !number.isEmpty() && trusted.contains(from);
+            if (!number.isEmpty() && !verified) {
+                log.info("SIP call {}: caller {} from {}, not a trusted peer: the number counts as unverified", ourId,
+                        PhoneNumber.mask(number), from == null ? "?" : from.getHostAddress());
+            }
+            call = new SipCall(ourId, sipCallId, number, verified, HexFormat.of().formatHex(randomBytes(6)), this,
                     media::open, prompts, meters.newCall());
         } catch (IOException io) {
             inUse.decrementAndGet();
@@ -873,6 +887,17 @@ public final class SipUserAgent implements SipListenerExt, AutoCloseable {
     private static String toTag(Request req) {
         ToHeader to = (ToHeader) req.getHeader(ToHeader.NAME);
         return to == null ? null : to.getTag();
+    }
+
+    /**
+     * Where the request really came from: the packet's source (UDP) or the connection's peer (TCP), as the
+     * stack saw it, never a Via or Contact the sender wrote.
+     */
+    static InetAddress sourceOf(Request req) {
+        if (req instanceof gov.nist.javax.sip.message.SIPMessage m) {
+            return m.getPeerPacketSourceAddress() != null ? m.getPeerPacketSourceAddress() : m.getRemoteAddress();
+        }
+        return null;
     }
 
     /** The calling number from P-Asserted-Identity or From; "" when withheld or not a number. */

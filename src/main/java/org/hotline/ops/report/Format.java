@@ -45,6 +45,8 @@ public final class Format {
             case "REPEATED_FAILURE" -> "多次按键失败";
             case "REFUSAL" -> "预约被拒";
             case "NOT_IN_MENU" -> "菜单无法办理";
+            case "UNVERIFIED_CALLER" -> "来电号码无法确认";
+            case "LOOKUP_LIMIT" -> "查询预约次数过多";
             case "SYSTEM_FAULT" -> "系统故障";
             default -> reason;
         };

@@ -9,6 +9,9 @@ import org.springframework.security.config.Customizer;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.LoginUrlAuthenticationEntryPoint;
+import org.springframework.security.web.context.SecurityContextHolderFilter;
+
+import org.hotline.agent.web.ConsoleLoginGuard;
 
 /**
  * The reports are for supervisors (班长) and administrators. They log in through the agent console's form
@@ -24,11 +27,13 @@ class ReportSecurity {
 
     @Bean
     @Order(Ordered.HIGHEST_PRECEDENCE + 10)
-    SecurityFilterChain reportFilterChain(HttpSecurity http) throws Exception {
+    SecurityFilterChain reportFilterChain(HttpSecurity http, ConsoleLoginGuard guard) throws Exception {
         http.securityMatcher("/ops/**")
                 .authorizeHttpRequests(a -> a.requestMatchers("/ops/assets/**").permitAll()
                         .anyRequest().hasAnyRole(READERS))
-                .httpBasic(Customizer.withDefaults())
+                // failed Basic logins count with the form's (per user name and address); throttled: 429 + Retry-After
+                .httpBasic(b -> b.authenticationEntryPoint(guard.basicEntryPoint()))
+                .addFilterAfter(guard.sessionCheck(), SecurityContextHolderFilter.class)
                 .exceptionHandling(e -> e.authenticationEntryPoint(new LoginUrlAuthenticationEntryPoint("/login")))
                 .csrf(Customizer.withDefaults())
                 .headers(h -> h.contentSecurityPolicy(c -> c.policyDirectives(

@@ -91,11 +91,11 @@ public class SupervisionReports {
                             new int[] {rs.getInt(4), rs.getInt(5), rs.getInt(6), rs.getInt(7), 0, 0});
                 }, range.from(), range.to());
         String bookingFacility = range.facilityId() == null ? "" : " AND b.facility_id = " + range.facilityId();
-        // the age on the slot's day, in whole years, as the bureau counts it
+        // the age on the slot's day, in whole years, as the bureau counts it (kept on the booking instead of a birth date)
         jdbc.query("""
                 SELECT b.facility_id, b.slot_date, b.channel, b.pool, b.status,
-                       CASE WHEN TIMESTAMPDIFF(YEAR, b.patient_birth_date, b.slot_date) >= 80 THEN 'FROM_80'
-                            WHEN TIMESTAMPDIFF(YEAR, b.patient_birth_date, b.slot_date) >= 60 THEN 'FROM_60_TO_79'
+                       CASE WHEN b.patient_age >= 80 THEN 'FROM_80'
+                            WHEN b.patient_age >= 60 THEN 'FROM_60_TO_79'
                             ELSE 'UNDER_60' END AS band,
                        COUNT(*)
                 FROM booking b WHERE b.slot_date BETWEEN ? AND ?""" + bookingFacility

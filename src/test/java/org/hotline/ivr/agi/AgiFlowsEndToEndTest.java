@@ -279,15 +279,26 @@ class AgiFlowsEndToEndTest {
     }
 
     @Test
-    void aBookingIsFoundByItsCodeFromAnotherPhone() throws Exception {
+    void aBookingIsFoundByItsCodeOnlyFromAPhoneTiedToIt() throws Exception {
         String mobile = Fixtures.mobile();
         call(asterisk(mobile).answers(pressingOne(idAged(51))));
         Booking b = bookingsOf(mobile).get(0);
 
-        var t = call(asterisk(Fixtures.mobile()).answers(script("3", "3", b.code() + "#", "1", "2", "2", "0")));
+        // issue 14: another phone keying the code hears "not found"; the phone it was booked from finds it
+        var other = call(asterisk(Fixtures.mobile()).answers(script("3", "3", b.code() + "#", "0")));
+        assertThat(ids(other)).containsSubsequence("ask_code", "no_bookings", "manage_how")
+                .doesNotContain("choose_booking", "booking_detail");
+        var t = call(asterisk(mobile).answers(script("2", "3", "3", b.code() + "#", "1", "2", "2", "0")));
 
         assertThat(ids(t)).containsSubsequence("ask_code", "choose_booking", "booking_detail", "cancel_confirm");
         assertThat(booking.findById(b.id()).orElseThrow().status()).isEqualTo(Booking.BookingStatus.ACTIVE);
+    }
+
+    @Test
+    void aWithheldCallerIdIsOfferedAPersonForItsBookings() throws Exception {
+        var t = call(asterisk(null).answers(script("3", "1")));
+        assertThat(ids(t)).contains("manage_unverified").doesNotContain("manage_how", "ask_code");
+        assertThat(t.variable("HOTLINE_NEXT")).isEqualTo("AGENT");
     }
 
     @Test

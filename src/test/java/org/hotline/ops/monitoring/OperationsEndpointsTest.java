@@ -26,6 +26,8 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 import org.hotline.HotlineApplication;
+import org.hotline.agent.ConsoleRole;
+import org.hotline.agent.ConsoleUsers;
 import org.hotline.booking.BookingOutcome;
 import org.hotline.booking.BookingRequest;
 import org.hotline.booking.BookingService;
@@ -49,6 +51,8 @@ class OperationsEndpointsTest {
     static int dbPort;
     static ConfigurableApplicationContext app;
     static int httpPort;
+    static final String OPERATOR = "ops-watch";
+    static final String OPERATOR_PASSWORD = "watch-the-gateway-7";
     static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @BeforeAll
@@ -62,13 +66,19 @@ class OperationsEndpointsTest {
         SpringApplication sa = new SpringApplication(HotlineApplication.class);
         sa.setAdditionalProfiles("production");
         app = sa.run("--spring.datasource.url=jdbc:mariadb://127.0.0.1:" + dbPort + "/hotline",
-                "--spring.datasource.username=root", "--spring.datasource.password=",
+                "--spring.datasource.username=root", "--spring.datasource.password=any-password-the-embedded-server-takes",
+                "--hotline.agent.bootstrap-admin.password=Zq4-lantern-meadow-19",
                 "--spring.datasource.hikari.connection-timeout=2000",
-                "--hotline.booking.id-hash-key=ops-test-key-of-enough-length", "--server.port=0",
+                "--hotline.booking.id-hash-key=ops-test-key-of-enough-length-for-production", "--server.port=0",
                 "--hotline.sms.smpp.host=127.0.0.1", "--hotline.sms.smpp.port=" + smsc.port(),
-                "--hotline.sms.smpp.reconnect-max=2s", "--hotline.agi.port=0", "--hotline.agi.bind-address=127.0.0.1", "--hotline.sip.port=0",
+                "--hotline.sms.smpp.reconnect-max=2s", "--hotline.agi.port=0", "--hotline.agi.bind-address=127.0.0.1", "--hotline.agi.allowed-peers=127.0.0.1", "--hotline.sip.port=0",
                 "--logging.level.root=WARN");
         httpPort = Integer.parseInt(app.getEnvironment().getProperty("local.server.port"));
+        // health's components are shown to a signed-in supervisor or admin only: the operator reads them so
+        app.getBean(ConsoleUsers.class).create(null, OPERATOR, OPERATOR_PASSWORD, "值班", ConsoleRole.SUPERVISOR, null)
+                .ifPresent(p -> {
+                    throw new IllegalStateException(p.toString());
+                });
     }
 
     @AfterAll
@@ -86,6 +96,8 @@ class OperationsEndpointsTest {
 
     static HttpResponse<String> get(String path) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
+                .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(
+                        (OPERATOR + ":" + OPERATOR_PASSWORD).getBytes(java.nio.charset.StandardCharsets.UTF_8)))
                 .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
     }
 

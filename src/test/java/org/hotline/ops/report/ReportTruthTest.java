@@ -420,9 +420,9 @@ class ReportTruthTest {
                     Long.class, slot);
             jdbc.update("""
                     INSERT INTO booking (code, status, slot_id, pool_id, pool, service_id, facility_id, slot_date,
-                      slot_starts_at, patient_hash, patient_masked, patient_birth_date, channel, created_at)
+                      slot_starts_at, patient_hash, patient_masked, patient_age, channel, created_at)
                     SELECT '999001', 'ACTIVE', sl.id, ?, 'ONSITE', sl.service_id, ?, sl.slot_date, sl.starts_at,
-                      'x', '1101**********0000', '1950-01-01', 'AGENT', NOW(3) FROM slot sl WHERE sl.id = ?""",
+                      'x', '**************0000', 84, 'AGENT', NOW(3) FROM slot sl WHERE sl.id = ?""",
                     pool, h, slot);
             PolicyCheck onsite = policy.check(ReportRange.day(day, null)).get(2);
             assertThat(onsite.id()).isEqualTo(PolicyChecks.ONSITE_NOT_BY_PHONE);
