@@ -504,7 +504,10 @@ public class FlowEngine implements CallHandler {
             return;
         }
         try {
-            actions.releaseHold(s);
+            databaseStep(() -> {
+                actions.releaseHold(s);
+                return null;
+            });
         } catch (RuntimeException e) {
             log.error("Could not release hold {} (the sweeper will): {}", s.hold.holdId(), e.toString());
             s.hold = null;
@@ -517,7 +520,7 @@ public class FlowEngine implements CallHandler {
             return s.patientAge;
         }
         try {
-            Integer known = actions.profile(s).age();
+            Integer known = databaseStep(() -> actions.profile(s)).age();
             return known != null ? known : s.patientAge;
         } catch (RuntimeException e) {
             log.warn("Caller's earlier bookings not readable ({}); normal priority unless an ID was keyed",
@@ -532,7 +535,7 @@ public class FlowEngine implements CallHandler {
             return null;
         }
         try {
-            return queue.expectedWait();
+            return databaseStep(queue::expectedWait);
         } catch (RuntimeException e) {
             log.warn("Queue wait not readable ({}); straight to the queue", e.toString());
             return null;
