@@ -146,19 +146,8 @@ final class HotlineCaller {
         /** "booked CODE" (the code as read back), "refused REASON", "no places", "agent", or "failed …". */
         String heard(AsteriskCall.Transcript t) {
             List<String> ids = t.sounds.stream().map(s -> s.substring(s.lastIndexOf('/') + 1)).toList();
-            int at = ids.indexOf("booking_code_is");
-            if (ids.contains("booked") && at >= 0) {
-                StringBuilder code = new StringBuilder();
-                for (int i = at + 1; i < ids.size(); i++) {
-                    String d = ids.get(i);
-                    if (d.equals("digit_yao")) {
-                        code.append('1');
-                    } else if (d.matches("num_[0-9]")) {
-                        code.append(d.charAt(4));
-                    } else {
-                        break;
-                    }
-                }
+            String code = t.heardCode();
+            if (!code.isEmpty()) {
                 return "booked " + code;
             }
             if (refusal != null) {

@@ -256,7 +256,7 @@ class DatabaseOutageTest {
         AsteriskCall.Transcript t = AsteriskCall.to(agi.port()).callerId(phone).repositoryPrompts()
                 .soundLengths(Map.of(), Duration.ofMillis(150)).thinkTime(Duration.ofMillis(250)).timeScale(1.0)
                 .readTimeout(Duration.ofSeconds(60)).answers(caller).run();
-        return new Outcome(dialplan(t, heardCode(t)), t);
+        return new Outcome(dialplan(t, t.heardCode()), t);
     }
 
     /**
@@ -275,27 +275,6 @@ class DatabaseOutageTest {
             return "queued by the dialplan";
         }
         return "hung up (HOTLINE_NEXT=" + next + ", sounds " + t.sounds.size() + ")";
-    }
-
-    /** The booking code as read back after "booked" (digits num_0..num_9, yao for 1), or "". */
-    static String heardCode(AsteriskCall.Transcript t) {
-        List<String> ids = t.sounds.stream().map(s -> s.substring(s.lastIndexOf('/') + 1)).toList();
-        int at = ids.indexOf("booking_code_is");
-        if (!ids.contains("booked") || at < 0) {
-            return "";
-        }
-        StringBuilder code = new StringBuilder();
-        for (int i = at + 1; i < ids.size(); i++) {
-            String d = ids.get(i);
-            if (d.equals("digit_yao")) {
-                code.append('1');
-            } else if (d.matches("num_[0-9]")) {
-                code.append(d.charAt(4));
-            } else {
-                break;
-            }
-        }
-        return code.toString();
     }
 
     /** kill -9 of this context's mariadbd (found by its data dir); returns System.nanoTime() of the kill. */

@@ -10,12 +10,11 @@ import java.util.List;
 import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
+import org.hotline.testsupport.InProcessApp;
 import org.springframework.boot.SpringApplication;
-import org.springframework.boot.WebApplicationType;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
 
-import org.hotline.HotlineApplication;
 import org.hotline.booking.BookingOutcome;
 import org.hotline.booking.BookingRequest;
 import org.hotline.booking.BookingService;
@@ -30,12 +29,11 @@ class EmbeddedRestartTest {
     final String dataDir = "target/test-db/restart-" + UUID.randomUUID();
 
     ConfigurableApplicationContext start() {
-        SpringApplication app = new SpringApplication(HotlineApplication.class);
-        app.setWebApplicationType(WebApplicationType.NONE);
+        SpringApplication app = InProcessApp.withoutWeb();
         // arguments, not default properties: application.yml would win over those and the test would run on
         // (and fill) the developer's ./data/mariadb
         return app.run("--hotline.db.embedded.data-dir=" + dataDir,
-                "--hotline.db.embedded.base-dir=target/mariadb-base", "--hotline.sip.port=0", "--logging.level.root=WARN");
+                "--hotline.db.embedded.base-dir=target/mariadb-base", "--hotline.sip.port=0");
     }
 
     @org.junit.jupiter.api.AfterEach

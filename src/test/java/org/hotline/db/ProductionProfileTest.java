@@ -18,12 +18,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.hotline.testsupport.InProcessApp;
 import org.springframework.boot.SpringApplication;
-import org.springframework.boot.WebApplicationType;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
 
-import org.hotline.HotlineApplication;
 
 /**
  * The production profile uses a MariaDB it is given (here a separately started one), migrates it, loads no demo
@@ -68,11 +67,9 @@ class ProductionProfileTest {
             "HOTLINE_AGI_ALLOWED_PEERS", "127.0.0.1");
 
     static ConfigurableApplicationContext startWith(Map<String, Object> settings) {
-        SpringApplication app = new SpringApplication(HotlineApplication.class);
-        app.setWebApplicationType(WebApplicationType.NONE);
+        SpringApplication app = InProcessApp.withoutWeb();
         app.setAdditionalProfiles("production");
         Map<String, Object> props = new HashMap<>(settings);
-        props.put("logging.level.root", "WARN");
         props.put("hotline.sip.port", "0"); // a free SIP port: other test JVMs share this machine
         app.setDefaultProperties(props);
         return app.run();

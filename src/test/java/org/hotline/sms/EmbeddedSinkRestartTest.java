@@ -9,12 +9,11 @@ import java.util.UUID;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.hotline.testsupport.InProcessApp;
 import org.springframework.boot.SpringApplication;
-import org.springframework.boot.WebApplicationType;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
 
-import org.hotline.HotlineApplication;
 import org.hotline.db.EmbeddedMariaDb;
 import org.hotline.testsupport.Fixtures;
 
@@ -27,10 +26,9 @@ class EmbeddedSinkRestartTest {
     final String dataDir = "target/test-db/sink-restart-" + UUID.randomUUID();
 
     ConfigurableApplicationContext start(String receiptDelay) {
-        SpringApplication app = new SpringApplication(HotlineApplication.class);
-        app.setWebApplicationType(WebApplicationType.NONE);
+        SpringApplication app = InProcessApp.withoutWeb();
         return app.run("--hotline.db.embedded.data-dir=" + dataDir, "--hotline.db.embedded.base-dir=target/mariadb-base",
-                "--hotline.sip.port=0", "--hotline.agi.port=0", "--logging.level.root=WARN",
+                "--hotline.sip.port=0", "--hotline.agi.port=0",
                 "--hotline.sms.sink.self-check=false", "--hotline.sms.sink.receipt-delay=" + receiptDelay,
                 "--spring.quartz.auto-startup=false");
     }

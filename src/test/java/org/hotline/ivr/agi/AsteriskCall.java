@@ -105,6 +105,27 @@ public final class AsteriskCall {
         public int refusedReplies;
         public boolean callerHungUp;
         public boolean serverHungUp;
+
+        /** The booking code as read back after "booked" (digits num_0..num_9, yao for 1), or "" when none was. */
+        public String heardCode() {
+            List<String> ids = sounds.stream().map(s -> s.substring(s.lastIndexOf('/') + 1)).toList();
+            int at = ids.indexOf("booking_code_is");
+            if (!ids.contains("booked") || at < 0) {
+                return "";
+            }
+            StringBuilder code = new StringBuilder();
+            for (int i = at + 1; i < ids.size(); i++) {
+                String d = ids.get(i);
+                if (d.equals("digit_yao")) {
+                    code.append('1');
+                } else if (d.matches("num_[0-9]")) {
+                    code.append(d.charAt(4));
+                } else {
+                    break;
+                }
+            }
+            return code.toString();
+        }
         public boolean serverClosed;
         /** The TCP connection was made (false: refused or timed out, Asterisk's AGISTATUS=FAILURE). */
         public boolean connected;
