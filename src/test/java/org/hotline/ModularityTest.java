@@ -1,6 +1,7 @@
 package org.hotline;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import org.junit.jupiter.api.Test;
 
@@ -57,5 +58,11 @@ class ModularityTest {
     void nothingDependsOnTheReports() {
         noClasses().that().resideOutsideOfPackage("org.hotline.ops..").should().dependOnClassesThat()
                 .resideInAPackage("org.hotline.ops.report..").allowEmptyShould(true).check(CLASSES);
+    }
+
+    /** The modules (org.hotline.X with everything under it) form no cycle; tables: {@link TableOwnershipTest}. */
+    @Test
+    void modulesDependOnEachOtherWithoutCycles() {
+        slices().matching("org.hotline.(*)..").should().beFreeOfCycles().check(CLASSES);
     }
 }
