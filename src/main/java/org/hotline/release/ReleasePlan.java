@@ -14,6 +14,7 @@ import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import org.hotline.booking.Pool;
+import org.hotline.booking.QuotaPools;
 
 /**
  * The planned release steps of every slot's pools, from its release policy. A phone-bookable pool is
@@ -25,7 +26,7 @@ import org.hotline.booking.Pool;
 public class ReleasePlan {
 
     /** {@code opens_at} of a pool whose OPEN step has not run yet: never reached, so the booking core refuses it. */
-    public static final LocalDateTime NOT_RELEASED = LocalDateTime.of(9999, 12, 31, 0, 0);
+    public static final LocalDateTime NOT_RELEASED = QuotaPools.NOT_RELEASED;
 
     public enum Action {
         OPEN, MOVE_TO_PUBLIC, MOVE_TO_ONSITE
@@ -40,12 +41,15 @@ public class ReleasePlan {
     private final TransactionTemplate tx;
     private final Clock clock;
     private final ReleasePolicies policies;
+    private final QuotaPools quotaPools;
 
-    public ReleasePlan(JdbcTemplate jdbc, PlatformTransactionManager txManager, Clock clock, ReleasePolicies policies) {
+    public ReleasePlan(JdbcTemplate jdbc, PlatformTransactionManager txManager, Clock clock, ReleasePolicies policies,
+            QuotaPools quotaPools) {
         this.jdbc = jdbc;
         this.tx = ReleaseTransactions.readCommitted(txManager);
         this.clock = clock;
         this.policies = policies;
+        this.quotaPools = quotaPools;
     }
 
     /**
@@ -112,8 +116,7 @@ public class ReleasePlan {
             tx.executeWithoutResult(st -> {
                 write(slots, p);
                 for (SlotPools s : slots) {
-                    jdbc.update("UPDATE quota_pool SET closes_at = ? WHERE slot_id = ? AND pool <> 'ONSITE' AND opens_at = ?",
-                            p.closes(s.startsAt()), s.slotId(), NOT_RELEASED);
+                    quotaPools.setClosingOfUnreleased(s.slotId(), p.closes(s.startsAt()));
                 }
             });
             n += slots.size();
@@ -132,7 +135,7 @@ public class ReleasePlan {
         tx.executeWithoutResult(st -> {
             SlotPools s = slotPools("sl.id = ?", slotId).get(0);
             long poolId = pool == Pool.PUBLIC ? s.pub() : s.community();
-            jdbc.update("UPDATE quota_pool SET opens_at = ? WHERE id = ?", NOT_RELEASED, poolId);
+            quotaPools.closeUntilReleased(poolId);
             jdbc.update("""
                     INSERT INTO release_step (pool_id, action, pool, facility_id, service_id, slot_id, slot_date,
                       slot_starts_at, slot_ends_at, planned_at)
