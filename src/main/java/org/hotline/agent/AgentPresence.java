@@ -44,9 +44,11 @@ public class AgentPresence {
                 Timestamp.valueOf(now));
     }
 
-    /** Agents whose console polled within {@code within}. */
+    /** Agents whose console polled within {@code within} (a poll from the future, beyond clock skew, is none). */
     public int present(Duration within) {
-        return jdbc.queryForObject("SELECT COUNT(*) FROM agent_presence WHERE last_seen >= ?", Integer.class,
-                Timestamp.valueOf(LocalDateTime.now(clock).minus(within).minus(WRITE_EVERY)));
+        LocalDateTime now = LocalDateTime.now(clock);
+        return jdbc.queryForObject("SELECT COUNT(*) FROM agent_presence WHERE last_seen >= ? AND last_seen <= ?",
+                Integer.class, Timestamp.valueOf(now.minus(within).minus(WRITE_EVERY)),
+                Timestamp.valueOf(now.plus(WRITE_EVERY)));
     }
 }

@@ -13,7 +13,7 @@ import org.springframework.boot.context.properties.bind.ConstructorBinding;
  * @param pollInterval       how often the console asks for new transfers and call-backs
  * @param minPasswordLength  shortest password a console user may have
  * @param callbackMaxAttempts unanswered attempts after which a call-back is given up
- * @param queue              the wait the voice menu is told (off unless {@code queue.handling-time} is set)
+ * @param queue              the wait the voice menu is told
  * @param login              how failed logins are throttled (per user name and per address, on each node)
  * @param checkInRate        how fast one front-desk user may look codes up
  */
@@ -49,18 +49,28 @@ public record AgentProperties(BootstrapAdmin bootstrapAdmin, Duration transferWi
 
     /**
      * How long a caller handed to a person would wait, estimated from the console: calls not yet taken
-     * times {@code handlingTime}, shared among the agents whose console is open.
+     * times the handling time, shared among the agents whose console is open. On unless
+     * {@code hotline.agent.queue.enabled=false}.
      *
-     * @param handlingTime    average time an agent spends on one call; null switches the estimate off
+     * @param handlingTime    average time an agent spends on one call; null = measured from the console
+     *                        ({@link org.hotline.agent.ConsoleQueue#handlingTime()})
      * @param window          transfers older than this no longer count as waiting
      * @param presenceTimeout an agent whose console has not polled for this long is away
      * @param noAgentWait     the wait reported when no agent is at their console
+     * @param handlingSample  how far back the measured handling time looks
      */
-    public record Queue(Duration handlingTime, Duration window, Duration presenceTimeout, Duration noAgentWait) {
+    public record Queue(Duration handlingTime, Duration window, Duration presenceTimeout, Duration noAgentWait,
+            Duration handlingSample) {
+        @ConstructorBinding
         public Queue {
             window = window == null ? Duration.ofMinutes(30) : window;
             presenceTimeout = presenceTimeout == null ? Duration.ofMinutes(1) : presenceTimeout;
             noAgentWait = noAgentWait == null ? Duration.ofHours(1) : noAgentWait;
+            handlingSample = handlingSample == null ? Duration.ofDays(7) : handlingSample;
+        }
+
+        public Queue(Duration handlingTime, Duration window, Duration presenceTimeout, Duration noAgentWait) {
+            this(handlingTime, window, presenceTimeout, noAgentWait, null);
         }
     }
 

@@ -15,16 +15,29 @@ import org.hotline.ivr.AgentQueue;
  * Tells the voice menu how long a caller would wait for a person, so that it offers a call-back when
  * the wait is long: transferred calls no agent has taken yet, times the average handling time, shared
  * among the agents at their console; nobody at a console means a long wait. An estimate from what the
- * console sees (not Asterisk's queue), so it is off unless {@code hotline.agent.queue.handling-time} is set.
+ * console sees (not Asterisk's queue). On by default ({@code hotline.agent.queue.enabled}); the handling
+ * time is {@code hotline.agent.queue.handling-time} when set, else measured from the console's own pick-ups
+ * ({@link #handlingTime()}).
  */
 @Component
-@ConditionalOnProperty(prefix = "hotline.agent.queue", name = "handling-time")
+@ConditionalOnProperty(prefix = "hotline.agent.queue", name = "enabled", matchIfMissing = true)
 public class ConsoleQueue implements AgentQueue {
+
+    /** The handling time until the console has measured enough of its own ({@link #MIN_FIGURES}). */
+    public static final Duration DEFAULT_HANDLING_TIME = Duration.ofMinutes(4);
+    /** Back-to-back pick-ups needed before the measured figure replaces the default. */
+    public static final int MIN_FIGURES = 5;
+    private static final Duration REMEASURE = Duration.ofMinutes(1);
 
     private final JdbcTemplate jdbc;
     private final AgentPresence presence;
     private final Clock clock;
     private final AgentProperties.Queue cfg;
+
+    private record Measured(LocalDateTime at, Duration handlingTime) {
+    }
+
+    private volatile Measured measured;
 
     public ConsoleQueue(JdbcTemplate jdbc, AgentPresence presence, Clock clock, AgentProperties props) {
         this.jdbc = jdbc;
@@ -41,11 +54,51 @@ public class ConsoleQueue implements AgentQueue {
         }
         int waiting = jdbc.queryForObject("""
                 SELECT COUNT(*) FROM call_transfer t
-                WHERE t.created_at >= ?
+                WHERE t.created_at >= ? AND t.created_at <= ?
                   AND NOT EXISTS (SELECT 1 FROM transfer_pickup p WHERE p.transfer_id = t.transfer_id)
                   AND NOT EXISTS (SELECT 1 FROM callback_request c WHERE c.transfer_id = t.transfer_id)""",
-                Integer.class, Timestamp.valueOf(LocalDateTime.now(clock).minus(cfg.window())));
+                Integer.class, Timestamp.valueOf(LocalDateTime.now(clock).minus(cfg.window())),
+                Timestamp.valueOf(LocalDateTime.now(clock)));
+        if (waiting == 0) {
+            return Duration.ZERO;
+        }
         // the new caller waits behind everyone not yet taken (a caller who chose a call-back is not in the queue)
-        return cfg.handlingTime().multipliedBy(waiting).dividedBy(agents);
+        return handlingTime().multipliedBy(waiting).dividedBy(agents);
+    }
+
+    /**
+     * The time an agent spends on one call: {@code queue.handling-time} when set; else the console's own
+     * figure, the mean time from one pick-up (接听) of an agent to their next, counted only when that next
+     * caller was already waiting at the first pick-up (so the agent was busy the whole time, not idle) and
+     * the gap is within {@code queue.window}, over the last {@code queue.handling-sample}. Until there are
+     * {@link #MIN_FIGURES} such gaps, {@link #DEFAULT_HANDLING_TIME}. Measured at most once a minute.
+     */
+    public Duration handlingTime() {
+        if (cfg.handlingTime() != null) {
+            return cfg.handlingTime();
+        }
+        LocalDateTime now = LocalDateTime.now(clock);
+        Measured m = measured;
+        if (m == null || now.isBefore(m.at()) || !now.isBefore(m.at().plus(REMEASURE))) {
+            m = new Measured(now, measure(now));
+            measured = m;
+        }
+        return m.handlingTime();
+    }
+
+    private Duration measure(LocalDateTime now) {
+        return jdbc.queryForObject("""
+                SELECT COUNT(*) AS n, AVG(TIMESTAMPDIFF(MICROSECOND, prev_at, picked_at)) AS micros FROM (
+                  SELECT p.picked_at, t.created_at,
+                         LAG(p.picked_at) OVER (PARTITION BY p.username ORDER BY p.picked_at) AS prev_at
+                  FROM transfer_pickup p JOIN call_transfer t ON t.transfer_id = p.transfer_id
+                  WHERE p.picked_at >= ? AND p.picked_at <= ?
+                ) x
+                WHERE prev_at IS NOT NULL AND created_at <= prev_at
+                  AND TIMESTAMPDIFF(SECOND, prev_at, picked_at) <= ?""", (rs, i) -> {
+            int n = rs.getInt("n");
+            return n < MIN_FIGURES ? DEFAULT_HANDLING_TIME
+                    : Duration.ofMillis(Math.round(rs.getDouble("micros") / 1000.0));
+        }, Timestamp.valueOf(now.minus(cfg.handlingSample())), Timestamp.valueOf(now), cfg.window().toSeconds());
     }
 }

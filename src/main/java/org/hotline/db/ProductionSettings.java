@@ -44,6 +44,13 @@ public final class ProductionSettings implements ApplicationListener<Application
             new Required("hotline.agent.bootstrap-admin.password", "HOTLINE_AGENT_BOOTSTRAP_ADMIN_PASSWORD",
                     "password of the console's first admin, used only while no enabled admin exists"));
 
+    /** Required while this node takes FastAGI calls ({@code hotline.agi.enabled} not false): docs/security.md. */
+    static final List<Required> REQUIRED_FOR_AGI = List.of(
+            new Required("hotline.agi.bind-address", "HOTLINE_AGI_BIND_ADDRESS",
+                    "the address Asterisk reaches this node on (FastAGI never listens on every address by default)"),
+            new Required("hotline.agi.allowed-peers", "HOTLINE_AGI_ALLOWED_PEERS",
+                    "the Asterisk servers' addresses or CIDR blocks, comma-separated; other peers are refused"));
+
     @Override
     public void onApplicationEvent(ApplicationEnvironmentPreparedEvent event) {
         ConfigurableEnvironment env = event.getEnvironment();
@@ -63,6 +70,15 @@ public final class ProductionSettings implements ApplicationListener<Application
             String v = settings.apply(r.property());
             if (v == null || v.isBlank()) {
                 out.add(r.property() + " must be set (" + r.env() + "): " + r.meaning());
+            }
+        }
+        if (!"false".equalsIgnoreCase(String.valueOf(settings.apply("hotline.agi.enabled")).trim())) {
+            for (Required r : REQUIRED_FOR_AGI) {
+                // one value each (allowed-peers comma-separated): the embedded default's list must not count here
+                String v = settings.apply(r.property());
+                if (v == null || v.isBlank()) {
+                    out.add(r.property() + " must be set (" + r.env() + "): " + r.meaning());
+                }
             }
         }
         String key = settings.apply("hotline.booking.id-hash-key");

@@ -4,18 +4,26 @@ import java.time.Clock;
 import java.time.DayOfWeek;
 import java.time.Duration;
 import java.time.LocalDate;
+import java.time.LocalDateTime;
 import java.time.LocalTime;
+import java.util.List;
+
+import org.quartz.Scheduler;
+import org.quartz.SchedulerException;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.ApplicationArguments;
 import org.springframework.boot.ApplicationRunner;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.core.annotation.Order;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import org.hotline.release.JobRuns;
 import org.hotline.release.QuotaRelease;
 import org.hotline.release.ReleasePolicies;
 import org.hotline.release.ReleasePolicy;
@@ -26,7 +34,9 @@ import org.hotline.release.ScheduleGenerator.WeeklyTemplate;
 /**
  * Loads demo facilities on the embedded default (never in production): their weekly templates and
  * release policies, then has the release module generate the coming weeks and open what is due, so
- * the service is bookable at once. Idempotent: a restart only adds the days that are missing.
+ * the service is bookable at once. Idempotent: a restart only adds the days that are missing. A fresh
+ * demo's releases that fell due before its first start are carried out as of their planned times (see
+ * {@link #releasedOnTime()}), so its history is the one the product writes when it runs on time.
  *
  * <p>Quota per slot follows the policy: an ONSITE reserve at every facility, and at district
  * hospitals half of the bookable quota in COMMUNITY (policy minimum 40 %), opened 14 days ahead;
@@ -46,30 +56,97 @@ public class DemoData implements ApplicationRunner {
     private final ScheduleGenerator generator;
     private final ReleasePolicies policies;
     private final QuotaRelease release;
+    private final PlatformTransactionManager txManager;
+    private final ObjectProvider<Scheduler> scheduler;
+
+    /** The node name of the release runs a fresh demo writes for its past (release_job_run.node). */
+    public static final String HISTORY_NODE = "demo-history";
 
     public DemoData(JdbcTemplate jdbc, TransactionTemplate tx, Clock clock, ScheduleGenerator generator,
-            ReleasePolicies policies, QuotaRelease release) {
+            ReleasePolicies policies, QuotaRelease release, PlatformTransactionManager txManager,
+            ObjectProvider<Scheduler> scheduler) {
         this.jdbc = jdbc;
         this.tx = tx;
         this.clock = clock;
         this.generator = generator;
         this.policies = policies;
         this.release = release;
+        this.txManager = txManager;
+        this.scheduler = scheduler;
     }
 
     @Override
     public void run(ApplicationArguments args) {
-        tx.executeWithoutResult(s -> {
+        boolean fresh = Boolean.TRUE.equals(tx.execute(s -> {
             Integer facilities = jdbc.queryForObject("SELECT COUNT(*) FROM facility", Integer.class);
             if (facilities == 0) {
                 loadCatalogue();
+                return true;
             }
-        });
-        int added = generator.generateAhead(LocalDate.now(clock), ReleaseScope.ALL);
+            return false;
+        }));
+        int added;
+        int history = 0;
+        if (fresh) {
+            // the release jobs must not catch up on the new sessions at the real time meanwhile: that would
+            // be the late history this avoids
+            boolean paused = pauseScheduler();
+            try {
+                added = generator.generateAhead(LocalDate.now(clock), ReleaseScope.ALL);
+                history = releasedOnTime();
+            } finally {
+                if (paused) {
+                    resumeScheduler();
+                }
+            }
+        } else {
+            added = generator.generateAhead(LocalDate.now(clock), ReleaseScope.ALL);
+        }
         // the release job would open these within a minute; the demo should be bookable right away
         int opened = release.openDue(ReleaseScope.ALL);
-        log.info("Demo data ready: {} facilities, {} slots added, {} pools opened",
-                jdbc.queryForObject("SELECT COUNT(*) FROM facility", Integer.class), added, opened);
+        log.info("Demo data ready: {} facilities, {} slots added, {} past release times run as on time, {} pools opened",
+                jdbc.queryForObject("SELECT COUNT(*) FROM facility", Integer.class), added, history, opened);
+    }
+
+    /**
+     * A fresh demo's sessions of the coming days had release steps due before now (community quota opens
+     * 14 days ahead): runs them as the release jobs would have, each at its planned time, so that the
+     * audit, the reports and the policy check tell what the product does on time instead of showing them
+     * days late. The runs are logged as node {@value #HISTORY_NODE}.
+     *
+     * @return planned times run
+     */
+    private int releasedOnTime() {
+        LocalDateTime now = LocalDateTime.now(clock);
+        List<LocalDateTime> due = jdbc.queryForList("""
+                SELECT DISTINCT planned_at FROM release_step WHERE status = 'PLANNED' AND planned_at <= ?
+                ORDER BY planned_at""", LocalDateTime.class, now);
+        for (LocalDateTime at : due) {
+            Clock then = Clock.fixed(at.atZone(clock.getZone()).toInstant(), clock.getZone());
+            new QuotaRelease(jdbc, txManager, new JobRuns(jdbc, then)).releaseDue(ReleaseScope.ALL, HISTORY_NODE);
+        }
+        return due.size();
+    }
+
+    private boolean pauseScheduler() {
+        Scheduler s = scheduler.getIfAvailable();
+        try {
+            if (s != null && s.isStarted() && !s.isInStandbyMode()) {
+                s.standby();
+                return true;
+            }
+        } catch (SchedulerException e) {
+            log.warn("Demo data: release scheduler not paused: {}", e.getMessage());
+        }
+        return false;
+    }
+
+    private void resumeScheduler() {
+        try {
+            scheduler.getObject().start();
+        } catch (SchedulerException e) {
+            log.error("Demo data: release scheduler not resumed: {}", e.getMessage(), e);
+        }
     }
 
     private void loadCatalogue() {

@@ -35,9 +35,10 @@ class SmsConfig {
 
     @Bean
     SmsStore smsStore(JdbcTemplate jdbc, PlatformTransactionManager tm, Clock clock, SmsTemplates templates,
-            SmsOutbox outbox, BookingService booking, SmsProperties props, ObjectProvider<MeterRegistry> registry) {
+            SmsOutbox outbox, BookingService booking, SmsProperties props, ObjectProvider<MeterRegistry> registry,
+            QuietHours quiet) {
         return new SmsStore(jdbc, tm, clock, templates, outbox, booking, props.agentPhones(),
-                registry.getIfAvailable());
+                registry.getIfAvailable(), quiet);
     }
 
     @Bean
@@ -49,6 +50,12 @@ class SmsConfig {
     @ConditionalOnExpression(NO_SMSC + " and ${hotline.sms.sink.enabled:true} and ${hotline.sms.enabled:true}")
     SmscSink smscSink(SmsProperties props) {
         return new SmscSink(props.sink());
+    }
+
+    @Bean
+    @ConditionalOnExpression(NO_SMSC + " and ${hotline.sms.sink.enabled:true} and ${hotline.sms.enabled:true}")
+    SinkRestartSettlement smsSinkRestartSettlement(SmsStore store, Clock clock) {
+        return new SinkRestartSettlement(store, clock);
     }
 
     @Bean

@@ -228,6 +228,11 @@ public final class SmsDispatcher implements SmartLifecycle {
             store.markCancelled(m, node);
             return;
         }
+        if (m.kind() == SmsKind.REMINDER && !reminderStillTrue(m)) {
+            // held past midnight (quiet hours after an outage) or cancelled: its "明天" would be wrong now
+            store.markCancelled(m, node);
+            return;
+        }
         Set<Integer> sent = m.sentParts();
         List<Ucs2Message.Part> todo = Ucs2Message.parts(m.body(), (int) (m.id() & 0xFF)).stream()
                 .filter(p -> !sent.contains(p.seq())).toList();
@@ -273,6 +278,16 @@ public final class SmsDispatcher implements SmartLifecycle {
             }
         }
         return Outcome.OK_MARKED;
+    }
+
+    /** A day-before reminder still goes out on the day before its visit, for a booking still active. */
+    private boolean reminderStillTrue(SmsStore.Claimed m) {
+        if (m.bookingId() == null) {
+            return true;
+        }
+        java.time.LocalDate today = store.today();
+        return booking.findById(m.bookingId())
+                .filter(b -> b.status() == Booking.BookingStatus.ACTIVE && b.date().isAfter(today)).isPresent();
     }
 
     private boolean stillWanted(SmsStore.Claimed m) {

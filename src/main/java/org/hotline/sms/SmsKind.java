@@ -17,6 +17,14 @@ public enum SmsKind {
     /** To the configured agent phones: a number could not be reached. */
     AGENT_NOTICE;
 
+    /**
+     * Not an answer to something the caller just did, but sent on our own schedule: held back during the
+     * quiet hours ({@link QuietHours}).
+     */
+    public boolean keepsQuietHours() {
+        return this == REMINDER || this == NEXT_DOSE;
+    }
+
     /** A failure of these means a patient or family did not hear from us: agents should know. */
     boolean worthANotice() {
         return this != REPLY && this != AGENT_NOTICE;

@@ -34,12 +34,14 @@ public class SmsOutbox {
     private final Clock clock;
     private final SmsTemplates templates;
     private final DispatchSignal signal;
+    private final QuietHours quiet;
 
-    SmsOutbox(JdbcTemplate jdbc, Clock clock, SmsTemplates templates, DispatchSignal signal) {
+    SmsOutbox(JdbcTemplate jdbc, Clock clock, SmsTemplates templates, DispatchSignal signal, QuietHours quiet) {
         this.jdbc = jdbc;
         this.clock = clock;
         this.templates = templates;
         this.signal = signal;
+        this.quiet = quiet;
     }
 
     @EventListener
@@ -97,11 +99,14 @@ public class SmsOutbox {
      * Queues one message in the caller's transaction (if any). A booking-driven kind is queued once per
      * booking and phone: a second event for the same pair is ignored.
      *
-     * @param notBefore null: as soon as possible
+     * @param notBefore null: as soon as possible; a kind that keeps the quiet hours waits for their end
      */
     public void enqueue(Long bookingId, SmsKind kind, String phone, String body, LocalDateTime notBefore) {
         String to = PhoneNumber.normalise(phone);
         LocalDateTime now = now();
+        if (kind.keepsQuietHours()) {
+            notBefore = quiet.sendableFrom(notBefore == null || notBefore.isBefore(now) ? now : notBefore);
+        }
         String dedupe = bookingId == null || kind == SmsKind.REPLY || kind == SmsKind.AGENT_NOTICE ? null
                 : kind + ":" + bookingId + ":" + to;
         jdbc.update("""

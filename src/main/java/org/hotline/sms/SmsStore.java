@@ -79,9 +79,11 @@ final class SmsStore {
     private final List<String> agentPhones;
     private final Counter inDoubtSettled;
     private final Counter inDoubtResent;
+    private final QuietHours quiet;
 
     SmsStore(JdbcTemplate jdbc, PlatformTransactionManager txManager, Clock clock, SmsTemplates templates,
-            SmsOutbox outbox, BookingService booking, List<String> agentPhones, MeterRegistry registry) {
+            SmsOutbox outbox, BookingService booking, List<String> agentPhones, MeterRegistry registry,
+            QuietHours quiet) {
         this.jdbc = jdbc;
         this.tx = new TransactionTemplate(txManager);
         this.tx.setIsolationLevel(TransactionDefinition.ISOLATION_READ_COMMITTED);
@@ -91,6 +93,7 @@ final class SmsStore {
         this.outbox = outbox;
         this.booking = booking;
         this.agentPhones = agentPhones;
+        this.quiet = quiet;
         MeterRegistry r = registry == null ? new SimpleMeterRegistry() : registry;
         // Prometheus: hotline_sms_in_doubt_settled_total, hotline_sms_in_doubt_resent_total
         this.inDoubtSettled = Counter.builder("hotline.sms.in.doubt.settled")
@@ -117,6 +120,7 @@ final class SmsStore {
      */
     List<Claimed> claim(String node, int max, Duration lease, Duration inDoubtWait) {
         LocalDateTime now = now();
+        holdForQuietHours(now);
         List<Claimed> claimed = retriedOnConflict("claim", List.of(), () -> claimTx.execute(st -> {
             List<Claimed> rows = new ArrayList<>(jdbc.query("""
                     SELECT id, booking_id, kind, phone, phone_masked, body, parts, attempts FROM sms_message
@@ -177,6 +181,24 @@ final class SmsStore {
             }
         }
         return claimed;
+    }
+
+    /**
+     * In the quiet hours, the messages of kinds that keep them and are due now (queued before, retried, or
+     * caught up after an outage) are put off to the end of the quiet hours instead of being claimed.
+     */
+    private void holdForQuietHours(LocalDateTime now) {
+        if (!quiet.quietAt(now.toLocalTime())) {
+            return;
+        }
+        int held = jdbc.update("""
+                UPDATE sms_message SET next_attempt_at = ?
+                WHERE status = 'PENDING' AND next_attempt_at <= ? AND kind IN ('REMINDER', 'NEXT_DOSE')""",
+                quiet.sendableFrom(now), now);
+        if (held > 0) {
+            log.info("{} reminder or next-dose SMS held until {} (quiet hours {}–{})", held, quiet.sendableFrom(now),
+                    quiet.start(), quiet.end());
+        }
     }
 
     private static String idList(List<Long> ids) {
@@ -485,6 +507,26 @@ final class SmsStore {
         }
     }
 
+    /**
+     * Settles as delivered every part still SUBMITTED that was submitted before {@code before}, and the
+     * messages all of whose parts are then delivered (the embedded sink's lost receipts, {@link SinkRestartSettlement}).
+     *
+     * @return messages settled
+     */
+    int settleSubmittedBefore(LocalDateTime before, String stat, String note) {
+        return retriedOnConflict("settle", 0, () -> tx.execute(st -> {
+            LocalDateTime now = now();
+            jdbc.update("""
+                    UPDATE sms_part SET status = 'DELIVERED', receipt_at = ?, receipt_stat = ?
+                    WHERE status = 'SUBMITTED' AND submitted_at < ?""", now, stat, before);
+            return jdbc.update("""
+                    UPDATE sms_message m SET m.status = 'DELIVERED', m.done_at = ?, m.last_error = ?
+                    WHERE m.status = 'SUBMITTED'
+                      AND (SELECT COUNT(*) FROM sms_part p WHERE p.message_id = m.id AND p.status = 'DELIVERED') >= m.parts""",
+                    now, note);
+        }));
+    }
+
     /** Receipts that overtook their part: applies those whose part is now known, forgets those a day old. */
     int matchWaitingReceipts() {
         List<Map<String, Object>> waiting = jdbc.queryForList(
@@ -604,5 +646,9 @@ final class SmsStore {
 
     private LocalDateTime now() {
         return LocalDateTime.now(clock);
+    }
+
+    java.time.LocalDate today() {
+        return now().toLocalDate();
     }
 }

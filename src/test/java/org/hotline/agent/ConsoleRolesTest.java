@@ -125,6 +125,26 @@ class ConsoleRolesTest {
     }
 
     @Test
+    void theBrowsableApiDescriptionIsPublicAsDocumented() {
+        // docs/agent.md and docs/configuration.md: /api/docs needs no login
+        ConsoleClient anon = new ConsoleClient(port);
+        ConsoleClient.Answer docs = anon.get("/api/docs");
+        assertThat(docs.status()).isEqualTo(302);
+        String page = java.net.URI.create(docs.location()).getPath();
+        ConsoleClient.Answer ui = anon.get(page);
+        assertThat(ui.status()).as(page).isEqualTo(200);
+        assertThat(ui.body()).contains("swagger-ui");
+        String base = page.substring(0, page.lastIndexOf('/') + 1);
+        assertThat(anon.get(base + "swagger-initializer.js").status()).isEqualTo(200);
+        assertThat(anon.get(base + "swagger-ui-bundle.js").status()).isEqualTo(200);
+        ConsoleClient.Answer config = anon.get("/api/openapi/swagger-config");
+        assertThat(config.status()).isEqualTo(200);
+        assertThat(config.json().get("url").asString()).isEqualTo("/api/openapi");
+        // and the API itself still wants a login
+        assertThat(anon.get("/api/bookings").status()).isEqualTo(401);
+    }
+
+    @Test
     void anAgentCannotBookTheCommunityPool() {
         ConsoleClient agent = as(ConsoleRole.AGENT);
         String me = username(agent);

@@ -38,6 +38,10 @@ public final class GatewayProcess implements AutoCloseable {
     private final Map<String, String> environment;
     private volatile int httpPort;
     private volatile int agiPort;
+    /** Also picked here (kept across {@link #restart()}) for a gateway started with {@link #startEmbedded}. */
+    private volatile int sipPort;
+    private volatile int sinkPort;
+    private boolean allPorts;
     private volatile Process process;
 
     private GatewayProcess(String name, Path log, List<String> command, Map<String, String> environment) {
@@ -62,20 +66,96 @@ public final class GatewayProcess implements AutoCloseable {
         e.put("HOTLINE_ID_HASH_KEY", "cluster-test-hash-key-of-enough-length");
         e.put("HOTLINE_AGENT_BOOTSTRAP_ADMIN_PASSWORD", "Rv8-copper-orchard-53");
         e.put("SPRING_APPLICATION_NAME", name);
+        // production has no FastAGI defaults: Asterisk is on this machine
+        e.put("HOTLINE_AGI_BIND_ADDRESS", "127.0.0.1");
+        e.put("HOTLINE_AGI_ALLOWED_PEERS", "127.0.0.1");
         e.putAll(env);
         GatewayProcess g = new GatewayProcess(name, logDir.resolve(name + ".log"), cmd, e);
         g.launch();
         return g;
     }
 
+    /**
+     * Starts a gateway on the embedded default (its own MariaDB in {@code dataDir}, demo data, the SMSC
+     * sink), as {@code mvn spring-boot:run} does, with every listener on a port picked here: HTTP, FastAGI,
+     * SIP (UDP and TCP) and the SMSC sink. {@link #restart()} starts it again on the same ports.
+     */
+    public static GatewayProcess startEmbedded(String name, Path logDir, Path dataDir, Map<String, String> env)
+            throws IOException {
+        Files.createDirectories(logDir);
+        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx384m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", testClassPath(),
+                "org.hotline.HotlineApplication");
+        Map<String, String> e = new java.util.HashMap<>();
+        e.put("HOTLINE_DB_EMBEDDED_DATADIR", dataDir.toAbsolutePath().toString());
+        e.put("HOTLINE_DB_EMBEDDED_BASEDIR", Path.of("target/mariadb-base").toAbsolutePath().toString());
+        e.put("SPRING_APPLICATION_NAME", name);
+        e.putAll(env);
+        GatewayProcess g = new GatewayProcess(name, logDir.resolve(name + ".log"), cmd, e);
+        g.allPorts = true;
+        g.launch();
+        return g;
+    }
+
     private void launch() throws IOException {
+        Files.deleteIfExists(log);
         httpPort = freePort();
         agiPort = freePort();
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        if (allPorts) {
+            sipPort = freeUdpAndTcpPort();
+            sinkPort = freePort();
+        }
+        exec();
+    }
+
+    private void exec() throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().putAll(environment);
         pb.environment().put("HOTLINE_HTTP_PORT", Integer.toString(httpPort));
         pb.environment().put("HOTLINE_AGI_PORT", Integer.toString(agiPort));
+        if (allPorts) {
+            pb.environment().put("HOTLINE_SIP_PORT", Integer.toString(sipPort));
+            pb.environment().put("HOTLINE_SMS_SINK_PORT", Integer.toString(sinkPort));
+        }
         process = pb.start();
+    }
+
+    /** Starts the (stopped or killed) gateway again at once, on the very same ports. */
+    public void restart() throws IOException {
+        if (process.isAlive()) {
+            throw new IllegalStateException(name + " is still running");
+        }
+        exec();
+    }
+
+    /** A graceful stop (SIGTERM, as Ctrl-C or systemd stop); waits until the process has exited. */
+    public void stop(Duration within) throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new IllegalStateException(name + " did not stop within " + within);
+        }
+    }
+
+    /** A port free for UDP and TCP at once (SIP listens on both). */
+    static int freeUdpAndTcpPort() throws IOException {
+        for (int tries = 0; tries < 500; tries++) {
+            int port = freePort();
+            try (java.net.DatagramSocket udp = new java.net.DatagramSocket(new InetSocketAddress(port))) {
+                return port;
+            } catch (IOException taken) {
+                // another one
+            }
+        }
+        throw new IOException("no port free for UDP and TCP");
+    }
+
+    public int sipPort() {
+        return sipPort;
+    }
+
+    public int sinkPort() {
+        return sinkPort;
     }
 
     /** The class path of this test JVM (surefire passes it in a property; its own class path is a booter jar). */

@@ -59,8 +59,13 @@ class ProductionProfileTest {
         props.put("HOTLINE_DB_PASSWORD", "a-database-password");
         props.put("HOTLINE_ID_HASH_KEY", hashKey);
         props.put("HOTLINE_AGENT_BOOTSTRAP_ADMIN_PASSWORD", "Kw7-tulip-harbour-42");
+        props.putAll(AGI);
         return startWith(props);
     }
+
+    /** Where Asterisk reaches this node and who may connect: required in production while FastAGI is on. */
+    static final Map<String, Object> AGI = Map.of("HOTLINE_AGI_BIND_ADDRESS", "127.0.0.1",
+            "HOTLINE_AGI_ALLOWED_PEERS", "127.0.0.1");
 
     static ConfigurableApplicationContext startWith(Map<String, Object> settings) {
         SpringApplication app = new SpringApplication(HotlineApplication.class);
@@ -88,6 +93,30 @@ class ProductionProfileTest {
     }
 
     @Test
+    void refusesToStartWithoutTheFastAgiAddressAndPeersInsteadOfListeningOnEveryAddress() throws Exception {
+        try (Database db = new Database()) {
+            Map<String, Object> all = new HashMap<>();
+            all.put("HOTLINE_DB_URL", db.url());
+            all.put("HOTLINE_DB_USER", "root");
+            all.put("HOTLINE_DB_PASSWORD", "a-database-password");
+            all.put("HOTLINE_ID_HASH_KEY", "a-production-secret-of-enough-length");
+            all.put("HOTLINE_AGENT_BOOTSTRAP_ADMIN_PASSWORD", "Kw7-tulip-harbour-42");
+            assertThatThrownBy(() -> startWith(all)).hasMessageContaining("2 settings need attention")
+                    .hasMessageContainingAll("HOTLINE_AGI_BIND_ADDRESS", "HOTLINE_AGI_ALLOWED_PEERS");
+            all.put("HOTLINE_AGI_BIND_ADDRESS", "10.20.0.11");
+            assertThatThrownBy(() -> startWith(all)).hasMessageContaining("1 setting needs attention")
+                    .hasMessageContaining("HOTLINE_AGI_ALLOWED_PEERS");
+            assertThat(db.connections()).as("connections to the database").isZero();
+            // a node that takes no FastAGI calls needs neither
+            all.remove("HOTLINE_AGI_BIND_ADDRESS");
+            all.put("hotline.agi.enabled", "false");
+            assertThat(ProductionSettings.problems(k -> k.startsWith("hotline.agi.") ? (String) all.get(k)
+                    : "a-production-secret-of-enough-length"))
+                    .isEmpty();
+        }
+    }
+
+    @Test
     void refusesToStartWithoutAnIdHashKey() {
         assertThatThrownBy(() -> start("")).hasStackTraceContaining("hotline.booking.id-hash-key must be set");
     }
@@ -95,15 +124,17 @@ class ProductionProfileTest {
     @Test
     void withNothingSetEveryMissingSettingIsNamedInOneMessage() {
         assertThatThrownBy(() -> startWith(Map.of())).isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("no database was tried").hasMessageContaining("5 settings need attention")
+                .hasMessageContaining("no database was tried").hasMessageContaining("7 settings need attention")
                 .hasMessageContainingAll("HOTLINE_DB_URL", "HOTLINE_DB_USER", "HOTLINE_DB_PASSWORD",
-                        "HOTLINE_ID_HASH_KEY", "HOTLINE_AGENT_BOOTSTRAP_ADMIN_PASSWORD");
+                        "HOTLINE_ID_HASH_KEY", "HOTLINE_AGENT_BOOTSTRAP_ADMIN_PASSWORD", "HOTLINE_AGI_BIND_ADDRESS",
+                        "HOTLINE_AGI_ALLOWED_PEERS");
     }
 
     @Test
     void missingSettingsStopTheStartBeforeTheDatabaseIsTried() throws Exception {
         try (Database db = new Database()) {
-            assertThatThrownBy(() -> startWith(Map.of("HOTLINE_DB_URL", db.url())))
+            assertThatThrownBy(() -> startWith(Map.of("HOTLINE_DB_URL", db.url(), "HOTLINE_AGI_BIND_ADDRESS",
+                    "127.0.0.1", "HOTLINE_AGI_ALLOWED_PEERS", "127.0.0.1")))
                     .hasMessageContaining("4 settings need attention")
                     .hasMessageContainingAll("HOTLINE_DB_USER", "HOTLINE_DB_PASSWORD", "HOTLINE_ID_HASH_KEY",
                             "HOTLINE_AGENT_BOOTSTRAP_ADMIN_PASSWORD")

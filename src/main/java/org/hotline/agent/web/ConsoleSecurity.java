@@ -59,8 +59,10 @@ class ConsoleSecurity {
     SecurityFilterChain consoleFilterChain(HttpSecurity http, ConsoleLoginGuard guard) throws Exception {
         http.authorizeHttpRequests(a -> a
                 .requestMatchers("/login", "/console/assets/**", "/favicon.ico", "/error").permitAll()
+                // the API's description is public (docs/agent.md); springdoc serves the browser under the
+                // swagger-ui path's parent: /api/docs redirects to /api/swagger-ui/index.html
                 .requestMatchers("/api/openapi", "/api/openapi/**", "/api/openapi.yaml", "/api/docs",
-                        "/api/docs/**", "/swagger-ui/**").permitAll()
+                        "/api/docs/**", "/api/swagger-ui/**").permitAll()
                 .requestMatchers("/api/me").authenticated()
                 .requestMatchers("/api/catalogue/**").hasAnyRole(AGENT, DOCTOR, SUPERVISOR, ADMIN)
                 .requestMatchers(HttpMethod.GET, "/api/transfers/**", "/api/callbacks/**", "/api/sms/notices")

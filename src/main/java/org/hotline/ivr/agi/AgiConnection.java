@@ -14,7 +14,9 @@ import org.asteriskjava.util.SocketConnectionFacade;
 /**
  * One FastAGI socket from Asterisk. Asterisk writes {@code HANGUP} on its own when the caller hangs up
  * between commands; asterisk-java's reader skips that line, so this connection remembers it and lets
- * the call find out before it sends another command.
+ * the call find out before it sends another command. The environment block was already read (and
+ * checked) by {@link AgiConnections} before the call got a thread; it is handed out again here first.
+ * No line may be longer than the configured limit: a longer one ends the call as a hang-up would.
  */
 final class AgiConnection implements SocketConnectionFacade {
 
@@ -22,13 +24,19 @@ final class AgiConnection implements SocketConnectionFacade {
     private final InputStream in;
     private final OutputStream out;
     private final Runnable onClose;
+    private final int maxLine;
     private volatile boolean hangupNoticed;
 
-    AgiConnection(Socket socket, Runnable onClose) throws IOException {
+    /**
+     * @param header  bytes already read from the socket (the environment block and anything after it)
+     * @param maxLine longest line accepted, in bytes without the newline
+     */
+    AgiConnection(Socket socket, byte[] header, int maxLine, Runnable onClose) throws IOException {
         this.socket = socket;
-        this.in = new BufferedInputStream(socket.getInputStream(), 4096);
+        this.in = new BufferedInputStream(new Prefixed(header, socket.getInputStream()), 4096);
         this.out = socket.getOutputStream();
         this.onClose = onClose;
+        this.maxLine = maxLine;
     }
 
     /** Asterisk ends every line with a bare LF; a CR before it is dropped. */
@@ -37,6 +45,9 @@ final class AgiConnection implements SocketConnectionFacade {
         ByteArrayOutputStream line = new ByteArrayOutputStream(64);
         int b;
         while ((b = in.read()) != -1 && b != '\n') {
+            if (line.size() > maxLine) {
+                throw new IOException("a line from Asterisk longer than " + maxLine + " bytes");
+            }
             line.write(b);
         }
         if (b == -1 && line.size() == 0) {
@@ -111,5 +122,38 @@ final class AgiConnection implements SocketConnectionFacade {
     @Override
     public int getRemotePort() {
         return socket.getPort();
+    }
+
+    /** The bytes read before, then the socket; unlike SequenceInputStream, available() sees the socket too. */
+    private static final class Prefixed extends InputStream {
+        private final byte[] prefix;
+        private int pos;
+        private final InputStream rest;
+
+        Prefixed(byte[] prefix, InputStream rest) {
+            this.prefix = prefix;
+            this.rest = rest;
+        }
+
+        @Override
+        public int read() throws IOException {
+            return pos < prefix.length ? prefix[pos++] & 0xff : rest.read();
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (pos < prefix.length) {
+                int n = Math.min(len, prefix.length - pos);
+                System.arraycopy(prefix, pos, b, off, n);
+                pos += n;
+                return n;
+            }
+            return rest.read(b, off, len);
+        }
+
+        @Override
+        public int available() throws IOException {
+            return pos < prefix.length ? prefix.length - pos : rest.available();
+        }
     }
 }

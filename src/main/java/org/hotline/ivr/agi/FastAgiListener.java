@@ -71,8 +71,7 @@ public class FastAgiListener implements SmartLifecycle {
         }
         HotlineAgiScript[] script = new HotlineAgiScript[1];
         MappingStrategy mapping = (request, channel) -> props.script().equals(request.getScript()) ? script[0] : null;
-        HotlineAgiServer s = new HotlineAgiServer(mapping, bind, props.port(),
-                (int) Math.min(Integer.MAX_VALUE, props.socketReadTimeout().toMillis()), props.maxCalls(), stats);
+        HotlineAgiServer s = new HotlineAgiServer(mapping, bind, props, stats);
         Thread acceptor = new Thread(() -> {
             try {
                 s.startup();
@@ -94,8 +93,8 @@ public class FastAgiListener implements SmartLifecycle {
         script[0] = new HotlineAgiScript(handler, props.soundPrefix(), connections, stats);
         server = s;
         running = true;
-        log.info("FastAGI listening on agi://{}:{}/{} (up to {} calls)", props.bindAddress(), port(), props.script(),
-                props.maxCalls());
+        log.info("FastAGI listening on agi://{}:{}/{} (up to {} calls; connections only from {})", props.bindAddress(),
+                port(), props.script(), props.maxCalls(), String.join(", ", props.allowedPeers()));
     }
 
     @Override
@@ -144,6 +143,34 @@ public class FastAgiListener implements SmartLifecycle {
     /** Calls in progress right now. */
     public int activeCalls() {
         return stats.active();
+    }
+
+    /** Calls that may run at once ({@code hotline.agi.max-calls}). */
+    public int maxCalls() {
+        return props.maxCalls();
+    }
+
+    /**
+     * Open FastAGI connections that are calls (their environment block was complete and they were
+     * handed to a call thread); -1 when not listening.
+     */
+    public int callConnections() {
+        AgiConnections c = connections;
+        return c == null ? -1 : c.openCount();
+    }
+
+    /** Connections accepted whose environment block has not arrived yet (closed after the header timeout). */
+    public int waitingConnections() {
+        return stats.waiting();
+    }
+
+    /** Connections closed before they became a call since start, by reason (peer, header-timeout, ...). */
+    public java.util.Map<String, Long> refusedConnections() {
+        java.util.Map<String, Long> m = new java.util.LinkedHashMap<>();
+        for (CallStats.Refusal r : CallStats.Refusal.values()) {
+            m.put(r.tag(), stats.refusedCount(r));
+        }
+        return m;
     }
 
     /** Calls turned away since start because all {@code max-calls} threads were busy. */

@@ -44,7 +44,7 @@ final class HotlineAgiScript implements AgiScript {
                 connections.find(request.getRemoteAddress(), request.getRemotePort()), soundPrefix, stats);
         AgiCall.End fallback = AgiCall.End.HUNG_UP_BY_US;
         try {
-            log.info("call from {} on {}", PhoneNumber.mask(caller), request.getChannel());
+            log.info("call from {} on {}", PhoneNumber.mask(caller), shortened(request.getChannel()));
             handler.answer(call);
         } catch (CallerHungUp e) {
             // the engine lets this through only if it had nothing to release; nothing to do here either
@@ -57,5 +57,14 @@ final class HotlineAgiScript implements AgiScript {
             log.info("call ended: {}", call.end());
             MDC.remove("callId");
         }
+    }
+
+    /** A value from Asterisk as a log shows it: printable, at most 80 characters. */
+    static String shortened(String v) {
+        if (v == null) {
+            return null;
+        }
+        String p = v.length() > 80 ? v.substring(0, 80) + "..." : v;
+        return p.replaceAll("[^\\x20-\\x7e\\u4e00-\\u9fff]", "?");
     }
 }

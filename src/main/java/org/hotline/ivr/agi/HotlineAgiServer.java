@@ -17,7 +17,8 @@ import org.asteriskjava.util.ServerSocketFacade;
  * asterisk-java's FastAGI server with what it lacks for us: it binds on its own thread and only logs a
  * busy port, so the bind result goes to a future the listener waits for; its pool stops at 500
  * calls, so ours is sized by {@code hotline.agi.max-calls}; its sockets are ours, so shutdown can
- * find and cut calls that do not finish.
+ * find and cut calls that do not finish, and a connection reaches a call thread only once its
+ * environment block is complete ({@link AgiConnections}).
  */
 final class HotlineAgiServer extends DefaultAgiServer {
 
@@ -29,16 +30,18 @@ final class HotlineAgiServer extends DefaultAgiServer {
     private final int bindPort;
     private final int readTimeoutMs;
     private final int maxCalls;
+    private final AgiProperties props;
     private final CallStats stats;
     private volatile ThreadPoolExecutor pool;
 
-    HotlineAgiServer(MappingStrategy mapping, InetAddress bindAddress, int port, int readTimeoutMs, int maxCalls,
-            CallStats stats) {
+    HotlineAgiServer(MappingStrategy mapping, InetAddress bindAddress, AgiProperties props, CallStats stats) {
         super(mapping);
+        int port = props.port();
         this.bindAddress = bindAddress;
         this.bindPort = port;
-        this.readTimeoutMs = readTimeoutMs;
-        this.maxCalls = maxCalls;
+        this.readTimeoutMs = (int) Math.min(Integer.MAX_VALUE, props.socketReadTimeout().toMillis());
+        this.maxCalls = props.maxCalls();
+        this.props = props;
         this.stats = stats;
         setPort(port); // only for the library's own log lines; binding is ours
         setAddress(bindAddress);
@@ -49,7 +52,9 @@ final class HotlineAgiServer extends DefaultAgiServer {
     @Override
     protected ServerSocketFacade createServerSocket() throws IOException {
         try {
-            AgiConnections c = new AgiConnections(bindAddress, bindPort, BACKLOG, readTimeoutMs);
+            AgiConnections c = new AgiConnections(bindAddress, bindPort, BACKLOG, readTimeoutMs, props.peers(),
+                    props.header(), props.maxWaitingConnections(), stats);
+            stats.openCalls(c::openCount);
             bound.complete(c);
             return c;
         } catch (IOException | RuntimeException e) {

@@ -17,7 +17,9 @@ import gov.nist.javax.sip.message.SIPMessage;
  */
 public class JainSipMessageLog implements ServerLogger {
 
-    private static final Logger log = LoggerFactory.getLogger("org.hotline.ivr.sip.messages");
+    static final String LOGGER = "org.hotline.ivr.sip.messages";
+
+    private static final Logger log = LoggerFactory.getLogger(LOGGER);
 
     @Override
     public void closeLogFile() {

@@ -5,15 +5,19 @@ import java.util.Properties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import gov.nist.core.ServerLogger;
 import gov.nist.core.StackLogger;
 
 /**
  * jain-sip's stack log, sent to SLF4J (logger {@code gov.nist.javax.sip}). Without it the stack wants
  * log4j 1.x on the class path. Named in the stack property {@code gov.nist.javax.sip.STACK_LOGGER}.
+ * The stack also asks this logger whether to trace messages at all ({@link ServerLogger#TRACE_MESSAGES}):
+ * yes when {@link JainSipMessageLog}'s logger is at TRACE.
  */
 public class JainSipStackLog implements StackLogger {
 
     private static final Logger log = LoggerFactory.getLogger("gov.nist.javax.sip");
+    private static final Logger messages = LoggerFactory.getLogger(JainSipMessageLog.LOGGER);
 
     @Override
     public void logStackTrace() {
@@ -72,7 +76,10 @@ public class JainSipStackLog implements StackLogger {
         return switch (level) {
             case TRACE_FATAL, TRACE_ERROR -> log.isErrorEnabled();
             case TRACE_WARN -> log.isWarnEnabled();
-            case TRACE_INFO -> log.isInfoEnabled();
+            // jain-sip asks for TRACE_MESSAGES (= TRACE_INFO, 16) before it hands a message to the server
+            // logger: the documented switch (org.hotline.ivr.sip.messages at TRACE) must open that gate by
+            // itself, whatever gov.nist's own level. Stack lines it lets through are still filtered by SLF4J.
+            case TRACE_INFO -> log.isInfoEnabled() || messages.isTraceEnabled();
             case TRACE_DEBUG -> log.isDebugEnabled();
             case TRACE_TRACE -> log.isTraceEnabled();
             default -> false;

@@ -1,5 +1,6 @@
 package org.hotline.ivr.sip;
 
+import org.hotline.ivr.PeerAddresses;
 import java.time.Duration;
 import java.util.List;
 
@@ -59,8 +60,8 @@ public record SipProperties(Boolean enabled, String bindAddress, String advertis
         agentUri = blank(agentUri) ? "sip:agents@127.0.0.1:5080" : agentUri.trim();
         transferTimeout = transferTimeout == null ? Duration.ofSeconds(10) : transferTimeout;
         acceptedUsers = acceptedUsers == null ? List.of() : List.copyOf(acceptedUsers);
-        trustedPeers = trustedPeers == null ? List.of("127.0.0.0/8", "::1") : List.copyOf(trustedPeers);
-        TrustedPeers.of(trustedPeers); // fails at start-up with the setting's name on a bad entry
+        trustedPeers = trustedPeers == null ? PeerAddresses.LOOPBACK : List.copyOf(trustedPeers);
+        PeerAddresses.parse(trustedPeers, "hotline.sip.trusted-peers"); // fails at start-up with the setting's name on a bad entry
         if (busyStatus != 486 && busyStatus != 503) {
             throw new IllegalArgumentException("hotline.sip.busy-status must be 486 or 503, not " + busyStatus);
         }

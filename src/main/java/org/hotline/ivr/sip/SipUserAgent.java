@@ -1,5 +1,6 @@
 package org.hotline.ivr.sip;
 
+import org.hotline.ivr.PeerAddresses;
 import java.io.IOException;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -102,11 +103,11 @@ public final class SipUserAgent implements SipListenerExt, AutoCloseable {
     private volatile int port;
     private volatile boolean running;
     private volatile CallMeters meters = CallMeters.NONE;
-    private final TrustedPeers trusted;
+    private final PeerAddresses trusted;
 
     public SipUserAgent(SipProperties props, Supplier<CallHandler> handler, PromptAudio prompts) {
         this.props = props;
-        this.trusted = TrustedPeers.of(props.trustedPeers());
+        this.trusted = PeerAddresses.parse(props.trustedPeers(), "hotline.sip.trusted-peers");
         this.handler = handler;
         this.prompts = prompts;
     }
@@ -125,7 +126,7 @@ public final class SipUserAgent implements SipListenerExt, AutoCloseable {
         p.setProperty("gov.nist.javax.sip.STACK_LOGGER", JainSipStackLog.class.getName());
         p.setProperty("gov.nist.javax.sip.SERVER_LOGGER", JainSipMessageLog.class.getName());
         p.setProperty("gov.nist.javax.sip.TRACE_LEVEL",
-                LoggerFactory.getLogger("org.hotline.ivr.sip.messages").isTraceEnabled() ? "32" : "0");
+                LoggerFactory.getLogger(JainSipMessageLog.LOGGER).isTraceEnabled() ? "32" : "0");
         p.setProperty("gov.nist.javax.sip.REENTRANT_LISTENER", "true");
         p.setProperty("gov.nist.javax.sip.THREAD_POOL_SIZE", "4");
         p.setProperty("gov.nist.javax.sip.DELIVER_UNSOLICITED_NOTIFY", "true");
@@ -344,6 +345,9 @@ public final class SipUserAgent implements SipListenerExt, AutoCloseable {
         if (st == null) {
             return;
         }
+        // RFC 3261 §17.2.1: 100 Trying unless the TU answers within 200 ms, which a cold JVM or a slow RTP
+        // port cannot promise; it stops the caller's INVITE retransmissions (Timer A) at once.
+        respond(st, req, Response.TRYING, null);
         URI target = req.getRequestURI();
         if (!target.isSipURI()) {
             respond(st, req, Response.UNSUPPORTED_URI_SCHEME, null);
@@ -405,7 +409,7 @@ public final class SipUserAgent implements SipListenerExt, AutoCloseable {
         try {
             String number = callerNumber(req);
             InetAddress from = sourceOf(req);
-            boolean verified = !number.isEmpty() && trusted.trusts(from);
+            boolean verified = !number.isEmpty() && trusted.contains(from);
             if (!number.isEmpty() && !verified) {
                 log.info("SIP call {}: caller {} from {}, not a trusted peer: the number counts as unverified", ourId,
                         PhoneNumber.mask(number), from == null ? "?" : from.getHostAddress());

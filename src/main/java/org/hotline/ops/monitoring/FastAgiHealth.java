@@ -9,8 +9,11 @@ import org.hotline.ivr.agi.FastAgiListener;
 
 /**
  * The FastAGI port Asterisk calls: UP while the listener runs (it starts only once its socket is bound),
- * with calls in progress and calls refused for lack of threads. Not probed with a connection: the
- * server would log each empty connection as a broken call.
+ * with connections next to calls: connections still sending their environment block (closed after
+ * the header timeout, never holding a call thread), connections that are calls, calls in progress
+ * out of the maximum, calls refused for lack of threads, and connections closed before they became a
+ * call by reason (a peer outside allowed-peers, a late or oversized block...). Not probed with a
+ * connection: that would count as a refused one.
  * Switched off on this node ({@code hotline.agi.enabled=false}): UNKNOWN.
  */
 @Component("fastAgi")
@@ -35,7 +38,9 @@ public class FastAgiHealth extends AbstractHealthIndicator {
             return;
         }
         builder.withDetail("port", l.port()).withDetail("activeCalls", l.activeCalls())
-                .withDetail("rejectedCalls", l.rejectedCalls());
+                .withDetail("maxCalls", l.maxCalls()).withDetail("callConnections", l.callConnections())
+                .withDetail("waitingConnections", l.waitingConnections())
+                .withDetail("rejectedCalls", l.rejectedCalls()).withDetail("refusedConnections", l.refusedConnections());
         builder.up();
     }
 }

@@ -146,10 +146,27 @@ public final class AsteriskCall {
         private java.util.function.Function<Question, String> policy;
         private String soundPrefix = "hotline/zh-CN/";
         private final List<Step> steps = new ArrayList<>();
+        private String localAddress;
+        private List<String> args = List.of();
 
         private Builder(String host, int port) {
             this.host = host;
             this.port = port;
+        }
+
+        /** The address Asterisk connects from (e.g. 127.0.0.2, a second loopback address); default: any. */
+        public Builder from(String address) {
+            localAddress = address;
+            return this;
+        }
+
+        /**
+         * AGI() application arguments: {@code AGI(agi://host/hotline,a,b)} makes res_agi.c's setup_env write
+         * {@code agi_arg_1: a}, {@code agi_arg_2: b} after agi_threadid.
+         */
+        public Builder args(List<String> arguments) {
+            args = List.copyOf(arguments);
+            return this;
         }
 
         public Builder script(String s) {
@@ -323,6 +340,9 @@ public final class AsteriskCall {
     public Transcript run() {
         try (Socket s = new Socket()) {
             socket = s;
+            if (b.localAddress != null) {
+                s.bind(new InetSocketAddress(b.localAddress, 0));
+            }
             s.connect(new InetSocketAddress(b.host, b.port), 2000);
             t.connected = true;
             s.setSoTimeout((int) b.readTimeout.toMillis());
@@ -414,6 +434,9 @@ public final class AsteriskCall {
         e.append("agi_enhanced: 0.0\n");
         e.append("agi_accountcode: \n");
         e.append("agi_threadid: 140245").append(SEQ.get()).append('\n');
+        for (int i = 0; i < b.args.size(); i++) {
+            e.append("agi_arg_").append(i + 1).append(": ").append(b.args.get(i)).append('\n');
+        }
         e.append('\n');
         write(e.toString());
     }

@@ -386,4 +386,86 @@ class SipAdapterTest {
         assertThat(next()).isEqualTo("hung up");
         awaitNoCalls();
     }
+    @Test
+    void theFirstAnswerIs100TryingAndARetransmittedInviteStartsNoSecondCall() throws Exception {
+        flow = call -> {
+            seen.add("flow started");
+            call.collect(List.of(), 1, Duration.ofSeconds(30));
+        };
+        long answered = agent.outcomes().getOrDefault("answered", 0L);
+        Sipp.Run run = Sipp.scenario(work, "uac_retransmits_invite.xml", agent.port()).args("-rtp_echo")
+                .run(Duration.ofSeconds(30));
+        assertThat(run.succeeded()).as(run.logs()).isTrue();
+        assertThat(next()).isEqualTo("flow started");
+        assertThat(next()).isEqualTo("hung up");
+        assertThat(seen.poll(500, TimeUnit.MILLISECONDS)).as("a second flow").isNull();
+        assertThat(agent.outcomes().get("answered")).isEqualTo(answered + 1);
+        awaitNoCalls();
+    }
+
+    @Test
+    void anInviteRetransmittedAfterOur200IsNoNewCall() throws Exception {
+        flow = call -> {
+            seen.add("flow started");
+            call.collect(List.of(), 1, Duration.ofSeconds(30));
+        };
+        long answered = agent.outcomes().getOrDefault("answered", 0L);
+        try (java.net.DatagramSocket sock = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+            sock.setSoTimeout(5000);
+            String invite = request("INVITE", "", "application/sdp", SDP)
+                    .replace("PORT", Integer.toString(sock.getLocalPort()))
+                    .replace("AGENT", Integer.toString(agent.port()));
+            long t0 = System.nanoTime();
+            send(sock, invite);
+            String first = receive(sock);
+            long tryingMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            assertThat(first).startsWith("SIP/2.0 100 Trying");
+            assertThat(toLine(first)).as("a 100 carries no To tag").doesNotContain("tag=");
+            System.out.println("100 Trying after " + tryingMs + " ms");
+            String ok = first;
+            while (!ok.startsWith("SIP/2.0 200")) {
+                ok = receive(sock);
+                assertThat(ok).matches("(?s)SIP/2.0 (180|200) .*");
+            }
+            // our 200 was lost: the caller retransmits its INVITE; it gets the 200 again, and no new call
+            send(sock, invite);
+            String again = receive(sock);
+            assertThat(again).startsWith("SIP/2.0 200");
+            assertThat(toLine(again)).isEqualTo(toLine(ok));
+            String ack = invite.substring(0, invite.indexOf("Content-Type:")).replace("INVITE sip:", "ACK sip:")
+                    .replace("CSeq: 1 INVITE", "CSeq: 1 ACK").replaceFirst("branch=z9hG4bK\\w+", "branch=z9hG4bKack1")
+                    .replaceFirst("(?m)^To: .*$", toLine(ok)) + "Content-Length: 0\r\n\r\n";
+            send(sock, ack);
+            assertThat(next()).isEqualTo("flow started");
+            String bye = ack.replace("ACK sip:", "BYE sip:").replace("CSeq: 1 ACK", "CSeq: 2 BYE")
+                    .replace("branch=z9hG4bKack1", "branch=z9hG4bKbye1");
+            send(sock, bye);
+            String byeOk;
+            do {
+                byeOk = receive(sock);
+            } while (!byeOk.contains("CSeq: 2 BYE"));
+            assertThat(byeOk).startsWith("SIP/2.0 200");
+        }
+        assertThat(next()).isEqualTo("hung up");
+        assertThat(seen.poll(500, TimeUnit.MILLISECONDS)).as("a second flow").isNull();
+        assertThat(agent.outcomes().get("answered")).isEqualTo(answered + 1);
+        awaitNoCalls();
+    }
+
+    static void send(java.net.DatagramSocket sock, String text) throws Exception {
+        byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        sock.send(new java.net.DatagramPacket(bytes, bytes.length, java.net.InetAddress.getLoopbackAddress(),
+                agent.port()));
+    }
+
+    static String receive(java.net.DatagramSocket sock) throws Exception {
+        byte[] buf = new byte[4096];
+        java.net.DatagramPacket in = new java.net.DatagramPacket(buf, buf.length);
+        sock.receive(in);
+        return new String(in.getData(), 0, in.getLength(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    static String toLine(String message) {
+        return message.lines().filter(l -> l.startsWith("To:")).findFirst().orElse("(no To)");
+    }
 }

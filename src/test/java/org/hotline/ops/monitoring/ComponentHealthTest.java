@@ -54,6 +54,20 @@ class ComponentHealthTest {
                     .getBeanProvider(FastAgiListener.class)).health();
             assertThat(up.getStatus()).isEqualTo(Status.UP);
             assertThat(up.getDetails()).containsEntry("port", on.port());
+            // connections next to calls: an idle connection is visible, and it is not a call
+            try (java.net.Socket idle = new java.net.Socket("127.0.0.1", on.port())) {
+                long end = System.nanoTime() + 5_000_000_000L;
+                while (on.waitingConnections() == 0 && System.nanoTime() < end) {
+                    Thread.onSpinWait();
+                }
+                Health withIdle = new FastAgiHealth(new StaticListableBeanFactory(Map.of("agi", on))
+                        .getBeanProvider(FastAgiListener.class)).health();
+                assertThat(withIdle.getDetails()).containsEntry("waitingConnections", 1)
+                        .containsEntry("callConnections", 0).containsEntry("activeCalls", 0)
+                        .containsEntry("maxCalls", 1200).containsKey("refusedConnections");
+            } catch (java.io.IOException e) {
+                throw new AssertionError(e);
+            }
         } finally {
             on.stop();
         }

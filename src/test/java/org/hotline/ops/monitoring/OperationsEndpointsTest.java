@@ -71,7 +71,7 @@ class OperationsEndpointsTest {
                 "--spring.datasource.hikari.connection-timeout=2000",
                 "--hotline.booking.id-hash-key=ops-test-key-of-enough-length-for-production", "--server.port=0",
                 "--hotline.sms.smpp.host=127.0.0.1", "--hotline.sms.smpp.port=" + smsc.port(),
-                "--hotline.sms.smpp.reconnect-max=2s", "--hotline.agi.port=0", "--hotline.agi.bind-address=127.0.0.1", "--hotline.sip.port=0",
+                "--hotline.sms.smpp.reconnect-max=2s", "--hotline.agi.port=0", "--hotline.agi.bind-address=127.0.0.1", "--hotline.agi.allowed-peers=127.0.0.1", "--hotline.sip.port=0",
                 "--logging.level.root=WARN");
         httpPort = Integer.parseInt(app.getEnvironment().getProperty("local.server.port"));
         // health's components are shown to a signed-in supervisor or admin only: the operator reads them so
