@@ -128,8 +128,4 @@ final class CallStats {
     long rejectedCount() {
         return rejected.get();
     }
-
-    long endedCount(AgiCall.End end) {
-        return ended[end.ordinal()].get();
-    }
 }
