@@ -9,7 +9,10 @@ import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 
-/** Dependencies point one way: adapters → ivr → booking; sms, release, agent → booking; booking → nothing of ours. */
+/**
+ * Dependencies point one way: adapters → ivr → handoff → booking; sms, release → booking; agent → handoff, booking;
+ * booking → nothing of ours (docs/architecture.md).
+ */
 class ModularityTest {
 
     static final JavaClasses CLASSES = new ClassFileImporter()
@@ -19,7 +22,8 @@ class ModularityTest {
     void bookingDependsOnNothingElseOfOurs() {
         noClasses().that().resideInAPackage("org.hotline.booking..").should().dependOnClassesThat()
                 .resideInAnyPackage("org.hotline.ivr..", "org.hotline.sms..", "org.hotline.release..",
-                        "org.hotline.agent..", "org.hotline.ops..", "org.hotline.demo..", "org.hotline.db..")
+                        "org.hotline.agent..", "org.hotline.ops..", "org.hotline.demo..", "org.hotline.db..",
+                        "org.hotline.handoff..")
                 .check(CLASSES);
     }
 
@@ -34,11 +38,12 @@ class ModularityTest {
     @Test
     void featureModulesDoNotReachIntoEachOther() {
         noClasses().that().resideInAPackage("org.hotline.sms..").should().dependOnClassesThat()
-                .resideInAnyPackage("org.hotline.ivr..", "org.hotline.agent..", "org.hotline.ops..")
+                .resideInAnyPackage("org.hotline.ivr..", "org.hotline.agent..", "org.hotline.ops..",
+                        "org.hotline.handoff..")
                 .allowEmptyShould(true).check(CLASSES);
         noClasses().that().resideInAPackage("org.hotline.release..").should().dependOnClassesThat()
                 .resideInAnyPackage("org.hotline.ivr..", "org.hotline.agent..", "org.hotline.ops..",
-                        "org.hotline.sms..")
+                        "org.hotline.sms..", "org.hotline.handoff..")
                 .allowEmptyShould(true).check(CLASSES);
     }
 
@@ -52,6 +57,15 @@ class ModularityTest {
                 .resideInAnyPackage("org.hotline.agent..").allowEmptyShould(true).check(CLASSES);
         noClasses().that().resideInAPackage("org.hotline.agent").should().dependOnClassesThat()
                 .resideInAnyPackage("org.hotline.agent.web..").check(CLASSES);
+    }
+
+    /** The hand-off (transfers, call-backs) is recorded by ivr and worked by agent; it knows neither. */
+    @Test
+    void theHandOffDependsOnTheBookingCoreOnly() {
+        noClasses().that().resideInAPackage("org.hotline.handoff..").should().dependOnClassesThat()
+                .resideInAnyPackage("org.hotline.ivr..", "org.hotline.sms..", "org.hotline.release..",
+                        "org.hotline.agent..", "org.hotline.ops..", "org.hotline.demo..")
+                .check(CLASSES);
     }
 
     @Test

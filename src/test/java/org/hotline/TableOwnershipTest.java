@@ -52,10 +52,6 @@ class TableOwnershipTest {
      * when an entry no longer happens). Each goes away when its SQL moves behind the owner's API (issue 15).
      */
     static final Set<String> ALLOWED = Set.of(
-            // agent works the hand-off (step 3 of issue 15: a handoff module owns these tables)
-            "agent/CallbackDesk.java callback_attempt", "agent/CallbackDesk.java callback_request",
-            "agent/ConsoleQueue.java call_transfer", "agent/ConsoleQueue.java callback_request",
-            "agent/ConsoleQueue.java transfer_pickup", "agent/TransferDesk.java transfer_pickup",
             // ivr records the hand-off (step 3)
             "ivr/TransferLog.java call_transfer", "ivr/TransferLog.java callback_request",
             // release opens a pool in the same statement that claims its step (UPDATE release_step JOIN
