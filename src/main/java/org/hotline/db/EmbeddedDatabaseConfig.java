@@ -34,10 +34,14 @@ public class EmbeddedDatabaseConfig {
      * @param database schema name
      * @param poolSize connections in the pool
      * @param scratch  a throwaway database (tests): a small redo log, and the data dir deleted on stop
+     * @param restart  start mariadbd again when it dies under the running service (same port and data)
+     * @param connectionTimeout how long a caller's thread waits for a pooled connection (Hikari's own default,
+     *                 30 s, made two database steps of a call 60 s of silence when mariadbd was gone);
+     *                 as in production ({@code HOTLINE_DB_CONNECTION_TIMEOUT_MS})
      */
     @ConfigurationProperties("hotline.db.embedded")
     public record EmbeddedDbProperties(Boolean enabled, String dataDir, String baseDir, Integer port, String database, Integer poolSize,
-            Boolean scratch) {
+            Boolean scratch, Boolean restart, java.time.Duration connectionTimeout) {
         public EmbeddedDbProperties {
             dataDir = dataDir == null ? "./data/mariadb" : dataDir;
             baseDir = baseDir == null ? "./data/mariadb-base" : baseDir;
@@ -45,12 +49,16 @@ public class EmbeddedDatabaseConfig {
             database = database == null ? "hotline" : database;
             poolSize = poolSize == null ? 20 : poolSize;
             scratch = scratch != null && scratch;
+            restart = restart == null || restart;
+            connectionTimeout = connectionTimeout == null ? java.time.Duration.ofSeconds(10) : connectionTimeout;
         }
     }
 
     @Bean(destroyMethod = "stopAndCleanUp")
     EmbeddedMariaDb embeddedMariaDb(EmbeddedDbProperties props) throws Exception {
-        return EmbeddedMariaDb.start(Path.of(props.dataDir()), Path.of(props.baseDir()), props.port(), props.scratch());
+        EmbeddedMariaDb db = EmbeddedMariaDb.start(Path.of(props.dataDir()), Path.of(props.baseDir()), props.port(),
+                props.scratch());
+        return props.restart() ? db.restartWhenDead() : db;
     }
 
     @Bean(destroyMethod = "close")
@@ -67,6 +75,7 @@ public class EmbeddedDatabaseConfig {
         hc.setPassword("");
         hc.setMaximumPoolSize(props.poolSize());
         hc.setPoolName("hotline");
+        hc.setConnectionTimeout(props.connectionTimeout().toMillis());
         // the booking rules count under row locks: each count must see what committed before the lock (docs/booking.md)
         hc.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
         return new HikariDataSource(hc);

@@ -26,6 +26,10 @@ public final class EmbeddedMariaDb extends DB {
 
     private final File dataDir;
     private final boolean scratch;
+    private volatile boolean keepAlive;
+    private volatile boolean stopping;
+    private final java.util.concurrent.atomic.AtomicBoolean restarting = new java.util.concurrent.atomic.AtomicBoolean();
+    private final java.util.concurrent.atomic.AtomicInteger restarts = new java.util.concurrent.atomic.AtomicInteger();
 
     private EmbeddedMariaDb(DBConfiguration config, File dataDir, boolean scratch) {
         super(config);
@@ -100,6 +104,91 @@ public final class EmbeddedMariaDb extends DB {
 
     public File dataDir() {
         return dataDir;
+    }
+
+    /**
+     * From now on a mariadbd that ends without {@link #stop()} (killed, crashed, shut down from outside) is
+     * started again on the same port and data dir, at once and then with a growing pause (0.5 s .. 30 s)
+     * while it fails. The service turns this on for its own database (hotline.db.embedded.restart).
+     */
+    public EmbeddedMariaDb restartWhenDead() {
+        keepAlive = true;
+        watchProcess();
+        return this;
+    }
+
+    /** Follows the running mariadbd (found by its data dir among this JVM's children) to its exit. */
+    private void watchProcess() {
+        String datadir = "--datadir=" + dataDir.getPath();
+        ProcessHandle.current().descendants().filter(p -> {
+            try {
+                String cmd = new String(Files.readAllBytes(Path.of("/proc", Long.toString(p.pid()), "cmdline")),
+                        StandardCharsets.UTF_8).replace('\0', ' ');
+                return cmd.contains("mariadbd") && cmd.contains(datadir);
+            } catch (IOException e) {
+                return false;
+            }
+        }).findFirst().ifPresentOrElse(p -> p.onExit().thenRun(() -> died(p.pid())),
+                () -> log.warn("No running mariadbd found for {}: it will not be restarted if it dies", dataDir));
+    }
+
+    /** Stops restarting a mariadbd that dies (a test that keeps the database away on purpose). */
+    public void stopRestarting() {
+        keepAlive = false;
+    }
+
+    /** How many times mariadbd was started again after it died. */
+    public int restarts() {
+        return restarts.get();
+    }
+
+    @Override
+    public synchronized void stop() throws ManagedProcessException {
+        stopping = true;
+        super.stop();
+    }
+
+    private synchronized void died(long pid) {
+        if (!keepAlive || stopping || !restarting.compareAndSet(false, true)) {
+            return;
+        }
+        Thread t = new Thread(() -> {
+            long pause = 500;
+            try {
+                log.warn("Embedded MariaDB (pid {}) on port {} ended without being stopped; starting it again on "
+                        + "the same data", pid, port());
+                while (!stopping && !listening()) {
+                    try {
+                        start();
+                        restarts.incrementAndGet();
+                        log.info("Embedded MariaDB started again on 127.0.0.1:{} with data in {}", port(), dataDir);
+                        watchProcess();
+                        return;
+                    } catch (ManagedProcessException | RuntimeException e) {
+                        log.error("Embedded MariaDB did not start again ({}); next try in {} ms", e.getMessage(),
+                                pause);
+                        Thread.sleep(pause);
+                        pause = Math.min(pause * 2, 30_000);
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                restarting.set(false);
+            }
+        }, "mariadb-restart");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** Something accepts connections on our port (a running mariadbd). */
+    public boolean listening() {
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(new java.net.InetSocketAddress("127.0.0.1", port()), 500);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** Stops mariadbd; a scratch database's data dir is deleted with it. */

@@ -7,6 +7,7 @@ import java.time.LocalTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,11 +38,24 @@ public class FlowEngine implements CallHandler {
     private final org.hotline.booking.Catalogue catalogue;
     private final PromptCatalogue prompts;
     private final PhoneLookups lookups;
+    private final BooleanSupplier databaseUp;
 
     public FlowEngine(FlowSet flows, PromptCatalogue prompts, org.hotline.booking.BookingService booking,
             org.hotline.booking.Catalogue catalogue, TransferLog transfers, AgentQueue queue, IvrProperties props,
             Clock clock, PhoneLookups lookups) {
+        this(flows, prompts, booking, catalogue, transfers, queue, props, clock, lookups, () -> true);
+    }
+
+    /**
+     * @param databaseUp false while the database is away ({@code org.hotline.db.DatabaseWatch}): a caller
+     *                   who reaches a step that needs it is handed to a person at once, and the hand-over
+     *                   itself touches no table
+     */
+    public FlowEngine(FlowSet flows, PromptCatalogue prompts, org.hotline.booking.BookingService booking,
+            org.hotline.booking.Catalogue catalogue, TransferLog transfers, AgentQueue queue, IvrProperties props,
+            Clock clock, PhoneLookups lookups, BooleanSupplier databaseUp) {
         this.lookups = lookups;
+        this.databaseUp = databaseUp;
         this.flows = flows;
         this.prompts = prompts;
         this.booking = booking;
@@ -57,7 +71,7 @@ public class FlowEngine implements CallHandler {
 
     /** The same engine with another view of the agents' queue (tests, a console that knows the wait). */
     public FlowEngine withAgentQueue(AgentQueue q) {
-        return new FlowEngine(flows, prompts, booking, catalogue, transfers, q, props, clock, lookups);
+        return new FlowEngine(flows, prompts, booking, catalogue, transfers, q, props, clock, lookups, databaseUp);
     }
 
     public FlowSet flows() {
@@ -85,6 +99,13 @@ public class FlowEngine implements CallHandler {
                     transfer(s, TransferReason.NOT_IN_MENU);
                     break;
                 }
+                if (needsDatabase(flows.node(at)) && !databaseUp.getAsBoolean()) {
+                    // nothing here can work without the database: a person, at once, rather than a silence
+                    log.warn("Database away at {}: handing the call to a person", at);
+                    s.at = at;
+                    transfer(s, TransferReason.SYSTEM_FAULT);
+                    break;
+                }
                 s.at = at;
                 at = visit(s, flows.node(at));
             }
@@ -100,11 +121,7 @@ public class FlowEngine implements CallHandler {
             }
         } finally {
             if (s != null) {
-                try {
-                    actions.releaseHold(s);
-                } catch (RuntimeException e) {
-                    log.error("Could not release hold at call end (the sweeper will): {}", e.toString());
-                }
+                releaseHoldQuietly(s);
             }
             log.info("Call ended: {} at {} after {} steps", s == null ? "FAILED" : s.end, s == null ? "-" : s.at,
                     s == null ? 0 : s.steps);
@@ -122,23 +139,59 @@ public class FlowEngine implements CallHandler {
                 List.copyOf(s.holdsTaken), s.transferId, s.callbackId, s.at, s.steps, s.error);
     }
 
-    /** After an internal error: a person is the best way on; if even that fails, hang up politely. */
+    /** Call threads inside a step that uses the database (see {@link #databaseAway()}). */
+    private static final java.util.Set<Thread> IN_DATABASE_STEP = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * The database just went away: wakes the calls whose step waits for a pooled connection (the pool would let
+     * them wait its whole connection timeout), so that their step fails now and they are handed to a person.
+     * Only threads inside such a step are interrupted, and each clears the interrupt when the step ends.
+     */
+    public static void databaseAway() {
+        // (called on the watcher's thread; the woken steps fail with "Interrupted during connection acquisition")
+        for (Thread t : IN_DATABASE_STEP) {
+            t.interrupt();
+        }
+    }
+
+    /** Runs a step that reads or writes the database, where {@link #databaseAway()} can wake it. */
+    private static <T> T databaseStep(java.util.function.Supplier<T> step) {
+        Thread me = Thread.currentThread();
+        IN_DATABASE_STEP.add(me);
+        try {
+            return step.get();
+        } finally {
+            IN_DATABASE_STEP.remove(me);
+            Thread.interrupted(); // a wake-up that came as the step ended must not reach the call's next wait
+        }
+    }
+
+    /** Actions and lists that work on what the call already holds, without the database. */
+    private static final java.util.Set<String> IN_MEMORY = java.util.Set.of("has_next_dose", "caller_mobile", "bookings");
+
+    private static boolean needsDatabase(FlowNode node) {
+        if (node instanceof FlowNode.Action a) {
+            return !IN_MEMORY.contains(a.action());
+        }
+        return node instanceof FlowNode.Choice c && !IN_MEMORY.contains(c.list());
+    }
+
+    /**
+     * After an internal error: a person. If even the hand-over fails (the line refuses commands), the call
+     * is left open, never hung up: the adapter hands a call the engine did not end to a person (FastAGI:
+     * {@code HOTLINE_NEXT=AGENT}, or Asterisk's dialplan when it cannot be set; SIP: a REFER).
+     */
     private void recover(CallState s) {
         if (s.end != null) {
             return;
         }
         try {
-            transfer(s, TransferReason.NOT_IN_MENU);
+            transfer(s, TransferReason.SYSTEM_FAULT);
         } catch (CallerHungUp e) {
             s.end = CallResult.End.HUNG_UP;
         } catch (RuntimeException e) {
-            log.error("Could not hand the call to a person either: {}", e.toString());
+            log.error("Could not hand the call to a person here: {}; the adapter's fallback does", e.toString());
             s.end = CallResult.End.FAILED;
-            try {
-                s.call.hangUp();
-            } catch (RuntimeException ignored) {
-                // the call is gone either way
-            }
         }
     }
 
@@ -210,8 +263,10 @@ public class FlowEngine implements CallHandler {
 
     private String choice(CallState s, FlowNode.Choice n) {
         // choosing again: a place held for an earlier choice goes back at once
-        actions.releaseHold(s);
-        List<FlowActions.Item> items = actions.list(n.list(), s);
+        List<FlowActions.Item> items = databaseStep(() -> {
+            actions.releaseHold(s);
+            return actions.list(n.list(), s);
+        });
         if (items.isEmpty()) {
             return n.empty();
         }
@@ -353,7 +408,7 @@ public class FlowEngine implements CallHandler {
     }
 
     private String action(CallState s, FlowNode.Action n) {
-        FlowActions.Outcome out = actions.run(n.action(), s);
+        FlowActions.Outcome out = databaseStep(() -> actions.run(n.action(), s));
         if (out.refusal() == null) {
             return n.outcomes().get(out.name());
         }
@@ -401,8 +456,8 @@ public class FlowEngine implements CallHandler {
 
     /** Hands the call to a person (or records a call-back when none can answer soon). Always ends the call. */
     private String transfer(CallState s, TransferReason reason) {
-        actions.releaseHold(s);
-        Integer age = actions.profile(s).age() != null ? actions.profile(s).age() : s.patientAge;
+        releaseHoldQuietly(s);
+        Integer age = callerAge(s);
         int priority = age == null ? props.priorityNormal() : age >= props.priorityAge() ? props.priorityVeryOld()
                 : age >= props.elderAge() ? props.priorityElder() : props.priorityNormal();
         LocalDateTime now = LocalDateTime.now(clock);
@@ -414,20 +469,77 @@ public class FlowEngine implements CallHandler {
             hours.addAll(values.value("agent_hours", s));
             return offerCallback(s, ctx, hours, "callback_offer_outside", "OUTSIDE_HOURS", false);
         }
-        Duration wait = queue.expectedWait();
+        Duration wait = expectedWait();
         if (wait != null && wait.compareTo(props.callbackOfferWait()) >= 0 && !s.caller.isEmpty()) {
             String r = offerCallback(s, ctx, List.of(), "callback_long_wait", "LONG_WAIT", true);
             if (s.end != null) {
                 return r;
             }
         }
-        transfers.record(ctx);
         s.transferId = ctx.transferId();
         log.info("Transferring to a person: {} reason {} at {} priority {}", ctx.transferId(), reason, s.at, priority);
-        s.call.play(List.of("transfer_now"));
+        try {
+            s.call.play(List.of("transfer_now"));
+        } catch (CallerHungUp e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // the line refused the prompt: the caller still goes to a person
+            log.warn("Transfer prompt not played ({}); handing over anyway", e.toString());
+        }
+        // the hand-over first, the record after: neither the database nor its pool may keep a caller from a person
         s.call.transferToAgent(ctx.transferId(), priority);
         s.end = CallResult.End.TRANSFERRED;
+        transfers.recordAfterTransfer(ctx);
         return null;
+    }
+
+    /** Gives a held place back; when the database cannot, the hold expires by itself (hold-ttl, the sweeper). */
+    private void releaseHoldQuietly(CallState s) {
+        if (s.hold == null) {
+            return;
+        }
+        if (!databaseUp.getAsBoolean()) {
+            log.warn("Database away: hold {} is left to expire", s.hold.holdId());
+            s.hold = null;
+            return;
+        }
+        try {
+            databaseStep(() -> {
+                actions.releaseHold(s);
+                return null;
+            });
+        } catch (RuntimeException e) {
+            log.error("Could not release hold {} (the sweeper will): {}", s.hold.holdId(), e.toString());
+            s.hold = null;
+        }
+    }
+
+    /** The caller's age for the queue priority: from earlier bookings when the database answers, else what was keyed. */
+    private Integer callerAge(CallState s) {
+        if (s.profile == null && !databaseUp.getAsBoolean()) {
+            return s.patientAge;
+        }
+        try {
+            Integer known = databaseStep(() -> actions.profile(s)).age();
+            return known != null ? known : s.patientAge;
+        } catch (RuntimeException e) {
+            log.warn("Caller's earlier bookings not readable ({}); normal priority unless an ID was keyed",
+                    e.toString());
+            return s.patientAge;
+        }
+    }
+
+    /** How long the agents' queue is now; unknown (null: no call-back offer) when it cannot be read. */
+    private Duration expectedWait() {
+        if (!databaseUp.getAsBoolean()) {
+            return null;
+        }
+        try {
+            return databaseStep(queue::expectedWait);
+        } catch (RuntimeException e) {
+            log.warn("Queue wait not readable ({}); straight to the queue", e.toString());
+            return null;
+        }
     }
 
     private boolean agentsAnswerAt(LocalTime t) {
@@ -451,9 +563,8 @@ public class FlowEngine implements CallHandler {
         }
         String k = s.call.collect(concat(intro, List.of(offer)), 1, props.menuTimeout());
         if (k.equals("1")) {
-            transfers.record(ctx);
             s.transferId = ctx.transferId();
-            s.callbackId = transfers.requestCallback(ctx, why);
+            s.callbackId = transfers.requestCallbackOrDefer(ctx, why);
             log.info("Call-back requested: {} ({}) reason {}", s.callbackId, why, ctx.reason());
             s.call.play(List.of("callback_recorded", "goodbye"));
             s.call.hangUp();

@@ -14,6 +14,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 
 import org.hotline.booking.BookingService;
 import org.hotline.booking.Catalogue;
+import org.hotline.db.DatabaseWatch;
 
 /**
  * Wires the voice menu: prompts and flows are loaded and validated while the context starts, so a broken
@@ -46,8 +47,16 @@ public class IvrConfig {
     @Bean
     FlowEngine flowEngine(FlowSet flows, PromptCatalogue prompts, BookingService booking, Catalogue catalogue,
             TransferLog transfers, ObjectProvider<AgentQueue> queue, IvrProperties props, Clock clock,
-            PhoneLookups lookups) {
+            PhoneLookups lookups, ObjectProvider<DatabaseWatch> watch) {
+        DatabaseWatch w = watch.getIfAvailable();
+        if (w != null) {
+            w.onChange(up -> {
+                if (!up) {
+                    FlowEngine.databaseAway();
+                }
+            });
+        }
         return new FlowEngine(flows, prompts, booking, catalogue, transfers, queue.getIfAvailable(() -> AgentQueue.NEVER_BUSY),
-                props, clock, lookups);
+                props, clock, lookups, w == null ? () -> true : w::reachable);
     }
 }

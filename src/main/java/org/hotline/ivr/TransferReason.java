@@ -13,5 +13,7 @@ public enum TransferReason {
     /** The caller wanted to check or cancel a booking from a withheld or unverified number. */
     UNVERIFIED_CALLER,
     /** Too many booking codes or resident IDs that found nothing, in this call or from this number today. */
-    LOOKUP_LIMIT
+    LOOKUP_LIMIT,
+    /** The menu could not go on: its database was away, or a step failed. */
+    SYSTEM_FAULT
 }

@@ -50,7 +50,12 @@ final class AgiCall implements CallChannel {
         OPEN,
         AGENT,
         HUNG_UP_BY_US,
-        CALLER_HUNG_UP
+        CALLER_HUNG_UP,
+        /**
+         * Not taken: the database was away, so the call was closed before any command and the dialplan went
+         * on to the next node (or, with none left, straight to the agents' queue).
+         */
+        NOT_TAKEN
     }
 
     private final String callId;
@@ -159,10 +164,11 @@ final class AgiCall implements CallChannel {
      */
     @Override
     public void transferToAgent(String transferId, int priority) {
-        send(new SetVariableCommand(TRANSFER_ID, transferId == null ? "" : transferId));
-        send(new SetVariableCommand(QUEUE_PRIORITY, Integer.toString(Math.max(0, priority))));
+        // the way to a person first: should a later command fail, the dialplan still queues the caller
         send(new SetVariableCommand(NEXT, "AGENT"));
         end = End.AGENT;
+        send(new SetVariableCommand(QUEUE_PRIORITY, Integer.toString(Math.max(0, priority))));
+        send(new SetVariableCommand(TRANSFER_ID, transferId == null ? "" : transferId));
         log.info("handed to the agent queue: transfer {} priority {}", transferId, priority);
     }
 
@@ -173,14 +179,24 @@ final class AgiCall implements CallChannel {
         end = End.HUNG_UP_BY_US;
     }
 
-    /** After the flow: the dialplan must never find HOTLINE_NEXT empty for a call we finished. */
-    void finish(End fallback) {
+    /**
+     * After the flow: a call the engine left open (it failed, even to hand the caller over) goes to a person,
+     * never to a hang-up. If Asterisk refuses even that, HOTLINE_NEXT stays empty and its dialplan tries the
+     * next node and then queues the caller itself (sip-config/extensions.conf).
+     */
+    void finish(int priority) {
         if (end == End.OPEN && !hangupNoticed()) {
             try {
-                channel.sendCommand(new SetVariableCommand(NEXT, fallback == End.AGENT ? "AGENT" : "HANGUP"));
-                end = fallback;
+                channel.sendCommand(new SetVariableCommand(NEXT, "AGENT"));
+                end = End.AGENT;
+                channel.sendCommand(new SetVariableCommand(QUEUE_PRIORITY, Integer.toString(Math.max(0, priority))));
+                log.info("handed to the agent queue after the flow ended without a decision");
+            } catch (AgiHangupException | AgiNetworkException e) {
+                if (end == End.OPEN) {
+                    end = End.CALLER_HUNG_UP;
+                }
             } catch (AgiException e) {
-                end = End.CALLER_HUNG_UP;
+                log.warn("Asterisk refused {}: the dialplan decides (next node, then the queue)", e.getMessage());
             }
         }
     }

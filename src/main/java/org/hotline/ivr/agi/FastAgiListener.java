@@ -6,6 +6,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 
 import org.asteriskjava.fastagi.MappingStrategy;
 import org.slf4j.Logger;
@@ -17,6 +18,7 @@ import org.springframework.stereotype.Component;
 
 import io.micrometer.core.instrument.MeterRegistry;
 
+import org.hotline.db.DatabaseWatch;
 import org.hotline.ivr.CallHandler;
 
 /**
@@ -32,13 +34,15 @@ public class FastAgiListener implements SmartLifecycle {
     private final AgiProperties props;
     private final CallHandler handler;
     private final CallStats stats = new CallStats();
+    /** False while this node must not take new calls (its database is away): see HotlineAgiScript. */
+    private volatile BooleanSupplier admitting = () -> true;
     private volatile HotlineAgiServer server;
     private volatile AgiConnections connections;
     private volatile boolean running;
 
     @Autowired
     public FastAgiListener(AgiProperties props, ObjectProvider<CallHandler> handlers,
-            ObjectProvider<MeterRegistry> registry) {
+            ObjectProvider<MeterRegistry> registry, ObjectProvider<DatabaseWatch> watch) {
         this(props, (CallHandler) call -> {
             CallHandler h = handlers.getIfAvailable();
             if (h == null) {
@@ -50,6 +54,7 @@ public class FastAgiListener implements SmartLifecycle {
             }
         });
         registry.ifAvailable(stats::bind);
+        watch.ifAvailable(w -> admitting = w::reachable);
     }
 
     /** For tests and benchmarks that bring their own call handler. */
@@ -90,7 +95,7 @@ public class FastAgiListener implements SmartLifecycle {
             s.shutdown();
             throw new IllegalStateException("FastAGI did not start listening", e);
         }
-        script[0] = new HotlineAgiScript(handler, props.soundPrefix(), connections, stats);
+        script[0] = new HotlineAgiScript(handler, props.soundPrefix(), connections, stats, () -> admitting.getAsBoolean());
         server = s;
         running = true;
         log.info("FastAGI listening on agi://{}:{}/{} (up to {} calls; connections only from {})", props.bindAddress(),
@@ -176,6 +181,17 @@ public class FastAgiListener implements SmartLifecycle {
     /** Calls turned away since start because all {@code max-calls} threads were busy. */
     public long rejectedCalls() {
         return stats.rejectedCount();
+    }
+
+    /** Takes new calls only while {@code admission} says yes (tests; the Spring bean uses the database watch). */
+    public FastAgiListener admitWhile(BooleanSupplier admission) {
+        this.admitting = admission;
+        return this;
+    }
+
+    /** Calls closed unanswered because the database was away (Asterisk went on to the next node). */
+    public long notTakenCalls() {
+        return stats.endedCount(AgiCall.End.NOT_TAKEN);
     }
 
     /** Registers this listener's meters (the Spring bean does so with the application's registry). */

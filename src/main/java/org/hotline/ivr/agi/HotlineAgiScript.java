@@ -1,6 +1,7 @@
 package org.hotline.ivr.agi;
 
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
 
 import org.asteriskjava.fastagi.AgiChannel;
 import org.asteriskjava.fastagi.AgiRequest;
@@ -20,29 +21,43 @@ import org.hotline.ivr.CallerHungUp;
 final class HotlineAgiScript implements AgiScript {
 
     private static final Logger log = LoggerFactory.getLogger(HotlineAgiScript.class);
+    /** Queue priority of a caller the flow left undecided (the dialplan's HOTLINE_FALLBACK_PRIO). */
+    static final int FALLBACK_PRIORITY = 5;
 
     private final CallHandler handler;
     private final String soundPrefix;
     private final AgiConnections connections;
     private final CallStats stats;
+    private final BooleanSupplier admitting;
 
-    HotlineAgiScript(CallHandler handler, String soundPrefix, AgiConnections connections, CallStats stats) {
+    HotlineAgiScript(CallHandler handler, String soundPrefix, AgiConnections connections, CallStats stats,
+            BooleanSupplier admitting) {
         this.handler = handler;
         this.soundPrefix = soundPrefix;
         this.connections = connections;
         this.stats = stats;
+        this.admitting = admitting;
     }
 
     @Override
     public void service(AgiRequest request, AgiChannel channel) {
         String callId = request.getUniqueId() == null || request.getUniqueId().isBlank()
                 ? "agi-" + UUID.randomUUID() : request.getUniqueId();
+        if (callId.length() > 64) {
+            callId = callId.substring(0, 64);
+        }
         String caller = request.getCallerIdNumber() == null ? "" : request.getCallerIdNumber();
         MDC.put("callId", callId);
         stats.started();
+        if (!admitting.getAsBoolean()) {
+            // not one command: HOTLINE_NEXT stays empty, so Asterisk's dialplan goes on to the next node
+            log.warn("call not taken: this node's database is away (the dialplan tries the next node)");
+            stats.ended(AgiCall.End.NOT_TAKEN);
+            MDC.remove("callId");
+            return;
+        }
         AgiCall call = new AgiCall(callId, caller, channel,
                 connections.find(request.getRemoteAddress(), request.getRemotePort()), soundPrefix, stats);
-        AgiCall.End fallback = AgiCall.End.HUNG_UP_BY_US;
         try {
             log.info("call from {} on {}", PhoneNumber.mask(caller), shortened(request.getChannel()));
             handler.answer(call);
@@ -50,9 +65,9 @@ final class HotlineAgiScript implements AgiScript {
             // the engine lets this through only if it had nothing to release; nothing to do here either
         } catch (RuntimeException e) {
             log.error("the flow failed; sending the caller to a person", e);
-            fallback = AgiCall.End.AGENT;
         } finally {
-            call.finish(fallback);
+            // whatever the flow did not decide goes to a person, never to a hang-up
+            call.finish(FALLBACK_PRIORITY);
             stats.ended(call.end());
             log.info("call ended: {}", call.end());
             MDC.remove("callId");

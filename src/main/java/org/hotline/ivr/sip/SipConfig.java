@@ -13,6 +13,7 @@ import org.springframework.context.annotation.Configuration;
 
 import io.micrometer.core.instrument.MeterRegistry;
 
+import org.hotline.db.DatabaseWatch;
 import org.hotline.ivr.CallHandler;
 import org.hotline.ivr.PromptCatalogue;
 
@@ -27,11 +28,13 @@ public class SipConfig {
 
     @Bean
     SipService sipService(SipProperties props, ObjectProvider<CallHandler> handler,
-            ObjectProvider<PromptCatalogue> prompts, ObjectProvider<MeterRegistry> meters) {
+            ObjectProvider<PromptCatalogue> prompts, ObjectProvider<MeterRegistry> meters,
+            ObjectProvider<DatabaseWatch> watch) {
         // the engine's catalogue decides where the recordings are (hotline.ivr.prompts-dir)
         Path dir = prompts.getIfAvailable() != null ? prompts.getObject().dir() : Path.of("prompts/zh-CN");
-        return new SipService(new SipUserAgent(props, handler::getIfAvailable, new PromptAudio(dir)),
-                meters.getIfAvailable());
+        SipUserAgent agent = new SipUserAgent(props, handler::getIfAvailable, new PromptAudio(dir));
+        watch.ifAvailable(w -> agent.admitWhile(w::reachable));
+        return new SipService(agent, meters.getIfAvailable());
     }
 
     /** The user agent as a Spring lifecycle bean; {@link #agent()} for tests and the ops module. */

@@ -104,12 +104,20 @@ public final class SipUserAgent implements SipListenerExt, AutoCloseable {
     private volatile boolean running;
     private volatile CallMeters meters = CallMeters.NONE;
     private final PeerAddresses trusted;
+    /** False while this node must not take new calls (its database is away). */
+    private volatile java.util.function.BooleanSupplier admitting = () -> true;
 
     public SipUserAgent(SipProperties props, Supplier<CallHandler> handler, PromptAudio prompts) {
         this.props = props;
         this.trusted = PeerAddresses.parse(props.trustedPeers(), "hotline.sip.trusted-peers");
         this.handler = handler;
         this.prompts = prompts;
+    }
+
+    /** Takes new INVITEs only while {@code admission} says yes; otherwise answers 503 (Retry-After 10). */
+    public SipUserAgent admitWhile(java.util.function.BooleanSupplier admission) {
+        this.admitting = admission;
+        return this;
     }
 
     /** Binds the SIP port(s) and starts answering. Fails (and cleans up) when a port cannot be had. */
@@ -395,6 +403,16 @@ public final class SipUserAgent implements SipListenerExt, AutoCloseable {
         if (h == null || !running) {
             respond(st, req, Response.SERVICE_UNAVAILABLE, r -> r.addHeader(headers.createRetryAfterHeader(30)));
             count("no-flow-engine");
+            return;
+        }
+        if (!admitting.getAsBoolean()) {
+            // a proxy or Asterisk trunk group tries the next node on a 503 (RFC 3261 16.7)
+            count("database-away");
+            respond(st, req, Response.SERVICE_UNAVAILABLE, r -> {
+                r.setReasonPhrase("Database Unreachable");
+                r.addHeader(headers.createRetryAfterHeader(10));
+            });
+            log.warn("SIP INVITE not taken: this node's database is away (503)");
             return;
         }
         if (!takePlace()) {

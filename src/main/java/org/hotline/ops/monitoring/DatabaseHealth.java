@@ -8,9 +8,12 @@ import java.util.Map;
 
 import javax.sql.DataSource;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.health.contributor.AbstractHealthIndicator;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.stereotype.Component;
+
+import org.hotline.db.DatabaseWatch;
 
 /**
  * The database as the booking core sees it: a real query through the pool, and on Galera the node's
@@ -22,14 +25,23 @@ import org.springframework.stereotype.Component;
 public class DatabaseHealth extends AbstractHealthIndicator {
 
     private final DataSource dataSource;
+    private final ObjectProvider<DatabaseWatch> watch;
 
-    public DatabaseHealth(DataSource dataSource) {
+    public DatabaseHealth(DataSource dataSource, ObjectProvider<DatabaseWatch> watch) {
         super("database check failed");
         this.dataSource = dataSource;
+        this.watch = watch;
     }
 
     @Override
     protected void doHealthCheck(Health.Builder builder) throws Exception {
+        DatabaseWatch w = watch.getIfAvailable();
+        if (w != null && !w.reachable()) {
+            // the watcher's own probe failed: say so at once instead of waiting out the pool's timeout
+            builder.down().withDetail("reachable", false).withDetail("awaySince", w.since().toString())
+                    .withDetail("error", String.valueOf(w.lastError()));
+            return;
+        }
         try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
             st.setQueryTimeout(5);
             Map<String, Object> details = new LinkedHashMap<>();

@@ -47,6 +47,7 @@ public final class Format {
             case "NOT_IN_MENU" -> "菜单无法办理";
             case "UNVERIFIED_CALLER" -> "来电号码无法确认";
             case "LOOKUP_LIMIT" -> "查询预约次数过多";
+            case "SYSTEM_FAULT" -> "系统故障";
             default -> reason;
         };
     }

@@ -101,6 +101,8 @@ public final class AsteriskCall {
         /** Server think time before each command: from our last line sent to its next command. */
         public final List<Long> serverNanos = new ArrayList<>();
         public int deadReplies;
+        /** Commands answered 520 by {@link Builder#refusing}. */
+        public int refusedReplies;
         public boolean callerHungUp;
         public boolean serverHungUp;
         public boolean serverClosed;
@@ -145,6 +147,7 @@ public final class AsteriskCall {
         private boolean hangupNotice = true;
         private java.util.function.Function<Question, String> policy;
         private String soundPrefix = "hotline/zh-CN/";
+        private Predicate<String> refused = cmd -> false;
         private final List<Step> steps = new ArrayList<>();
         private String localAddress;
         private List<String> args = List.of();
@@ -226,6 +229,17 @@ public final class AsteriskCall {
          */
         public Builder noHangupNotice() {
             hangupNotice = false;
+            return this;
+        }
+
+        /**
+         * A fault injector's Asterisk: every command whose res_agi.c name (e.g. {@code stream file},
+         * {@code set variable}) matches gets {@code 520} as res_agi.c writes it for a usage error of a documented
+         * command ({@code 520-Invalid command syntax.  Proper usage follows:}, the usage, {@code 520 End of proper
+         * usage.}), and has no effect. The reply format is the real one; only the refusal is injected.
+         */
+        public Builder refusing(Predicate<String> commandName) {
+            refused = commandName;
             return this;
         }
 
@@ -450,6 +464,12 @@ public final class AsteriskCall {
         if (dead && !RUNS_DEAD.contains(cmd)) {
             t.deadReplies++;
             return b.deadChannelText + "\n";
+        }
+        if (b.refused.test(cmd)) {
+            t.refusedReplies++;
+            // res_agi.c agi_handle_command, RESULT_SHOWUSAGE for a command with usage text (every documented one)
+            return "520-Invalid command syntax.  Proper usage follows:\n Usage: " + cmd.toUpperCase(Locale.ROOT)
+                    + " (see the AGI documentation)\n520 End of proper usage.\n";
         }
         int argc = argv.size();
         switch (cmd) {

@@ -296,9 +296,10 @@ class FastAgiWireTest {
     }
 
     @Test
-    void aFlowThatEndsWithoutSayingHowLeavesHangupAndAFlowThatFailsSendsTheCallerToAPerson() throws Exception {
+    void aFlowThatEndsWithoutSayingHowAndAFlowThatFailsBothSendTheCallerToAPerson() throws Exception {
+        // a flow that did not decide (the engine could not even hand the call over) is never a hang-up (issue 14)
         on(call -> "nothing");
-        assertThat(AsteriskCall.to(port).run().variable("HOTLINE_NEXT")).isEqualTo("HANGUP");
+        assertThat(AsteriskCall.to(port).run().variable("HOTLINE_NEXT")).isEqualTo("AGENT");
 
         on(call -> {
             throw new IllegalStateException("flow bug");

@@ -355,6 +355,30 @@ class SipAdapterTest {
             + "m=audio 40000 RTP/AVP 0\r\n";
 
     @Test
+    void whileTheDatabaseIsAwayAnInviteGets503SoTheProxyTriesTheNextNodeAndNoFlowRuns() throws Exception {
+        flow = call -> {
+            seen.add("flow ran");
+            call.collect(List.of(), 1, Duration.ofSeconds(60));
+        };
+        agent.admitWhile(() -> false);
+        try {
+            assertThat(exchange(request("INVITE", "", "application/sdp", SDP)))
+                    .startsWith("SIP/2.0 503 Database Unreachable");
+            assertThat(agent.outcomes()).containsKey("database-away");
+            assertThat(seen.poll(500, TimeUnit.MILLISECONDS)).isNull();
+        } finally {
+            agent.admitWhile(() -> true);
+        }
+        // the database back: calls are taken again
+        Sipp.Run run = Sipp.scenario(work, "uac_holds.xml", agent.port()).calls("500").args("-rtp_echo")
+                .run(Duration.ofSeconds(20));
+        assertThat(run.succeeded()).as(run.logs()).isTrue();
+        assertThat(next()).isEqualTo("flow ran");
+        assertThat(next()).isEqualTo("hung up");
+        awaitNoCalls();
+    }
+
+    @Test
     void malformedAndUnsupportedRequestsGetSipErrorsAndTheServiceGoesOn() throws Exception {
         flow = call -> call.collect(List.of(), 1, Duration.ofSeconds(60));
         assertThat(exchange("\u0000\u0001garbage that is no SIP at all\r\n\r\n")).isEqualTo("(no answer)");
