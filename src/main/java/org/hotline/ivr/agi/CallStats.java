@@ -128,4 +128,8 @@ final class CallStats {
     long rejectedCount() {
         return rejected.get();
     }
+
+    long endedCount(AgiCall.End end) {
+        return ended[end.ordinal()].get();
+    }
 }
