@@ -52,8 +52,6 @@ class TableOwnershipTest {
      * when an entry no longer happens). Each goes away when its SQL moves behind the owner's API (issue 15).
      */
     static final Set<String> ALLOWED = Set.of(
-            // ivr records the hand-off (step 3)
-            "ivr/TransferLog.java call_transfer", "ivr/TransferLog.java callback_request",
             // release opens a pool in the same statement that claims its step (UPDATE release_step JOIN
             // quota_pool), and reads free places to follow a move up; splitting the claim needs care
             "release/QuotaRelease.java quota_pool",

@@ -10,8 +10,8 @@ import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import org.hotline.handoff.CallbackAttempts;
-import org.hotline.ivr.CallbackRequest;
-import org.hotline.ivr.TransferLog;
+import org.hotline.handoff.CallbackRequest;
+import org.hotline.handoff.TransferLog;
 
 /**
  * Call-backs the menu promised: the console lists the requests ({@link TransferLog}) and agents record

@@ -11,8 +11,8 @@ import org.springframework.stereotype.Component;
 import org.hotline.booking.Booking;
 import org.hotline.booking.BookingService;
 import org.hotline.handoff.Pickups;
-import org.hotline.ivr.TransferContext;
-import org.hotline.ivr.TransferLog;
+import org.hotline.handoff.TransferContext;
+import org.hotline.handoff.TransferLog;
 
 /** The live list of calls the menu handed to a person, and which agent took each (first one wins). */
 @Component

@@ -13,10 +13,10 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.JdbcTemplate;
 
+import org.hotline.handoff.TransferLog;
 import org.hotline.handoff.WaitingCalls;
 import org.hotline.ivr.CallResult;
 import org.hotline.ivr.FlowEngine;
-import org.hotline.ivr.TransferLog;
 import org.hotline.testsupport.Fixtures;
 import org.hotline.testsupport.TestClock;
 
