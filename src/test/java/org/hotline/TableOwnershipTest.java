@@ -55,10 +55,7 @@ class TableOwnershipTest {
             // release opens a pool in the same statement that claims its step (UPDATE release_step JOIN
             // quota_pool), and reads free places to follow a move up; splitting the claim needs care
             "release/QuotaRelease.java quota_pool",
-            // release reads a slot's pools to plan their steps (ReleasePlan.slotPools)
-            "release/ReleasePlan.java quota_pool",
             // release reads booking's catalogue and bookings (facility, service: reference data)
-            "release/ReleasePlan.java service", "release/ReleasePlan.java slot",
             "release/ReleasePolicies.java facility", "release/ReleasePolicies.java service",
             "release/Reminders.java booking", "release/ScheduleGenerator.java facility",
             "release/ScheduleGenerator.java service",

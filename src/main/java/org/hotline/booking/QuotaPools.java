@@ -30,6 +30,11 @@ public class QuotaPools {
     public record NewSession(long id, int slots) {
     }
 
+    /** A slot and the ids of its pools (null where the slot has no such pool). */
+    public record SlotPools(long slotId, long facilityId, long serviceId, LocalDate date, LocalDateTime startsAt,
+            LocalDateTime endsAt, Long onsite, Long community, int communityCapacity, Long pub) {
+    }
+
     /** A move of one source pool's unused places to a target pool. */
     public record Move(long source, long target) {
     }
@@ -134,5 +139,40 @@ public class QuotaPools {
         }
         jdbc.batchUpdate("UPDATE quota_pool SET capacity = capacity + ? WHERE id = ?", toTarget);
         return moved;
+    }
+
+    /** The services of a facility, by id. */
+    public List<Long> serviceIds(long facilityId) {
+        return jdbc.queryForList("SELECT id FROM service WHERE facility_id = ? ORDER BY id", Long.class, facilityId);
+    }
+
+    /** The slot with its pools. */
+    public SlotPools ofSlot(long slotId) {
+        return slotPools("sl.id = ?", slotId).get(0);
+    }
+
+    /** The slots of a session with their pools, earliest first. */
+    public List<SlotPools> ofSession(long sessionId) {
+        return slotPools("sl.session_id = ?", sessionId);
+    }
+
+    /** A service's slots that start after {@code after}, with their pools, earliest first. */
+    public List<SlotPools> ofServiceAfter(long serviceId, LocalDateTime after) {
+        return slotPools("sl.service_id = ? AND sl.starts_at > ?", serviceId, after);
+    }
+
+    private List<SlotPools> slotPools(String where, Object... args) {
+        return jdbc.query("""
+                SELECT sl.id, s.facility_id, sl.service_id, sl.slot_date, sl.starts_at, sl.ends_at,
+                       MAX(CASE WHEN q.pool = 'ONSITE' THEN q.id END),
+                       MAX(CASE WHEN q.pool = 'COMMUNITY' THEN q.id END),
+                       MAX(CASE WHEN q.pool = 'COMMUNITY' THEN q.capacity END),
+                       MAX(CASE WHEN q.pool = 'PUBLIC' THEN q.id END)
+                FROM slot sl JOIN service s ON s.id = sl.service_id JOIN quota_pool q ON q.slot_id = sl.id
+                WHERE\s""" + where + " GROUP BY sl.id ORDER BY sl.starts_at, sl.id",
+                (rs, i) -> new SlotPools(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getObject(4, LocalDate.class),
+                        rs.getObject(5, LocalDateTime.class), rs.getObject(6, LocalDateTime.class),
+                        rs.getObject(7, Long.class), rs.getObject(8, Long.class), rs.getInt(9),
+                        rs.getObject(10, Long.class)), args);
     }
 }

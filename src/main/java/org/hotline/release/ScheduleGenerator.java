@@ -133,7 +133,7 @@ public class ScheduleGenerator {
         if (session == null) {
             return 0;
         }
-        plan.write(plan.slotPools("sl.session_id = ?", session.id()), p);
+        plan.write(quotaPools.ofSession(session.id()), p);
         return session.slots();
     }
 }
