@@ -1,6 +1,7 @@
 package org.hotline;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import org.junit.jupiter.api.Test;
 
@@ -8,7 +9,10 @@ import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 
-/** Dependencies point one way: adapters → ivr → booking; sms, release, agent → booking; booking → nothing of ours. */
+/**
+ * Dependencies point one way: adapters → ivr → handoff, booking; sms, release → booking; agent → handoff, booking;
+ * booking and handoff → nothing of ours (handoff: but the database watch). docs/architecture.md draws it.
+ */
 class ModularityTest {
 
     static final JavaClasses CLASSES = new ClassFileImporter()
@@ -18,7 +22,8 @@ class ModularityTest {
     void bookingDependsOnNothingElseOfOurs() {
         noClasses().that().resideInAPackage("org.hotline.booking..").should().dependOnClassesThat()
                 .resideInAnyPackage("org.hotline.ivr..", "org.hotline.sms..", "org.hotline.release..",
-                        "org.hotline.agent..", "org.hotline.ops..", "org.hotline.demo..", "org.hotline.db..")
+                        "org.hotline.agent..", "org.hotline.ops..", "org.hotline.demo..", "org.hotline.db..",
+                        "org.hotline.handoff..")
                 .check(CLASSES);
     }
 
@@ -33,11 +38,12 @@ class ModularityTest {
     @Test
     void featureModulesDoNotReachIntoEachOther() {
         noClasses().that().resideInAPackage("org.hotline.sms..").should().dependOnClassesThat()
-                .resideInAnyPackage("org.hotline.ivr..", "org.hotline.agent..", "org.hotline.ops..")
+                .resideInAnyPackage("org.hotline.ivr..", "org.hotline.agent..", "org.hotline.ops..",
+                        "org.hotline.handoff..")
                 .allowEmptyShould(true).check(CLASSES);
         noClasses().that().resideInAPackage("org.hotline.release..").should().dependOnClassesThat()
                 .resideInAnyPackage("org.hotline.ivr..", "org.hotline.agent..", "org.hotline.ops..",
-                        "org.hotline.sms..")
+                        "org.hotline.sms..", "org.hotline.handoff..")
                 .allowEmptyShould(true).check(CLASSES);
     }
 
@@ -53,9 +59,27 @@ class ModularityTest {
                 .resideInAnyPackage("org.hotline.agent.web..").check(CLASSES);
     }
 
+    /**
+     * The hand-off (transfers, call-backs) is recorded by ivr and worked by agent and knows neither: nothing of
+     * ours but the database watch (records wait in memory while the database is away).
+     */
+    @Test
+    void theHandOffKnowsNoFeatureModule() {
+        noClasses().that().resideInAPackage("org.hotline.handoff..").should().dependOnClassesThat()
+                .resideInAnyPackage("org.hotline.booking..", "org.hotline.ivr..", "org.hotline.sms..",
+                        "org.hotline.release..", "org.hotline.agent..", "org.hotline.ops..", "org.hotline.demo..")
+                .check(CLASSES);
+    }
+
     @Test
     void nothingDependsOnTheReports() {
         noClasses().that().resideOutsideOfPackage("org.hotline.ops..").should().dependOnClassesThat()
                 .resideInAPackage("org.hotline.ops.report..").allowEmptyShould(true).check(CLASSES);
+    }
+
+    /** The modules (org.hotline.X with everything under it) form no cycle; tables: {@link TableOwnershipTest}. */
+    @Test
+    void modulesDependOnEachOtherWithoutCycles() {
+        slices().matching("org.hotline.(*)..").should().beFreeOfCycles().check(CLASSES);
     }
 }

@@ -15,17 +15,17 @@ import org.hotline.booking.BookingOutcome;
 import org.hotline.booking.BookingRequest;
 import org.hotline.booking.BookingService;
 import org.hotline.booking.CancelOutcome;
-import org.hotline.booking.CheckInOutcome;
 import org.hotline.booking.Catalogue;
 import org.hotline.booking.Channel;
+import org.hotline.booking.CheckInOutcome;
 import org.hotline.booking.HoldOutcome;
 import org.hotline.booking.PhoneNumber;
 import org.hotline.booking.Pool;
 import org.hotline.booking.Refusal;
 import org.hotline.booking.ResidentId;
 import org.hotline.booking.SlotOffer;
-import org.hotline.ivr.TransferContext;
-import org.hotline.ivr.TransferLog;
+import org.hotline.handoff.TransferContext;
+import org.hotline.handoff.TransferLog;
 
 /**
  * Booking for a caller from the console, always through {@link BookingService} and its rules: agents

@@ -1,39 +1,37 @@
 package org.hotline.agent;
 
-import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.LocalDateTime;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Collectors;
 
-import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
-import org.hotline.ivr.CallbackRequest;
-import org.hotline.ivr.TransferLog;
+import org.hotline.handoff.CallbackAttempts;
+import org.hotline.handoff.CallbackRequest;
+import org.hotline.handoff.TransferLog;
 
 /**
  * Call-backs the menu promised: the console lists the requests ({@link TransferLog}) and agents record
- * each attempt here (table {@code callback_attempt}). Reached → DONE; wrong number, or the configured
+ * each attempt here (through {@link CallbackAttempts}). Reached → DONE; wrong number, or the configured
  * number of unanswered attempts → GAVE_UP; otherwise the request stays OPEN.
  */
 @Component
 public class CallbackDesk {
 
     private final TransferLog transfers;
-    private final JdbcTemplate jdbc;
+    private final CallbackAttempts attempts;
     private final TransactionTemplate tx;
     private final AuditTrail audit;
     private final Clock clock;
     private final AgentProperties props;
 
-    public CallbackDesk(TransferLog transfers, JdbcTemplate jdbc, TransactionTemplate tx, AuditTrail audit,
+    public CallbackDesk(TransferLog transfers, CallbackAttempts attempts, TransactionTemplate tx, AuditTrail audit,
             Clock clock, AgentProperties props) {
         this.transfers = transfers;
-        this.jdbc = jdbc;
+        this.attempts = attempts;
         this.tx = tx;
         this.audit = audit;
         this.clock = clock;
@@ -62,11 +60,10 @@ public class CallbackDesk {
         if (requests.isEmpty()) {
             return List.of();
         }
-        String ids = requests.stream().map(r -> Long.toString(r.id())).collect(Collectors.joining(","));
-        Map<Long, List<CallbackAttempt>> byRequest = jdbc.query(
-                "SELECT * FROM callback_attempt WHERE callback_id IN (" + ids + ") ORDER BY attempted_at, id",
-                CallbackDesk::attempt).stream().collect(Collectors.groupingBy(CallbackAttempt::callbackId));
-        return requests.stream().map(r -> new CallbackView(r, byRequest.getOrDefault(r.id(), List.of()))).toList();
+        Map<Long, List<CallbackAttempts.Attempt>> byRequest = attempts.of(
+                requests.stream().map(CallbackRequest::id).toList());
+        return requests.stream().map(r -> new CallbackView(r, byRequest.getOrDefault(r.id(), List.of()).stream()
+                .map(CallbackDesk::attempt).toList())).toList();
     }
 
     public Optional<CallbackView> view(long id) {
@@ -79,24 +76,19 @@ public class CallbackDesk {
         }
         String cleanNote = note == null ? null : note.strip().substring(0, Math.min(note.strip().length(), 300));
         AttemptResult result = tx.execute(s -> {
-            String status = jdbc.query("SELECT status FROM callback_request WHERE id = ? FOR UPDATE",
-                    rs -> rs.next() ? rs.getString(1) : null, callbackId);
+            String status = attempts.lockStatus(callbackId);
             if (status == null) {
                 return new AttemptResult.Refused("没有找到该回拨请求");
             }
             if (!"OPEN".equals(status)) {
                 return new AttemptResult.Refused("该回拨已结束");
             }
-            jdbc.update("""
-                    INSERT INTO callback_attempt (callback_id, attempted_at, username, outcome, note)
-                    VALUES (?,?,?,?,?)""", callbackId, Timestamp.valueOf(LocalDateTime.now(clock)), actor.username(),
-                    outcome.name(), cleanNote);
-            int tries = jdbc.queryForObject("SELECT COUNT(*) FROM callback_attempt WHERE callback_id = ?",
-                    Integer.class, callbackId);
+            int tries = attempts.add(callbackId, LocalDateTime.now(clock), actor.username(), outcome.name(),
+                    cleanNote);
             String next = outcome.closesAs() != null ? outcome.closesAs()
                     : tries >= props.callbackMaxAttempts() ? "GAVE_UP" : "OPEN";
             if (!next.equals(status)) {
-                jdbc.update("UPDATE callback_request SET status = ? WHERE id = ?", next, callbackId);
+                attempts.setStatus(callbackId, next);
             }
             CallbackRequest r = transfers.callback(callbackId).orElseThrow();
             audit.record(actor, AuditTrail.Entry.of("CALLBACK_ATTEMPT", outcome.name()).transfer(r.transferId())
@@ -111,13 +103,11 @@ public class CallbackDesk {
     }
 
     private List<CallbackAttempt> attempts(long callbackId) {
-        return jdbc.query("SELECT * FROM callback_attempt WHERE callback_id = ? ORDER BY attempted_at, id",
-                CallbackDesk::attempt, callbackId);
+        return attempts.of(callbackId).stream().map(CallbackDesk::attempt).toList();
     }
 
-    private static CallbackAttempt attempt(java.sql.ResultSet rs, int i) throws java.sql.SQLException {
-        return new CallbackAttempt(rs.getLong("id"), rs.getLong("callback_id"),
-                rs.getTimestamp("attempted_at").toLocalDateTime(), rs.getString("username"),
-                CallbackOutcome.valueOf(rs.getString("outcome")), rs.getString("note"));
+    private static CallbackAttempt attempt(CallbackAttempts.Attempt a) {
+        return new CallbackAttempt(a.id(), a.callbackId(), a.at(), a.username(), CallbackOutcome.valueOf(a.outcome()),
+                a.note());
     }
 }

@@ -1,14 +1,13 @@
 package org.hotline.agent;
 
-import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDateTime;
 
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
-import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
+import org.hotline.handoff.WaitingCalls;
 import org.hotline.ivr.AgentQueue;
 
 /**
@@ -29,7 +28,7 @@ public class ConsoleQueue implements AgentQueue {
     public static final int MIN_FIGURES = 5;
     private static final Duration REMEASURE = Duration.ofMinutes(1);
 
-    private final JdbcTemplate jdbc;
+    private final WaitingCalls calls;
     private final AgentPresence presence;
     private final Clock clock;
     private final AgentProperties.Queue cfg;
@@ -39,8 +38,8 @@ public class ConsoleQueue implements AgentQueue {
 
     private volatile Measured measured;
 
-    public ConsoleQueue(JdbcTemplate jdbc, AgentPresence presence, Clock clock, AgentProperties props) {
-        this.jdbc = jdbc;
+    public ConsoleQueue(WaitingCalls calls, AgentPresence presence, Clock clock, AgentProperties props) {
+        this.calls = calls;
         this.presence = presence;
         this.clock = clock;
         this.cfg = props.queue();
@@ -52,13 +51,7 @@ public class ConsoleQueue implements AgentQueue {
         if (agents == 0) {
             return cfg.noAgentWait();
         }
-        int waiting = jdbc.queryForObject("""
-                SELECT COUNT(*) FROM call_transfer t
-                WHERE t.created_at >= ? AND t.created_at <= ?
-                  AND NOT EXISTS (SELECT 1 FROM transfer_pickup p WHERE p.transfer_id = t.transfer_id)
-                  AND NOT EXISTS (SELECT 1 FROM callback_request c WHERE c.transfer_id = t.transfer_id)""",
-                Integer.class, Timestamp.valueOf(LocalDateTime.now(clock).minus(cfg.window())),
-                Timestamp.valueOf(LocalDateTime.now(clock)));
+        int waiting = calls.notTaken(LocalDateTime.now(clock).minus(cfg.window()), LocalDateTime.now(clock));
         if (waiting == 0) {
             return Duration.ZERO;
         }
@@ -87,18 +80,8 @@ public class ConsoleQueue implements AgentQueue {
     }
 
     private Duration measure(LocalDateTime now) {
-        return jdbc.queryForObject("""
-                SELECT COUNT(*) AS n, AVG(TIMESTAMPDIFF(MICROSECOND, prev_at, picked_at)) AS micros FROM (
-                  SELECT p.picked_at, t.created_at,
-                         LAG(p.picked_at) OVER (PARTITION BY p.username ORDER BY p.picked_at) AS prev_at
-                  FROM transfer_pickup p JOIN call_transfer t ON t.transfer_id = p.transfer_id
-                  WHERE p.picked_at >= ? AND p.picked_at <= ?
-                ) x
-                WHERE prev_at IS NOT NULL AND created_at <= prev_at
-                  AND TIMESTAMPDIFF(SECOND, prev_at, picked_at) <= ?""", (rs, i) -> {
-            int n = rs.getInt("n");
-            return n < MIN_FIGURES ? DEFAULT_HANDLING_TIME
-                    : Duration.ofMillis(Math.round(rs.getDouble("micros") / 1000.0));
-        }, Timestamp.valueOf(now.minus(cfg.handlingSample())), Timestamp.valueOf(now), cfg.window().toSeconds());
+        WaitingCalls.Gaps gaps = calls.busyGaps(now.minus(cfg.handlingSample()), now, cfg.window());
+        return gaps.count() < MIN_FIGURES ? DEFAULT_HANDLING_TIME
+                : Duration.ofMillis(Math.round(gaps.meanMicros() / 1000.0));
     }
 }

@@ -1,20 +1,18 @@
 package org.hotline.agent;
 
-import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.LocalDateTime;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
 import org.hotline.booking.Booking;
 import org.hotline.booking.BookingService;
-import org.hotline.ivr.TransferContext;
-import org.hotline.ivr.TransferLog;
+import org.hotline.handoff.Pickups;
+import org.hotline.handoff.TransferContext;
+import org.hotline.handoff.TransferLog;
 
 /** The live list of calls the menu handed to a person, and which agent took each (first one wins). */
 @Component
@@ -22,16 +20,16 @@ public class TransferDesk {
 
     private final TransferLog transfers;
     private final BookingService booking;
-    private final JdbcTemplate jdbc;
+    private final Pickups pickups;
     private final AuditTrail audit;
     private final Clock clock;
     private final AgentProperties props;
 
-    public TransferDesk(TransferLog transfers, BookingService booking, JdbcTemplate jdbc, AuditTrail audit,
+    public TransferDesk(TransferLog transfers, BookingService booking, Pickups pickups, AuditTrail audit,
             Clock clock, AgentProperties props) {
         this.transfers = transfers;
         this.booking = booking;
-        this.jdbc = jdbc;
+        this.pickups = pickups;
         this.audit = audit;
         this.clock = clock;
         this.props = props;
@@ -48,17 +46,11 @@ public class TransferDesk {
     /** Transfers within the configured window, newest first. */
     public List<TransferView> recent() {
         List<TransferContext> list = transfers.since(LocalDateTime.now(clock).minus(props.transferWindow()));
-        Map<String, Object[]> picked = new HashMap<>();
-        if (!list.isEmpty()) {
-            jdbc.query("SELECT transfer_id, username, picked_at FROM transfer_pickup WHERE picked_at >= ?",
-                    rs -> {
-                        picked.put(rs.getString(1), new Object[] {rs.getString(2),
-                                rs.getTimestamp(3).toLocalDateTime()});
-                    }, Timestamp.valueOf(list.get(list.size() - 1).createdAt()));
-        }
+        Map<String, Pickups.Pickup> picked = list.isEmpty() ? Map.of()
+                : pickups.since(list.get(list.size() - 1).createdAt());
         return list.stream().map(t -> {
-            Object[] p = picked.get(t.transferId());
-            return new TransferView(t, p == null ? null : (String) p[0], p == null ? null : (LocalDateTime) p[1]);
+            Pickups.Pickup p = picked.get(t.transferId());
+            return new TransferView(t, p == null ? null : p.username(), p == null ? null : p.at());
         }).toList();
     }
 
@@ -76,17 +68,15 @@ public class TransferDesk {
         if (t.isEmpty()) {
             return Optional.empty();
         }
-        int taken = jdbc.update("INSERT IGNORE INTO transfer_pickup (transfer_id, username, picked_at) VALUES (?,?,?)",
-                transferId, actor.username(), Timestamp.valueOf(LocalDateTime.now(clock)));
+        boolean taken = pickups.take(transferId, actor.username(), LocalDateTime.now(clock));
         TransferView v = view(t.get());
-        audit.record(actor, AuditTrail.Entry.of("PICK_UP", taken == 1 ? "OK" : "TAKEN").transfer(transferId)
-                .detail(taken == 1 ? "接听来电 " + t.get().callerMasked() : "已由 " + v.pickedBy() + " 接听"));
+        audit.record(actor, AuditTrail.Entry.of("PICK_UP", taken ? "OK" : "TAKEN").transfer(transferId)
+                .detail(taken ? "接听来电 " + t.get().callerMasked() : "已由 " + v.pickedBy() + " 接听"));
         return Optional.of(v);
     }
 
     private TransferView view(TransferContext t) {
-        return jdbc.query("SELECT username, picked_at FROM transfer_pickup WHERE transfer_id = ?",
-                rs -> rs.next() ? new TransferView(t, rs.getString(1), rs.getTimestamp(2).toLocalDateTime())
-                        : new TransferView(t, null, null), t.transferId());
+        return pickups.of(t.transferId()).map(p -> new TransferView(t, p.username(), p.at()))
+                .orElseGet(() -> new TransferView(t, null, null));
     }
 }

@@ -225,22 +225,7 @@ public class BookingService {
      * complete, so running it again is safe, and the retry sees the truth (e.g. no place left).
      */
     private <T> T retrying(String operation, java.util.function.Supplier<T> transaction) {
-        for (int attempt = 1;; attempt++) {
-            try {
-                return transaction.get();
-            } catch (org.springframework.dao.ConcurrencyFailureException e) {
-                if (attempt >= MAX_ATTEMPTS) {
-                    throw e;
-                }
-                metrics.retried(operation);
-                try {
-                    Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(1, 4L * attempt));
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw e;
-                }
-            }
-        }
+        return ConflictRetry.run(MAX_ATTEMPTS, 4, e -> metrics.retried(operation), transaction);
     }
 
     // ---------------------------------------------------------------- patient rules

@@ -23,6 +23,7 @@ import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import org.hotline.booking.QuotaPools;
 import org.hotline.release.JobRuns;
 import org.hotline.release.QuotaRelease;
 import org.hotline.release.ReleasePolicies;
@@ -123,7 +124,7 @@ public class DemoData implements ApplicationRunner {
                 ORDER BY planned_at""", LocalDateTime.class, now);
         for (LocalDateTime at : due) {
             Clock then = Clock.fixed(at.atZone(clock.getZone()).toInstant(), clock.getZone());
-            new QuotaRelease(jdbc, txManager, new JobRuns(jdbc, then)).releaseDue(ReleaseScope.ALL, HISTORY_NODE);
+            new QuotaRelease(jdbc, txManager, new JobRuns(jdbc, then), new QuotaPools(jdbc)).releaseDue(ReleaseScope.ALL, HISTORY_NODE);
         }
         return due.size();
     }

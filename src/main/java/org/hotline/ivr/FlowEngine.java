@@ -16,6 +16,9 @@ import org.slf4j.MDC;
 import org.hotline.booking.PhoneNumber;
 import org.hotline.booking.Refusal;
 import org.hotline.booking.ResidentId;
+import org.hotline.handoff.TransferContext;
+import org.hotline.handoff.TransferLog;
+import org.hotline.handoff.TransferReason;
 
 /**
  * Runs one call through the flows until it ends in a goodbye, a transfer or a hang-up. Everywhere 0 is a

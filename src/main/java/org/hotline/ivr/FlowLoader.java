@@ -19,6 +19,8 @@ import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 
+import org.hotline.handoff.TransferReason;
+
 /**
  * Reads {@code ivr-flows/*.yaml} and validates them as a whole: every target exists, every node is
  * reachable from the entry flow, every prompt is in the catalogue, digit specs make sense, every action

@@ -3,6 +3,8 @@ package org.hotline.ivr;
 import java.util.List;
 import java.util.Map;
 
+import org.hotline.handoff.TransferReason;
+
 /**
  * One node of a flow, as declared in {@code ivr-flows/*.yaml}. Targets are qualified ({@code flow.node})
  * once loaded. A prompt list holds catalogue ids and {@code $value} parts spoken from what the caller

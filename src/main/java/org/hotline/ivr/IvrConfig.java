@@ -15,6 +15,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.hotline.booking.BookingService;
 import org.hotline.booking.Catalogue;
 import org.hotline.db.DatabaseWatch;
+import org.hotline.handoff.TransferLog;
 
 /**
  * Wires the voice menu: prompts and flows are loaded and validated while the context starts, so a broken

@@ -57,10 +57,4 @@ public record IvrProperties(String flows, String promptsDir, String entryFlow, D
         return new IvrProperties(null, null, null, null, null, null, null, null, null, null, null, null, null, null,
                 null);
     }
-
-    public IvrProperties withPromptsDir(String dir) {
-        return new IvrProperties(flows, dir, entryFlow, menuTimeout, digitsTimeout, maxFailures, maxSteps,
-                agentHoursOpen, agentHoursClose, callbackOfferWait, elderAge, priorityAge, priorityNormal,
-                priorityElder, priorityVeryOld);
-    }
 }

@@ -9,10 +9,11 @@ import java.util.function.ToIntFunction;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.dao.ConcurrencyFailureException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.support.GeneratedKeyHolder;
 import org.springframework.stereotype.Component;
+
+import org.hotline.booking.ConflictRetry;
 
 /**
  * The job-run log ({@code release_job_run}): every execution of a release job, scheduled or by hand,
@@ -85,15 +86,7 @@ public class JobRuns {
 
     /** A deadlock or (on Galera) a certification failure: the whole transaction is retried, a few times. */
     static <T> T retried(Supplier<T> tx) {
-        for (int attempt = 1;; attempt++) {
-            try {
-                return tx.get();
-            } catch (ConcurrencyFailureException e) {
-                if (attempt >= 4) {
-                    throw e;
-                }
-                log.warn("Release transaction retried after {}", e.getClass().getSimpleName());
-            }
-        }
+        return ConflictRetry.run(4, 0,
+                e -> log.warn("Release transaction retried after {}", e.getClass().getSimpleName()), tx);
     }
 }

@@ -4,15 +4,14 @@ import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
+
+import org.hotline.booking.QuotaPools;
 
 /**
  * Carries out the release steps that are due: opens pools, and moves unused places between the pools
@@ -29,11 +28,13 @@ public class QuotaRelease {
     private final JdbcTemplate jdbc;
     private final TransactionTemplate tx;
     private final JobRuns runs;
+    private final QuotaPools quotaPools;
 
-    public QuotaRelease(JdbcTemplate jdbc, PlatformTransactionManager txManager, JobRuns runs) {
+    public QuotaRelease(JdbcTemplate jdbc, PlatformTransactionManager txManager, JobRuns runs, QuotaPools quotaPools) {
         this.jdbc = jdbc;
         this.tx = ReleaseTransactions.readCommitted(txManager);
         this.runs = runs;
+        this.quotaPools = quotaPools;
     }
 
     /** Opens every pool whose opening is due, now, as one logged run by hand. Returns pools opened. */
@@ -169,9 +170,9 @@ public class QuotaRelease {
     }
 
     /**
-     * Moves the unused places (capacity − held − booked) of each step's pool to its target, under row
-     * locks on both pools (taken in id order): held and booked places never move. The source closes to
-     * new holds. Returns places moved.
+     * Moves the unused places (capacity − held − booked) of each step's pool to its target, through the
+     * booking core ({@link QuotaPools#moveUnused}: row locks on both pools, held and booked places never
+     * move, the source closes to new holds), in the steps' transaction. Returns places moved.
      */
     private int moveGroup(JobRuns.Run run, MoveGroup g, boolean followUp) {
         LocalDateTime now = run.now();
@@ -194,44 +195,21 @@ public class QuotaRelease {
         if (steps.isEmpty()) {
             return 0; // claimed by another run meanwhile
         }
-        LinkedHashSet<Long> ids = new LinkedHashSet<>();
+        List<QuotaPools.Move> moves = new ArrayList<>();
         for (Step s : steps) {
-            ids.add(s.source());
-            ids.add(s.target());
+            moves.add(new QuotaPools.Move(s.source(), s.target()));
         }
-        Map<Long, int[]> pools = new HashMap<>();
-        jdbc.query("SELECT id, capacity, held, booked FROM quota_pool WHERE id IN ("
-                + String.join(",", ids.stream().map(String::valueOf).toList()) + ") ORDER BY id FOR UPDATE",
-                rs -> {
-                    pools.put(rs.getLong(1), new int[] {rs.getInt(2), rs.getInt(3), rs.getInt(4)});
-                });
-        List<Object[]> fromSource = new ArrayList<>();
-        List<Object[]> toTarget = new ArrayList<>();
+        int[] free = quotaPools.moveUnused(moves, now);
         List<Object[]> done = new ArrayList<>();
         int places = 0;
         int poolsMoved = 0;
-        for (Step s : steps) {
-            int[] src = pools.get(s.source());
-            int free = src[0] - src[1] - src[2];
-            src[0] -= free;
-            pools.get(s.target())[0] += free;
-            places += free;
-            if (free > 0) {
+        for (int i = 0; i < steps.size(); i++) {
+            places += free[i];
+            if (free[i] > 0) {
                 poolsMoved++;
             }
-            fromSource.add(new Object[] {free, now.truncatedTo(ChronoUnit.SECONDS), s.source(), free});
-            toTarget.add(new Object[] {free, s.target()});
-            done.add(new Object[] {now, run.id(), free, s.id()});
+            done.add(new Object[] {now, run.id(), free[i], steps.get(i).id()});
         }
-        int[] checked = jdbc.batchUpdate("""
-                UPDATE quota_pool SET capacity = capacity - ?, closes_at = LEAST(closes_at, ?)
-                WHERE id = ? AND capacity - held - booked >= ?""", fromSource);
-        for (int c : checked) {
-            if (c == 0) {
-                throw new IllegalStateException("a pool changed under its row lock"); // cannot happen: rolls back
-            }
-        }
-        jdbc.batchUpdate("UPDATE quota_pool SET capacity = capacity + ? WHERE id = ?", toTarget);
         jdbc.batchUpdate("""
                 UPDATE release_step SET status = 'DONE', done_at = IFNULL(done_at, ?), run_id = ?, places = places + ?
                 WHERE id = ?""", done);

@@ -1,7 +1,6 @@
 package org.hotline.release;
 
 import java.time.Clock;
-import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -14,6 +13,8 @@ import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import org.hotline.booking.Pool;
+import org.hotline.booking.QuotaPools;
+import org.hotline.booking.QuotaPools.SlotPools;
 
 /**
  * The planned release steps of every slot's pools, from its release policy. A phone-bookable pool is
@@ -25,27 +26,25 @@ import org.hotline.booking.Pool;
 public class ReleasePlan {
 
     /** {@code opens_at} of a pool whose OPEN step has not run yet: never reached, so the booking core refuses it. */
-    public static final LocalDateTime NOT_RELEASED = LocalDateTime.of(9999, 12, 31, 0, 0);
+    public static final LocalDateTime NOT_RELEASED = QuotaPools.NOT_RELEASED;
 
     public enum Action {
         OPEN, MOVE_TO_PUBLIC, MOVE_TO_ONSITE
-    }
-
-    /** A slot and the ids of its pools (null where the slot has no such pool). */
-    record SlotPools(long slotId, long facilityId, long serviceId, LocalDate date, LocalDateTime startsAt,
-            LocalDateTime endsAt, Long onsite, Long community, int communityCapacity, Long pub) {
     }
 
     private final JdbcTemplate jdbc;
     private final TransactionTemplate tx;
     private final Clock clock;
     private final ReleasePolicies policies;
+    private final QuotaPools quotaPools;
 
-    public ReleasePlan(JdbcTemplate jdbc, PlatformTransactionManager txManager, Clock clock, ReleasePolicies policies) {
+    public ReleasePlan(JdbcTemplate jdbc, PlatformTransactionManager txManager, Clock clock, ReleasePolicies policies,
+            QuotaPools quotaPools) {
         this.jdbc = jdbc;
         this.tx = ReleaseTransactions.readCommitted(txManager);
         this.clock = clock;
         this.policies = policies;
+        this.quotaPools = quotaPools;
     }
 
     /**
@@ -103,17 +102,15 @@ public class ReleasePlan {
      */
     public int replan(long facilityId) {
         LocalDateTime now = LocalDateTime.now(clock);
-        List<Long> services = jdbc.queryForList("SELECT id FROM service WHERE facility_id = ? ORDER BY id",
-                Long.class, facilityId);
+        List<Long> services = quotaPools.serviceIds(facilityId);
         int n = 0;
         for (long serviceId : services) {
             ReleasePolicy p = policies.effective(serviceId);
-            List<SlotPools> slots = slotPools("sl.service_id = ? AND sl.starts_at > ?", serviceId, now);
+            List<SlotPools> slots = quotaPools.ofServiceAfter(serviceId, now);
             tx.executeWithoutResult(st -> {
                 write(slots, p);
                 for (SlotPools s : slots) {
-                    jdbc.update("UPDATE quota_pool SET closes_at = ? WHERE slot_id = ? AND pool <> 'ONSITE' AND opens_at = ?",
-                            p.closes(s.startsAt()), s.slotId(), NOT_RELEASED);
+                    quotaPools.setClosingOfUnreleased(s.slotId(), p.closes(s.startsAt()));
                 }
             });
             n += slots.size();
@@ -130,9 +127,9 @@ public class ReleasePlan {
             throw new IllegalArgumentException("ONSITE is never opened to a booking channel");
         }
         tx.executeWithoutResult(st -> {
-            SlotPools s = slotPools("sl.id = ?", slotId).get(0);
+            SlotPools s = quotaPools.ofSlot(slotId);
             long poolId = pool == Pool.PUBLIC ? s.pub() : s.community();
-            jdbc.update("UPDATE quota_pool SET opens_at = ? WHERE id = ?", NOT_RELEASED, poolId);
+            quotaPools.closeUntilReleased(poolId);
             jdbc.update("""
                     INSERT INTO release_step (pool_id, action, pool, facility_id, service_id, slot_id, slot_date,
                       slot_starts_at, slot_ends_at, planned_at)
@@ -151,7 +148,7 @@ public class ReleasePlan {
             case ONSITE -> Action.MOVE_TO_ONSITE;
             case COMMUNITY -> throw new IllegalArgumentException("nothing moves into COMMUNITY");
         };
-        SlotPools s = slotPools("sl.id = ?", slotId).get(0);
+        SlotPools s = quotaPools.ofSlot(slotId);
         Map<Pool, Long> ids = new HashMap<>();
         ids.put(Pool.ONSITE, s.onsite());
         ids.put(Pool.COMMUNITY, s.community());
@@ -163,20 +160,5 @@ public class ReleasePlan {
                 ON DUPLICATE KEY UPDATE planned_at = VALUES(planned_at)""",
                 ids.get(from), action.name(), from.name(), ids.get(to), to.name(), s.facilityId(), s.serviceId(),
                 s.slotId(), s.date(), s.startsAt(), s.endsAt(), plannedAt);
-    }
-
-    List<SlotPools> slotPools(String where, Object... args) {
-        return jdbc.query("""
-                SELECT sl.id, s.facility_id, sl.service_id, sl.slot_date, sl.starts_at, sl.ends_at,
-                       MAX(CASE WHEN q.pool = 'ONSITE' THEN q.id END),
-                       MAX(CASE WHEN q.pool = 'COMMUNITY' THEN q.id END),
-                       MAX(CASE WHEN q.pool = 'COMMUNITY' THEN q.capacity END),
-                       MAX(CASE WHEN q.pool = 'PUBLIC' THEN q.id END)
-                FROM slot sl JOIN service s ON s.id = sl.service_id JOIN quota_pool q ON q.slot_id = sl.id
-                WHERE\s""" + where + " GROUP BY sl.id ORDER BY sl.starts_at, sl.id",
-                (rs, i) -> new SlotPools(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getObject(4, LocalDate.class),
-                        rs.getObject(5, LocalDateTime.class), rs.getObject(6, LocalDateTime.class),
-                        rs.getObject(7, Long.class), rs.getObject(8, Long.class), rs.getInt(9),
-                        rs.getObject(10, Long.class)), args);
     }
 }

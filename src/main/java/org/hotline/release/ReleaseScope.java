@@ -19,10 +19,6 @@ public record ReleaseScope(Set<Long> facilityIds) {
         return new ReleaseScope(Set.of(ids));
     }
 
-    public boolean isAll() {
-        return facilityIds == null;
-    }
-
     /** An {@code AND column IN (…)} clause, empty for all facilities. Ids are numbers, so nothing to escape. */
     String and(String column) {
         if (facilityIds == null) {

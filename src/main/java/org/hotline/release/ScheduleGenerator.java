@@ -13,6 +13,8 @@ import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import org.hotline.booking.QuotaPools;
+
 /**
  * Creates sessions, slots and pools for the coming days from weekly templates (department rosters,
  * vaccine clinic sessions), and plans each pool's release from its policy. Idempotent: a session that
@@ -50,9 +52,11 @@ public class ScheduleGenerator {
     private final ReleasePolicies policies;
     private final ReleasePlan plan;
     private final ReleaseProperties props;
+    private final QuotaPools quotaPools;
 
     public ScheduleGenerator(JdbcTemplate jdbc, PlatformTransactionManager txManager, ReleasePolicies policies, ReleasePlan plan,
-            ReleaseProperties props) {
+            ReleaseProperties props, QuotaPools quotaPools) {
+        this.quotaPools = quotaPools;
         this.jdbc = jdbc;
         this.tx = ReleaseTransactions.readCommitted(txManager);
         this.policies = policies;
@@ -122,43 +126,14 @@ public class ScheduleGenerator {
     }
 
     private int session(WeeklyTemplate t, boolean districtHospital, LocalDate date, ReleasePolicy p) {
-        {
-            int inserted = jdbc.update("""
-                    INSERT IGNORE INTO clinic_session (service_id, session_date, period, starts_at, ends_at)
-                    VALUES (?, ?, ?, ?, ?)""", t.serviceId(), date, t.period(), date.atTime(t.starts()),
-                    date.atTime(t.ends()));
-            if (inserted == 0) {
-                return 0;
-            }
-            long sessionId = jdbc.queryForObject(
-                    "SELECT id FROM clinic_session WHERE service_id = ? AND session_date = ? AND period = ?",
-                    Long.class, t.serviceId(), date, t.period());
-            List<Object[]> slots = new ArrayList<>();
-            LocalDateTime end = date.atTime(t.ends());
-            for (LocalDateTime st = date.atTime(t.starts()); !st.plusMinutes(t.slotMinutes()).isAfter(end);
-                    st = st.plusMinutes(t.slotMinutes())) {
-                slots.add(new Object[] {sessionId, t.serviceId(), date, st, st.plusMinutes(t.slotMinutes())});
-            }
-            jdbc.batchUpdate("""
-                    INSERT INTO slot (session_id, service_id, slot_date, starts_at, ends_at) VALUES (?, ?, ?, ?, ?)""",
-                    slots);
-            int community = districtHospital ? t.community() : 0;
-            int pub = districtHospital ? t.pub() : t.pub() + t.community();
-            List<Object[]> pools = new ArrayList<>();
-            jdbc.query("SELECT id, starts_at, ends_at FROM slot WHERE session_id = ?", rs -> {
-                long slotId = rs.getLong(1);
-                LocalDateTime st = rs.getObject(2, LocalDateTime.class);
-                LocalDateTime en = rs.getObject(3, LocalDateTime.class);
-                // ONSITE is the desk's: its window is the day itself, and no booking channel may take from it
-                pools.add(new Object[] {slotId, "ONSITE", t.onsite(), date.atStartOfDay(), en});
-                pools.add(new Object[] {slotId, "COMMUNITY", community, ReleasePlan.NOT_RELEASED, p.closes(st)});
-                pools.add(new Object[] {slotId, "PUBLIC", pub, ReleasePlan.NOT_RELEASED, p.closes(st)});
-            }, sessionId);
-            jdbc.batchUpdate("""
-                    INSERT INTO quota_pool (slot_id, pool, capacity, opens_at, closes_at) VALUES (?, ?, ?, ?, ?)""",
-                    pools);
-            plan.write(plan.slotPools("sl.session_id = ?", sessionId), p);
-            return slots.size();
+        int community = districtHospital ? t.community() : 0;
+        int pub = districtHospital ? t.pub() : t.pub() + t.community();
+        QuotaPools.NewSession session = quotaPools.addSession(t.serviceId(), date, t.period(), date.atTime(t.starts()),
+                date.atTime(t.ends()), t.slotMinutes(), t.onsite(), community, pub, p::closes);
+        if (session == null) {
+            return 0;
         }
+        plan.write(quotaPools.ofSession(session.id()), p);
+        return session.slots();
     }
 }

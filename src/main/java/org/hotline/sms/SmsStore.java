@@ -25,6 +25,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 import org.hotline.booking.Booking;
 import org.hotline.booking.BookingService;
+import org.hotline.booking.ConflictRetry;
 import org.hotline.booking.PhoneNumber;
 
 /**
@@ -336,22 +337,15 @@ final class SmsStore {
      * answers {@code otherwise}: what it did not do, the next round or the lease does.
      */
     private <T> T retriedOnConflict(String what, T otherwise, java.util.function.Supplier<T> transaction) {
-        for (int attempt = 1;; attempt++) {
-            try {
-                return transaction.get();
-            } catch (org.springframework.dao.ConcurrencyFailureException e) {
-                if (attempt >= CONFLICT_ATTEMPTS) {
-                    log.warn("SMS outbox: {} refused {} times ({}); left to the next round", what, attempt,
-                            e.getMostSpecificCause().toString());
-                    return otherwise;
-                }
-                try {
-                    Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(1, 10L * attempt));
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    return otherwise;
-                }
+        try {
+            return ConflictRetry.run(CONFLICT_ATTEMPTS, 10, e -> {
+            }, transaction);
+        } catch (org.springframework.dao.ConcurrencyFailureException e) {
+            if (!Thread.currentThread().isInterrupted()) {
+                log.warn("SMS outbox: {} refused {} times ({}); left to the next round", what, CONFLICT_ATTEMPTS,
+                        e.getMostSpecificCause().toString());
             }
+            return otherwise;
         }
     }
 

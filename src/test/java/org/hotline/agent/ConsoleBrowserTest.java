@@ -27,10 +27,10 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 import org.hotline.booking.Catalogue;
+import org.hotline.handoff.TransferContext;
+import org.hotline.handoff.TransferLog;
 import org.hotline.ivr.CallResult;
 import org.hotline.ivr.FlowEngine;
-import org.hotline.ivr.TransferContext;
-import org.hotline.ivr.TransferLog;
 import org.hotline.testsupport.Fixtures;
 import org.hotline.testsupport.TestClock;
 

@@ -9,9 +9,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.springframework.stereotype.Component;
 
 import org.hotline.booking.PhoneNumber;
-import org.hotline.ivr.TransferContext;
-import org.hotline.ivr.TransferLog;
-import org.hotline.ivr.TransferReason;
+import org.hotline.handoff.TransferContext;
+import org.hotline.handoff.TransferLog;
+import org.hotline.handoff.TransferReason;
 import org.hotline.testsupport.TestClock;
 
 /** Console users and transferred calls of a test's own (until the flow engine lands, transfers are made here). */

@@ -18,7 +18,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 
-import org.hotline.ivr.TransferLog;
+import org.hotline.handoff.TransferLog;
 import org.hotline.testsupport.Fixtures;
 import org.hotline.testsupport.TestClock;
 

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
-import org.hotline.ivr.TransferLog;
+import org.hotline.handoff.TransferLog;
 import org.hotline.testsupport.TestClock;
 
 /**

@@ -13,9 +13,10 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.JdbcTemplate;
 
+import org.hotline.handoff.TransferLog;
+import org.hotline.handoff.WaitingCalls;
 import org.hotline.ivr.CallResult;
 import org.hotline.ivr.FlowEngine;
-import org.hotline.ivr.TransferLog;
 import org.hotline.testsupport.Fixtures;
 import org.hotline.testsupport.TestClock;
 
@@ -40,7 +41,7 @@ class ConsoleQueueTest {
         clock.set(LocalDateTime.of(2035, 1, 8, 10, 0).plusDays(System.nanoTime() % 300));
         AgentProperties props = new AgentProperties(null, null, null, null, null,
                 new AgentProperties.Queue(Duration.ofMinutes(3), null, null, null));
-        queue = new ConsoleQueue(jdbc, presence, clock, props);
+        queue = new ConsoleQueue(new WaitingCalls(jdbc), presence, clock, props);
         cfx = new ConsoleFixtures(users, transferLog, clock);
     }
 
@@ -87,7 +88,7 @@ class ConsoleQueueTest {
     }
     @Test
     void withNoHandlingTimeConfiguredTheConsoleMeasuresItFromBackToBackPickUps() {
-        ConsoleQueue measuring = new ConsoleQueue(jdbc, presence, clock,
+        ConsoleQueue measuring = new ConsoleQueue(new WaitingCalls(jdbc), presence, clock,
                 new AgentProperties(null, null, null, null, null, null));
         Actor a = agent();
         presence.seen(a);
@@ -132,6 +133,7 @@ class ConsoleQueueTest {
     void theQueueIsOnByDefaultAndCanBeSwitchedOff() {
         var runner = new org.springframework.boot.test.context.runner.ApplicationContextRunner()
                 .withBean(JdbcTemplate.class, () -> jdbc)
+                .withBean(WaitingCalls.class, () -> new WaitingCalls(jdbc))
                 .withBean(java.time.Clock.class, () -> clock)
                 .withBean(AgentPresence.class, () -> presence)
                 .withBean(AgentProperties.class, () -> new AgentProperties(null, null, null, null, null, null))

@@ -20,8 +20,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.hotline.booking.Booking;
 import org.hotline.booking.BookingOutcome;
 import org.hotline.booking.Refusal;
-import org.hotline.ivr.TransferContext;
-import org.hotline.ivr.TransferLog;
+import org.hotline.handoff.TransferContext;
+import org.hotline.handoff.TransferLog;
 import org.hotline.testsupport.Fixtures;
 import org.hotline.testsupport.TestClock;
 

@@ -15,8 +15,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
 
 import tools.jackson.databind.JsonNode;
 
-import org.hotline.ivr.TransferContext;
-import org.hotline.ivr.TransferLog;
+import org.hotline.handoff.TransferContext;
+import org.hotline.handoff.TransferLog;
 import org.hotline.testsupport.Fixtures;
 import org.hotline.testsupport.TestClock;
 

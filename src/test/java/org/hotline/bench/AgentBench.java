@@ -32,9 +32,9 @@ import org.hotline.booking.BookingService;
 import org.hotline.booking.Channel;
 import org.hotline.booking.PhoneNumber;
 import org.hotline.booking.ResidentId;
-import org.hotline.ivr.TransferContext;
-import org.hotline.ivr.TransferLog;
-import org.hotline.ivr.TransferReason;
+import org.hotline.handoff.TransferContext;
+import org.hotline.handoff.TransferLog;
+import org.hotline.handoff.TransferReason;
 import org.hotline.testsupport.Fixtures;
 import org.hotline.testsupport.TestClock;
 

@@ -27,6 +27,7 @@ import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 
 import org.hotline.booking.Pool;
+import org.hotline.booking.QuotaPools;
 import org.hotline.booking.ResidentId;
 import org.hotline.release.ReleasePlan;
 
@@ -75,7 +76,8 @@ public final class ClusterRun {
         this.db = new JdbcTemplate(ds);
         this.http = http;
         // the release module's own planner (ReleasePlan.planOpen / planMove: "a special release at a set time")
-        this.plan = new ReleasePlan(db, new DataSourceTransactionManager(ds), Clock.system(ZONE), null);
+        this.plan = new ReleasePlan(db, new DataSourceTransactionManager(ds), Clock.system(ZONE), null,
+                new QuotaPools(db));
         int run = RUNS.getAndIncrement();
         this.idBase = run * 2000;
         // as Asterisk's uniqueid: epoch seconds and a sequence number

@@ -32,7 +32,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.ActiveProfiles;
 
-import org.hotline.ivr.TransferLog;
+import org.hotline.handoff.TransferLog;
 import org.hotline.ivr.agi.AsteriskCall;
 import org.hotline.ivr.agi.FastAgiListener;
 import org.hotline.testsupport.Fixtures;
@@ -51,7 +51,7 @@ import org.hotline.testsupport.TestSupportConfig;
         "hotline.demo-data.enabled=false",
         // a person answers at any hour: a caller sent to one is queued, not offered a call-back
         "hotline.ivr.agent-hours-open=00:00", "hotline.ivr.agent-hours-close=23:59:59",
-        "logging.level.org.hotline.db=INFO", "logging.level.org.hotline.ivr.TransferLog=INFO"})
+        "logging.level.org.hotline.db=INFO", "logging.level.org.hotline.handoff.TransferLog=INFO"})
 @ActiveProfiles("test")
 @Import(TestSupportConfig.class)
 @DirtiesContext

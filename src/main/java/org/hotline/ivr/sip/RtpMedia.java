@@ -97,10 +97,6 @@ final class RtpMedia implements AutoCloseable {
         }
     }
 
-    int activeStreams() {
-        return streams.size();
-    }
-
     /** Ticks that started more than one frame late (a loaded machine): a health figure for the benchmark. */
     long lateTicks() {
         return lateTicks.get();

@@ -97,10 +97,6 @@ final class RtpStream {
         playing = null;
     }
 
-    synchronized boolean isPlaying() {
-        return playing != null;
-    }
-
     /** One 20 ms tick: send the next frame. */
     void tick(long nowNanos, long timeoutNanos) {
         SdpOffer.Choice m = media;

@@ -60,15 +60,6 @@ public final class Format {
         };
     }
 
-    public static String callbackStatus(String status) {
-        return switch (status) {
-            case "OPEN" -> "待回拨";
-            case "DONE" -> "已回拨";
-            case "GAVE_UP" -> "放弃";
-            default -> status;
-        };
-    }
-
     public static String releaseAction(String action) {
         return switch (action) {
             case "OPEN" -> "放号";

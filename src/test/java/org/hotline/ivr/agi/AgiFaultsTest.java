@@ -10,8 +10,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.beans.factory.annotation.Autowired;
 
-import org.hotline.ivr.TransferContext;
-import org.hotline.ivr.TransferLog;
+import org.hotline.handoff.TransferContext;
+import org.hotline.handoff.TransferLog;
 import org.hotline.testsupport.IntegrationTest;
 import org.hotline.testsupport.TestClock;
 

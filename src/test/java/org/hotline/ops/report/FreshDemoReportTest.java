@@ -19,7 +19,7 @@ import org.hotline.agent.ConsoleFixtures;
 import org.hotline.agent.ConsoleRole;
 import org.hotline.agent.ConsoleUsers;
 import org.hotline.demo.DemoData;
-import org.hotline.ivr.TransferLog;
+import org.hotline.handoff.TransferLog;
 import org.hotline.testsupport.TestClock;
 
 /**

@@ -33,9 +33,9 @@ import org.hotline.agent.TransferDesk;
 import org.hotline.booking.BookingService;
 import org.hotline.booking.Channel;
 import org.hotline.booking.Pool;
-import org.hotline.ivr.TransferLog;
-import org.hotline.release.NoShowRule;
+import org.hotline.handoff.TransferLog;
 import org.hotline.ops.report.SeededMonth.Seeded;
+import org.hotline.release.NoShowRule;
 import org.hotline.testsupport.Fixtures;
 import org.hotline.testsupport.TestClock;
 

@@ -13,6 +13,10 @@ import java.util.Random;
 import java.util.UUID;
 
 
+import org.hotline.agent.Actor;
+import org.hotline.agent.CallbackDesk;
+import org.hotline.agent.CallbackOutcome;
+import org.hotline.agent.TransferDesk;
 import org.hotline.booking.Booking;
 import org.hotline.booking.BookingOutcome;
 import org.hotline.booking.BookingRequest;
@@ -21,13 +25,9 @@ import org.hotline.booking.CancelOutcome;
 import org.hotline.booking.Channel;
 import org.hotline.booking.HoldOutcome;
 import org.hotline.booking.PhoneNumber;
-import org.hotline.agent.Actor;
-import org.hotline.agent.CallbackDesk;
-import org.hotline.agent.CallbackOutcome;
-import org.hotline.agent.TransferDesk;
-import org.hotline.ivr.TransferContext;
-import org.hotline.ivr.TransferLog;
-import org.hotline.ivr.TransferReason;
+import org.hotline.handoff.TransferContext;
+import org.hotline.handoff.TransferLog;
+import org.hotline.handoff.TransferReason;
 import org.hotline.release.NoShowRule;
 import org.hotline.release.ReleaseScope;
 import org.hotline.testsupport.Fixtures;

@@ -1,4 +1,4 @@
-package org.hotline.ivr;
+package org.hotline.handoff;
 
 import java.time.LocalDateTime;
 import java.util.Map;

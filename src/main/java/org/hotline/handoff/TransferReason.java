@@ -1,4 +1,4 @@
-package org.hotline.ivr;
+package org.hotline.handoff;
 
 /** Why a call left the menu for a person. */
 public enum TransferReason {

@@ -1,4 +1,4 @@
-package org.hotline.ivr;
+package org.hotline.handoff;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;
