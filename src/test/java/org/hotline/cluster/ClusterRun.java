@@ -56,6 +56,8 @@ public final class ClusterRun {
     public final Set<Integer> cutOff = ConcurrentHashMap.newKeySet();
     /** Calls that needed another gateway than their first (refused connection or cut off). */
     public final AtomicInteger failedOver = new AtomicInteger();
+    /** Per gateway: callers keying their ID right now, a place held for each at that gateway. */
+    public final java.util.concurrent.atomic.AtomicIntegerArray holding = new java.util.concurrent.atomic.AtomicIntegerArray(16);
     public final List<Long> slots = new ArrayList<>();
     public final List<LocalTime> slotTimes = new ArrayList<>();
     /** The release slots, and each planned release step: what, on which slot, when. */
@@ -230,7 +232,7 @@ public final class ClusterRun {
             Duration keying = Duration.ofMillis(pauseMin + rnd.nextInt(Math.max(1, pauseMax - pauseMin)));
             HotlineCaller caller = new HotlineCaller(
                     new HotlineCaller.Wish("fac_hd1", "svc_nk", day, slotTimes.get(slot)), mobile(call),
-                    residentId(call), keying, attempt -> uniqueId(call, attempt));
+                    residentId(call), keying, attempt -> uniqueId(call, attempt), holding);
             all.add(CompletableFuture.runAsync(() -> {
                 sleepUntil(start, arriveMs);
                 HotlineCaller.Result r = caller.call(gateways, call % gateways.size());
@@ -245,6 +247,21 @@ public final class ClusterRun {
             }, callers));
         }
         return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).whenComplete((v, e) -> callers.shutdown());
+    }
+
+    /**
+     * Waits (at most {@code atMost}) until some caller at gateway {@code g} holds a place while keying its ID,
+     * so that a fault injected then cuts calls off mid-booking however slowly the machine runs; false if none did.
+     */
+    public boolean awaitHolding(int g, Duration atMost) throws InterruptedException {
+        long end = System.nanoTime() + atMost.toNanos();
+        while (holding.get(g) == 0) {
+            if (System.nanoTime() > end) {
+                return false;
+            }
+            Thread.sleep(5);
+        }
+        return true;
     }
 
     private static void sleepUntil(long start, long ms) {

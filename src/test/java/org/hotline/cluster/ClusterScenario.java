@@ -94,17 +94,38 @@ abstract class ClusterScenario {
             run.seedHotSlots(HOT_SLOTS, PLACES);
             run.planReleases(RELEASE_OPENS, RELEASE_MOVES,
                     java.time.LocalDateTime.now(ClusterRun.ZONE).plusSeconds(3), RELEASE_EVERY);
-            long t0 = System.nanoTime();
-            CompletableFuture<Void> calls = run.placeCalls(gateways, CALLS, Duration.ofSeconds(2), 1500, 4000);
             GatewayProcess victim = gateways.get(gateways.size() - 1);
-            // every caller has arrived and the hot slots are sold out; confirms are in flight
-            sleepUntil(t0, 2200);
-            if (killDbNode != null) {
-                killDbNode.run();
-            }
-            sleepUntil(t0, 2800);
-            victim.kill();
+            int victimIndex = gateways.size() - 1;
+            // the faults on threads of their own, timed from the first caller: placing 600 callers (a thread
+            // each) can itself take seconds on a busy machine, and a SIGKILLed mariadbd seconds to be gone
+            java.util.concurrent.ExecutorService faults = java.util.concurrent.Executors.newFixedThreadPool(2);
+            long t0 = System.nanoTime();
+            CompletableFuture<Void> dbNodeKilled = killDbNode == null ? CompletableFuture.completedFuture(null)
+                    : CompletableFuture.runAsync(() -> {
+                        try {
+                            sleepUntil(t0, 2200); // every caller has arrived and the hot slots are sold out
+                            killDbNode.run();
+                        } catch (Exception e) {
+                            throw new java.util.concurrent.CompletionException(e);
+                        }
+                    }, faults);
+            CompletableFuture<String> gatewayKilled = CompletableFuture.supplyAsync(() -> {
+                try {
+                    sleepUntil(t0, 2800); // confirms are in flight
+                    // a slow machine brings callers to their hold later than planned: kill while one is held there
+                    boolean midBooking = run.awaitHolding(victimIndex, Duration.ofSeconds(20));
+                    long at = (System.nanoTime() - t0) / 1_000_000;
+                    victim.kill();
+                    return at + " ms (a place held there: " + midBooking + ")";
+                } catch (InterruptedException e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            }, faults);
+            CompletableFuture<Void> calls = run.placeCalls(gateways, CALLS, Duration.ofSeconds(2), 1500, 4000);
             calls.get(180, TimeUnit.SECONDS);
+            String killedAt = gatewayKilled.get(60, TimeUnit.SECONDS);
+            dbNodeKilled.get(60, TimeUnit.SECONDS);
+            faults.shutdown();
             long callsMs = (System.nanoTime() - t0) / 1_000_000;
 
             boolean swept = run.awaitNoHolds(HOLD_TTL.plusSeconds(60));
@@ -120,9 +141,9 @@ abstract class ClusterScenario {
                     retries += run.retries(g);
                 }
             }
-            System.out.printf("cluster %s: %d AGI calls in %d ms → %s; %d went on at another gateway; holds %s;"
-                    + " retries %.0f; swept %s%n", label, CALLS, callsMs, answers, run.failedOver.get(), holds, retries,
-                    swept);
+            System.out.printf("cluster %s: %d AGI calls in %d ms → %s; gateway killed at %s;"
+                    + " %d went on at another gateway; holds %s; retries %.0f; swept %s%n", label, CALLS, callsMs, answers,
+                    killedAt, run.failedOver.get(), holds, retries, swept);
             assertEveryReleaseFiredOnce(label, run, released);
 
             // zero oversell, and the counters are the rows: capacity = free + held + booked everywhere

@@ -33,13 +33,17 @@ final class HotlineCaller {
     private final String residentId;
     private final Duration idKeying;
     private final IntFunction<String> uniqueId;
+    /** Per gateway: how many callers are keying their ID right now, with a place held for them there. */
+    private final java.util.concurrent.atomic.AtomicIntegerArray holding;
 
-    HotlineCaller(Wish wish, String callerNumber, String residentId, Duration idKeying, IntFunction<String> uniqueId) {
+    HotlineCaller(Wish wish, String callerNumber, String residentId, Duration idKeying, IntFunction<String> uniqueId,
+            java.util.concurrent.atomic.AtomicIntegerArray holding) {
         this.wish = wish;
         this.callerNumber = callerNumber;
         this.residentId = residentId;
         this.idKeying = idKeying;
         this.uniqueId = uniqueId;
+        this.holding = holding;
     }
 
     /** Dials in: gateway {@code first} first, then round the others, at most every gateway once. */
@@ -48,7 +52,7 @@ final class HotlineCaller {
         String last = "failed no gateway answered";
         for (int attempt = 0; attempt < gateways.size(); attempt++) {
             int g = (first + attempt) % gateways.size();
-            Attempt a = new Attempt();
+            Attempt a = new Attempt(g);
             AsteriskCall.Transcript t = AsteriskCall.to(gateways.get(g).agiPort()).callerId(callerNumber)
                     .uniqueId(uniqueId.apply(attempt)).readTimeout(Duration.ofSeconds(90)).answers(a::answer).run();
             if (!t.connected) {
@@ -69,6 +73,12 @@ final class HotlineCaller {
 
     /** One AGI session: the caller's answers to the questions it hears. */
     final class Attempt {
+        private final int gateway;
+
+        Attempt(int gateway) {
+            this.gateway = gateway;
+        }
+
         String refusal;
         String gaveUp;
         boolean toPerson;
@@ -113,7 +123,12 @@ final class HotlineCaller {
                 return "1";
             }
             if (q.heard("ask_own_id")) {
-                sleep(idKeying); // an elder keys 18 digits slowly; the place is held meanwhile
+                holding.incrementAndGet(gateway);
+                try {
+                    sleep(idKeying); // an elder keys 18 digits slowly; the place is held meanwhile
+                } finally {
+                    holding.decrementAndGet(gateway);
+                }
                 return residentId.replace('X', '*');
             }
             if (q.heard("sms_to_this_phone")) {
