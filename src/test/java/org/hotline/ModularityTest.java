@@ -82,4 +82,23 @@ class ModularityTest {
     void modulesDependOnEachOtherWithoutCycles() {
         slices().matching("org.hotline.(*)..").should().beFreeOfCycles().check(CLASSES);
     }
+
+    /** "Agent" names a person (the console, a transfer's target); the SIP side is an endpoint. */
+    @Test
+    void noSipClassIsCalledAnAgent() {
+        noClasses().that().resideInAPackage("org.hotline.ivr.sip..").should().haveSimpleNameContaining("Agent")
+                .check(CLASSES);
+    }
+
+    /**
+     * A SIP call reaches the SIP side through its narrow {@code CallSignalling} (BYE, REFER, media, its place):
+     * never the stack's listener, nor the whole endpoint.
+     */
+    @Test
+    void aSipCallKnowsItsSignallingOnly() {
+        noClasses().that().haveFullyQualifiedName("org.hotline.ivr.sip.SipCall").should().dependOnClassesThat()
+                .areAssignableTo(javax.sip.SipListener.class)
+                .orShould().dependOnClassesThat().areAssignableTo(org.hotline.ivr.sip.SipEndpoint.class)
+                .check(CLASSES);
+    }
 }

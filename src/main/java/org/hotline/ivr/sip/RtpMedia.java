@@ -24,7 +24,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The RTP side of every call on one user agent: two threads in all, however many calls. A media clock
+ * The RTP side of every call on one endpoint: two threads in all, however many calls. A media clock
  * ticks every 20 ms and sends one frame per stream; a selector reads every stream's socket.
  */
 final class RtpMedia implements AutoCloseable {

@@ -20,7 +20,7 @@ import org.hotline.ivr.CallMeters;
 import org.hotline.ivr.CallerHungUp;
 
 /**
- * One call answered by the SIP user agent, as the flow engine sees it. The engine's thread blocks here
+ * One call answered by the {@link SipEndpoint}, as the flow engine sees it. The engine's thread blocks here
  * (playing, waiting for keys, transferring); SIP and media threads only post events and never block.
  */
 final class SipCall implements CallChannel, RtpStream.Events {
@@ -44,7 +44,8 @@ final class SipCall implements CallChannel, RtpStream.Events {
     private final String callerNumber;
     private final boolean callerVerified;
     private final String localTag;
-    private final SipUserAgent agent;
+    /** Our side of the call's signalling: BYE, REFER, media and place given back. */
+    private final CallSignalling signalling;
     private final RtpStream rtp;
     private final PromptAudio prompts;
     private final long sdpSessionId = System.nanoTime() & 0x7FFFFFFFL;
@@ -70,7 +71,7 @@ final class SipCall implements CallChannel, RtpStream.Events {
     private long sdpVersion = 1;
 
     SipCall(String callId, String sipCallId, String callerNumber, boolean callerVerified, String localTag,
-            SipUserAgent agent, RtpStreamFactory streams, PromptAudio prompts, CallMeters.StepClock steps)
+            CallSignalling signalling, RtpStreamFactory streams, PromptAudio prompts, CallMeters.StepClock steps)
             throws java.io.IOException {
         this.steps = steps;
         this.callId = callId;
@@ -78,7 +79,7 @@ final class SipCall implements CallChannel, RtpStream.Events {
         this.callerNumber = callerNumber;
         this.callerVerified = callerVerified;
         this.localTag = localTag;
-        this.agent = agent;
+        this.signalling = signalling;
         this.prompts = prompts;
         this.rtp = streams.open(this);
     }
@@ -230,7 +231,7 @@ final class SipCall implements CallChannel, RtpStream.Events {
             lock.unlock();
         }
         rtp.stopPlayback();
-        agent.closeMedia(this);
+        signalling.closeMedia(this);
         log.info("SIP call {} ended: {}", callId, reason);
         if (releaseNow) {
             release();
@@ -249,7 +250,7 @@ final class SipCall implements CallChannel, RtpStream.Events {
         } finally {
             lock.unlock();
         }
-        agent.released(this);
+        signalling.released(this);
     }
 
     boolean isEnded() {
@@ -322,7 +323,7 @@ final class SipCall implements CallChannel, RtpStream.Events {
 
     @Override
     public void silenceTimedOut() {
-        agent.silenceTimedOut(this);
+        signalling.silenceTimedOut(this);
     }
 
     // --- the engine's side (the call's own thread) ----------------------------------------------
@@ -430,11 +431,11 @@ final class SipCall implements CallChannel, RtpStream.Events {
             lock.unlock();
         }
         rtp.stopPlayback();
-        agent.refer(this, transferId, priority);
+        signalling.refer(this, transferId, priority);
         int outcome;
         lock.lock();
         try {
-            long deadline = System.nanoTime() + agent.transferTimeout().toNanos();
+            long deadline = System.nanoTime() + signalling.transferTimeout().toNanos();
             while (referStatus < 200 && state != State.ENDED) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
@@ -458,21 +459,21 @@ final class SipCall implements CallChannel, RtpStream.Events {
             log.warn("SIP call {}: transfer {} not completed (status {}); hanging up", callId, transferId,
                     outcome == 0 ? "none" : outcome);
         }
-        agent.bye(this, outcome >= 200 && outcome < 300 ? "transferred" : "transfer failed");
+        signalling.bye(this, outcome >= 200 && outcome < 300 ? "transferred" : "transfer failed");
     }
 
     @Override
     public void hangUp() {
         steps.acting();
         if (!isEnded()) {
-            agent.bye(this, "hung up by the menu");
+            signalling.bye(this, "hung up by the menu");
         }
     }
 
     /** Called on the call's thread when the engine returns: hang up if the flow forgot to. */
     void flowReturned() {
         if (!isEnded()) {
-            agent.bye(this, "flow ended");
+            signalling.bye(this, "flow ended");
         }
         release();
     }

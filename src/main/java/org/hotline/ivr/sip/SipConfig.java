@@ -18,7 +18,7 @@ import org.hotline.ivr.CallHandler;
 import org.hotline.ivr.PromptCatalogue;
 
 /**
- * Starts the SIP user agent with the application ({@code hotline.sip.enabled}, on by default) and stops it
+ * Starts the SIP endpoint with the application ({@code hotline.sip.enabled}, on by default) and stops it
  * first on shutdown, so calls are hung up and their holds released while the database is still there.
  */
 @Configuration(proxyBeanMethods = false)
@@ -32,34 +32,34 @@ public class SipConfig {
             ObjectProvider<DatabaseWatch> watch) {
         // the engine's catalogue decides where the recordings are (hotline.ivr.prompts-dir)
         Path dir = prompts.getIfAvailable() != null ? prompts.getObject().dir() : Path.of("prompts/zh-CN");
-        SipUserAgent agent = new SipUserAgent(props, handler::getIfAvailable, new PromptAudio(dir));
-        watch.ifAvailable(w -> agent.admitWhile(w::reachable));
-        return new SipService(agent, meters.getIfAvailable());
+        SipEndpoint endpoint = new SipEndpoint(props, handler::getIfAvailable, new PromptAudio(dir));
+        watch.ifAvailable(w -> endpoint.admitWhile(w::reachable));
+        return new SipService(endpoint, meters.getIfAvailable());
     }
 
-    /** The user agent as a Spring lifecycle bean; {@link #agent()} for tests and the ops module. */
+    /** The endpoint as a Spring lifecycle bean; {@link #endpoint()} for tests and the ops module. */
     public static class SipService implements SmartLifecycle {
 
         private static final Logger log = LoggerFactory.getLogger(SipService.class);
-        private final SipUserAgent agent;
+        private final SipEndpoint endpoint;
         private volatile boolean running;
         private volatile String startFailure;
 
-        SipService(SipUserAgent agent, MeterRegistry meters) {
-            this.agent = agent;
+        SipService(SipEndpoint endpoint, MeterRegistry meters) {
+            this.endpoint = endpoint;
             if (meters != null) {
-                agent.bindMetrics(meters); // once: the meters outlive a stop and start of the user agent
+                endpoint.bindMetrics(meters); // once: the meters outlive a stop and start of the endpoint
             }
         }
 
-        public SipUserAgent agent() {
-            return agent;
+        public SipEndpoint endpoint() {
+            return endpoint;
         }
 
         @Override
         public void start() {
             try {
-                agent.start();
+                endpoint.start();
             } catch (Exception e) {
                 startFailure = e.getMessage();
                 throw new IllegalStateException(e.getMessage(), e);
@@ -70,7 +70,7 @@ public class SipConfig {
 
         @Override
         public void stop() {
-            agent.close();
+            endpoint.close();
             running = false;
             log.debug("SIP service stopped");
         }

@@ -11,7 +11,7 @@ import org.springframework.boot.context.properties.bind.ConstructorBinding;
  * Settings of the direct SIP adapter ({@code hotline.sip.*}, documented in docs/configuration.md).
  *
  * @param enabled           answer SIP calls at all
- * @param bindAddress       the local address the user agent listens on (UDP and TCP) and sends RTP from
+ * @param bindAddress       the local address the endpoint listens on (UDP and TCP) and sends RTP from
  * @param advertisedAddress the address put in Contact and SDP (a NAT's public address); blank = bindAddress
  * @param port              SIP port for UDP and TCP; 0 picks a free one (tests)
  * @param transports        which of {@code udp}, {@code tcp} to listen on

@@ -9,7 +9,7 @@ import org.springframework.boot.health.contributor.Health;
 import org.springframework.stereotype.Component;
 
 import org.hotline.ivr.sip.SipConfig;
-import org.hotline.ivr.sip.SipUserAgent;
+import org.hotline.ivr.sip.SipEndpoint;
 
 /**
  * The direct SIP adapter's listening point: UP while the JAIN-SIP stack runs and holds a listening point
@@ -35,15 +35,15 @@ public class SipHealth extends AbstractHealthIndicator {
             builder.unknown().withDetail("listener", "switched off on this node (hotline.sip.enabled=false)");
             return;
         }
-        SipUserAgent agent = service.agent();
-        List<String> expected = agent.transports();
-        Map<String, String> listening = agent.listening();
+        SipEndpoint endpoint = service.endpoint();
+        List<String> expected = endpoint.transports();
+        Map<String, String> listening = endpoint.listening();
         builder.withDetail("transports", String.join("+", expected)).withDetail("listening", listening)
-                .withDetail("activeCalls", agent.activeCalls()).withDetail("maxCalls", agent.maxCalls());
-        if (!service.isRunning() || !agent.isRunning()) {
+                .withDetail("activeCalls", endpoint.activeCalls()).withDetail("maxCalls", endpoint.maxCalls());
+        if (!service.isRunning() || !endpoint.isRunning()) {
             String failure = service.startFailure();
             builder.down().withDetail("listener", failure == null ? "stopped" : "failed to start")
-                    .withDetail("port", agent.port());
+                    .withDetail("port", endpoint.port());
             if (failure != null) {
                 builder.withDetail("error", failure);
             }
@@ -52,9 +52,9 @@ public class SipHealth extends AbstractHealthIndicator {
         List<String> missing = expected.stream().filter(t -> !listening.containsKey(t)).toList();
         if (!missing.isEmpty()) {
             builder.down().withDetail("listener", "not listening on " + String.join("+", missing))
-                    .withDetail("port", agent.port());
+                    .withDetail("port", endpoint.port());
             return;
         }
-        builder.withDetail("port", agent.port()).up();
+        builder.withDetail("port", endpoint.port()).up();
     }
 }

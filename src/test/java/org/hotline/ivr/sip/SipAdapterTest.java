@@ -29,7 +29,7 @@ class SipAdapterTest {
     @TempDir
     static Path work;
 
-    static SipUserAgent agent;
+    static SipEndpoint endpoint;
     static final BlockingQueue<String> seen = new LinkedBlockingQueue<>();
     static volatile Consumer<CallChannel> flow = c -> { };
 
@@ -42,20 +42,20 @@ class SipAdapterTest {
         SipProperties props = new SipProperties(true, "127.0.0.1", null, 0, List.of("udp", "tcp"), 3, 486,
                 Duration.ofMillis(200), 30000, 39999, Duration.ofSeconds(4), null, Duration.ofSeconds(5),
                 List.of());
-        agent = new SipUserAgent(props, () -> call -> {
+        endpoint = new SipEndpoint(props, () -> call -> {
             try {
                 flow.accept(call);
             } catch (CallerHungUp e) {
                 seen.add("hung up");
             }
         }, new PromptAudio(prompts));
-        agent.start();
+        endpoint.start();
     }
 
     @AfterAll
     static void stop() {
-        if (agent != null) {
-            agent.close();
+        if (endpoint != null) {
+            endpoint.close();
         }
     }
 
@@ -78,7 +78,7 @@ class SipAdapterTest {
             call.collect(List.of(), 1, Duration.ofSeconds(30));
             seen.add("no hang-up seen");
         };
-        Sipp.Run run = Sipp.scenario(work, "uac_rfc4733.xml", agent.port())
+        Sipp.Run run = Sipp.scenario(work, "uac_rfc4733.xml", endpoint.port())
                 .calls("hotline;1200:12|2500:4567#|3500:;13800138000;bye").args("-rtp_echo").run(Duration.ofSeconds(30));
         assertThat(run.succeeded()).as(run.logs()).isTrue();
         assertThat(next()).isEqualTo("keys 12");
@@ -95,7 +95,7 @@ class SipAdapterTest {
             seen.add("keys " + call.collect(List.of("ask"), 8, Duration.ofSeconds(6)));
             call.collect(List.of(), 1, Duration.ofSeconds(30));
         };
-        Sipp.Run run = Sipp.scenario(work, "uac_info.xml", agent.port()).calls("hotline;600:12|800:34#|1000:;13800138000;bye")
+        Sipp.Run run = Sipp.scenario(work, "uac_info.xml", endpoint.port()).calls("hotline;600:12|800:34#|1000:;13800138000;bye")
                 .args("-rtp_echo").run(Duration.ofSeconds(30));
         assertThat(run.succeeded()).as(run.logs()).isTrue();
         assertThat(next()).isEqualTo("keys 12");
@@ -115,7 +115,7 @@ class SipAdapterTest {
                 seen.add("gone after hang-up");
             }
         };
-        Sipp.Run run = Sipp.scenario(work, "uac_waits_for_bye.xml", agent.port()).args("-rtp_echo")
+        Sipp.Run run = Sipp.scenario(work, "uac_waits_for_bye.xml", endpoint.port()).args("-rtp_echo")
                 .run(Duration.ofSeconds(30));
         assertThat(run.succeeded()).as(run.logs()).isTrue();
         assertThat(next()).isEqualTo("played 0");
@@ -126,7 +126,7 @@ class SipAdapterTest {
     void rtpSilenceEndsTheCallAndTheFlowHearsTheHangUp() throws Exception {
         flow = call -> call.collect(List.of(), 1, Duration.ofSeconds(60));
         long t0 = System.nanoTime();
-        Sipp.Run run = Sipp.scenario(work, "uac_waits_for_bye.xml", agent.port()).run(Duration.ofSeconds(30));
+        Sipp.Run run = Sipp.scenario(work, "uac_waits_for_bye.xml", endpoint.port()).run(Duration.ofSeconds(30));
         long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
         assertThat(run.succeeded()).as(run.logs()).isTrue();
         assertThat(next()).isEqualTo("hung up");
@@ -136,7 +136,7 @@ class SipAdapterTest {
     @Test
     void cancelWhileRingingGets200Then487AndNoFlowRuns() throws Exception {
         flow = call -> seen.add("flow ran");
-        Sipp.Run run = Sipp.scenario(work, "uac_cancel.xml", agent.port()).run(Duration.ofSeconds(30));
+        Sipp.Run run = Sipp.scenario(work, "uac_cancel.xml", endpoint.port()).run(Duration.ofSeconds(30));
         assertThat(run.succeeded()).as(run.logs()).isTrue();
         assertThat(seen.poll(500, TimeUnit.MILLISECONDS)).isNull();
         awaitNoCalls();
@@ -144,21 +144,21 @@ class SipAdapterTest {
 
     @Test
     void optionsIsAnsweredWithWhatTheGatewayAllows() {
-        Sipp.Run run = Sipp.scenario(work, "uac_options.xml", agent.port()).run(Duration.ofSeconds(20));
+        Sipp.Run run = Sipp.scenario(work, "uac_options.xml", endpoint.port()).run(Duration.ofSeconds(20));
         assertThat(run.succeeded()).as(run.logs()).isTrue();
     }
 
     @Test
     void anOfferWithoutG711Gets488() {
-        Sipp.Run run = Sipp.scenario(work, "uac_no_codec.xml", agent.port()).run(Duration.ofSeconds(20));
+        Sipp.Run run = Sipp.scenario(work, "uac_no_codec.xml", endpoint.port()).run(Duration.ofSeconds(20));
         assertThat(run.succeeded()).as(run.logs()).isTrue();
-        assertThat(agent.outcomes()).containsKey("no-codec");
+        assertThat(endpoint.outcomes()).containsKey("no-codec");
     }
 
     @Test
     void reInviteForHoldAndResumeIsAnsweredAndABadOneLeavesTheCallAsItWas() throws Exception {
         flow = call -> call.collect(List.of(), 1, Duration.ofSeconds(60));
-        Sipp.Run run = Sipp.scenario(work, "uac_reinvite.xml", agent.port()).args("-rtp_echo")
+        Sipp.Run run = Sipp.scenario(work, "uac_reinvite.xml", endpoint.port()).args("-rtp_echo")
                 .run(Duration.ofSeconds(30));
         assertThat(run.succeeded()).as(run.logs()).isTrue();
         assertThat(next()).isEqualTo("hung up");
@@ -170,7 +170,7 @@ class SipAdapterTest {
             seen.add("keys " + call.collect(List.of("ask"), 1, Duration.ofSeconds(6)));
             call.collect(List.of(), 1, Duration.ofSeconds(30));
         };
-        Sipp.Run run = Sipp.scenario(work, "uac_late_offer.xml", agent.port()).args("-rtp_echo", "-t", "t1")
+        Sipp.Run run = Sipp.scenario(work, "uac_late_offer.xml", endpoint.port()).args("-rtp_echo", "-t", "t1")
                 .run(Duration.ofSeconds(30));
         assertThat(run.succeeded()).as(run.logs()).isTrue();
         assertThat(next()).isEqualTo("keys 7");
@@ -184,7 +184,7 @@ class SipAdapterTest {
             call.transferToAgent("T-42", 9);
             seen.add("transferred");
         };
-        Sipp.Run run = Sipp.scenario(work, "uac_refer.xml", agent.port()).args("-rtp_echo")
+        Sipp.Run run = Sipp.scenario(work, "uac_refer.xml", endpoint.port()).args("-rtp_echo")
                 .run(Duration.ofSeconds(30));
         assertThat(run.succeeded()).as(run.logs()).isTrue();
         assertThat(next()).isEqualTo("transferred");
@@ -193,15 +193,15 @@ class SipAdapterTest {
     @Test
     void atTheCallLimitTheNextInviteGetsBusyHereAndTheOthersGoOn() throws Exception {
         flow = call -> call.collect(List.of(), 1, Duration.ofSeconds(60));
-        Sipp holders = Sipp.scenario(work, "uac_holds.xml", agent.port()).calls("5000")
+        Sipp holders = Sipp.scenario(work, "uac_holds.xml", endpoint.port()).calls("5000")
                 .args("-rtp_echo", "-m", "3", "-l", "3", "-r", "20").start();
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (agent.activeCalls() < 3 && System.nanoTime() < deadline) {
+            while (endpoint.activeCalls() < 3 && System.nanoTime() < deadline) {
                 Thread.sleep(50);
             }
-            assertThat(agent.activeCalls()).isEqualTo(3);
-            Sipp.Run busy = Sipp.scenario(work, "uac_busy.xml", agent.port()).run(Duration.ofSeconds(20));
+            assertThat(endpoint.activeCalls()).isEqualTo(3);
+            Sipp.Run busy = Sipp.scenario(work, "uac_busy.xml", endpoint.port()).run(Duration.ofSeconds(20));
             assertThat(busy.succeeded()).as(busy.logs()).isTrue();
             Sipp.Run held = holders.await(Duration.ofSeconds(30));
             assertThat(held.succeeded()).as(held.logs()).isTrue();
@@ -221,14 +221,14 @@ class SipAdapterTest {
             seen.add("caller " + call.callerNumber() + (call.callerVerified() ? " verified" : " unverified"));
             call.hangUp();
         };
-        Sipp.Run run = Sipp.scenario(work, "uac_pai.xml", agent.port()).run(Duration.ofSeconds(30));
+        Sipp.Run run = Sipp.scenario(work, "uac_pai.xml", endpoint.port()).run(Duration.ofSeconds(30));
         assertThat(run.succeeded()).as(run.logs()).isTrue();
         assertThat(next()).isEqualTo("caller 13912345678 verified");
 
         // the same INVITE to a gateway that trusts only its PBX's network: the number is not believed
         SipProperties props = new SipProperties(true, "127.0.0.1", null, 0, List.of("udp"), 1, 486, Duration.ZERO,
                 30000, 39999, Duration.ofSeconds(30), null, Duration.ofSeconds(5), List.of(), List.of("192.0.2.0/24"));
-        SipUserAgent strict = new SipUserAgent(props, () -> call -> {
+        SipEndpoint strict = new SipEndpoint(props, () -> call -> {
             seen.add("caller " + call.callerNumber() + (call.callerVerified() ? " verified" : " unverified"));
             call.hangUp();
         }, new PromptAudio(work.resolve("prompts")));
@@ -247,7 +247,7 @@ class SipAdapterTest {
         // trusting only another network: the From of SIPp's calls (from loopback) is not a verified number
         SipProperties props = new SipProperties(true, "127.0.0.1", null, 0, List.of("udp"), 1, 503, Duration.ZERO,
                 30000, 39999, Duration.ofSeconds(30), null, Duration.ofSeconds(5), List.of(), List.of("10.0.0.0/8"));
-        SipUserAgent small = new SipUserAgent(props, () -> call -> {
+        SipEndpoint small = new SipEndpoint(props, () -> call -> {
             try {
                 seen.add("caller " + call.callerNumber() + (call.callerVerified() ? " verified" : " unverified"));
                 call.collect(List.of(), 1, Duration.ofSeconds(30));
@@ -280,7 +280,7 @@ class SipAdapterTest {
         try (java.net.DatagramSocket taken = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
             SipProperties props = new SipProperties(true, "127.0.0.1", null, taken.getLocalPort(), List.of("udp"), 1,
                     486, Duration.ZERO, 30000, 39999, Duration.ofSeconds(30), null, Duration.ofSeconds(5), List.of());
-            SipUserAgent clash = new SipUserAgent(props, () -> call -> { }, new PromptAudio(work.resolve("prompts")));
+            SipEndpoint clash = new SipEndpoint(props, () -> call -> { }, new PromptAudio(work.resolve("prompts")));
             org.assertj.core.api.Assertions.assertThatThrownBy(clash::start).isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("127.0.0.1:" + taken.getLocalPort());
         }
@@ -301,21 +301,21 @@ class SipAdapterTest {
 
     static void awaitNoCalls() throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (agent.activeCalls() > 0 && System.nanoTime() < deadline) {
+        while (endpoint.activeCalls() > 0 && System.nanoTime() < deadline) {
             Thread.sleep(50);
         }
-        assertThat(agent.activeCalls()).isZero();
+        assertThat(endpoint.activeCalls()).isZero();
     }
 
-    /** One datagram to the agent; the status line of its answer, or "(no answer)". */
+    /** One datagram to the endpoint; the status line of its answer, or "(no answer)". */
     static String exchange(String message) throws Exception {
         try (java.net.DatagramSocket sock = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
             sock.setSoTimeout(1500);
             String text = message.replace("PORT", Integer.toString(sock.getLocalPort()))
-                    .replace("AGENT", Integer.toString(agent.port()));
+                    .replace("ENDPOINT", Integer.toString(endpoint.port()));
             byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
             sock.send(new java.net.DatagramPacket(bytes, bytes.length, java.net.InetAddress.getLoopbackAddress(),
-                    agent.port()));
+                    endpoint.port()));
             byte[] buf = new byte[4096];
             java.net.DatagramPacket in = new java.net.DatagramPacket(buf, buf.length);
             try {
@@ -337,10 +337,10 @@ class SipAdapterTest {
 
     static String request(String method, String extraHeaders, String contentType, String body) {
         String id = java.util.UUID.randomUUID().toString();
-        return method + " sip:hotline@127.0.0.1:AGENT SIP/2.0\r\n"
+        return method + " sip:hotline@127.0.0.1:ENDPOINT SIP/2.0\r\n"
                 + "Via: SIP/2.0/UDP 127.0.0.1:PORT;branch=z9hG4bK" + id.substring(0, 8) + "\r\n"
                 + "From: <sip:13800138000@127.0.0.1:PORT>;tag=" + id.substring(9, 13) + "\r\n"
-                + "To: <sip:hotline@127.0.0.1:AGENT>\r\n"
+                + "To: <sip:hotline@127.0.0.1:ENDPOINT>\r\n"
                 + "Call-ID: " + id + "\r\n"
                 + "CSeq: 1 " + method + "\r\n"
                 + "Contact: <sip:13800138000@127.0.0.1:PORT>\r\n"
@@ -360,17 +360,17 @@ class SipAdapterTest {
             seen.add("flow ran");
             call.collect(List.of(), 1, Duration.ofSeconds(60));
         };
-        agent.admitWhile(() -> false);
+        endpoint.admitWhile(() -> false);
         try {
             assertThat(exchange(request("INVITE", "", "application/sdp", SDP)))
                     .startsWith("SIP/2.0 503 Database Unreachable");
-            assertThat(agent.outcomes()).containsKey("database-away");
+            assertThat(endpoint.outcomes()).containsKey("database-away");
             assertThat(seen.poll(500, TimeUnit.MILLISECONDS)).isNull();
         } finally {
-            agent.admitWhile(() -> true);
+            endpoint.admitWhile(() -> true);
         }
         // the database back: calls are taken again
-        Sipp.Run run = Sipp.scenario(work, "uac_holds.xml", agent.port()).calls("500").args("-rtp_echo")
+        Sipp.Run run = Sipp.scenario(work, "uac_holds.xml", endpoint.port()).calls("500").args("-rtp_echo")
                 .run(Duration.ofSeconds(20));
         assertThat(run.succeeded()).as(run.logs()).isTrue();
         assertThat(next()).isEqualTo("flow ran");
@@ -394,17 +394,17 @@ class SipAdapterTest {
                 .startsWith("SIP/2.0 420").endsWith("+Unsupported");
         assertThat(exchange(request("INVITE", "", "application/sdp", SDP.replace("RTP/AVP 0", "RTP/SAVP 0"))))
                 .startsWith("SIP/2.0 488");
-        assertThat(exchange(request("BYE", "", null, "").replace("To: <sip:hotline@127.0.0.1:AGENT>",
-                "To: <sip:hotline@127.0.0.1:AGENT>;tag=nosuchdialog"))).startsWith("SIP/2.0 481");
+        assertThat(exchange(request("BYE", "", null, "").replace("To: <sip:hotline@127.0.0.1:ENDPOINT>",
+                "To: <sip:hotline@127.0.0.1:ENDPOINT>;tag=nosuchdialog"))).startsWith("SIP/2.0 481");
         assertThat(exchange(request("INFO", "", "application/dtmf-relay", "Signal=5\r\n"))).startsWith("SIP/2.0 481");
-        assertThat(exchange(request("INVITE", "", null, "").replace("INVITE sip:hotline@127.0.0.1:AGENT",
+        assertThat(exchange(request("INVITE", "", null, "").replace("INVITE sip:hotline@127.0.0.1:ENDPOINT",
                 "INVITE tel:+861012345"))).startsWith("SIP/2.0 416");
         // a header the parser cannot read: the stack answers 400 itself
         assertThat(exchange(request("OPTIONS", "", null, "").replace("CSeq: 1 OPTIONS", "CSeq: one OPTIONS")))
                 .matches("SIP/2.0 400.*|\\(no answer\\)");
         assertThat(exchange(request("OPTIONS", "", null, ""))).isEqualTo("SIP/2.0 200 OK +Allow +Accept");
         // and a real call still goes through
-        Sipp.Run run = Sipp.scenario(work, "uac_holds.xml", agent.port()).calls("500").args("-rtp_echo")
+        Sipp.Run run = Sipp.scenario(work, "uac_holds.xml", endpoint.port()).calls("500").args("-rtp_echo")
                 .run(Duration.ofSeconds(20));
         assertThat(run.succeeded()).as(run.logs()).isTrue();
         assertThat(next()).isEqualTo("hung up");
@@ -416,14 +416,14 @@ class SipAdapterTest {
             seen.add("flow started");
             call.collect(List.of(), 1, Duration.ofSeconds(30));
         };
-        long answered = agent.outcomes().getOrDefault("answered", 0L);
-        Sipp.Run run = Sipp.scenario(work, "uac_retransmits_invite.xml", agent.port()).args("-rtp_echo")
+        long answered = endpoint.outcomes().getOrDefault("answered", 0L);
+        Sipp.Run run = Sipp.scenario(work, "uac_retransmits_invite.xml", endpoint.port()).args("-rtp_echo")
                 .run(Duration.ofSeconds(30));
         assertThat(run.succeeded()).as(run.logs()).isTrue();
         assertThat(next()).isEqualTo("flow started");
         assertThat(next()).isEqualTo("hung up");
         assertThat(seen.poll(500, TimeUnit.MILLISECONDS)).as("a second flow").isNull();
-        assertThat(agent.outcomes().get("answered")).isEqualTo(answered + 1);
+        assertThat(endpoint.outcomes().get("answered")).isEqualTo(answered + 1);
         awaitNoCalls();
     }
 
@@ -433,12 +433,12 @@ class SipAdapterTest {
             seen.add("flow started");
             call.collect(List.of(), 1, Duration.ofSeconds(30));
         };
-        long answered = agent.outcomes().getOrDefault("answered", 0L);
+        long answered = endpoint.outcomes().getOrDefault("answered", 0L);
         try (java.net.DatagramSocket sock = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
             sock.setSoTimeout(5000);
             String invite = request("INVITE", "", "application/sdp", SDP)
                     .replace("PORT", Integer.toString(sock.getLocalPort()))
-                    .replace("AGENT", Integer.toString(agent.port()));
+                    .replace("ENDPOINT", Integer.toString(endpoint.port()));
             long t0 = System.nanoTime();
             send(sock, invite);
             String first = receive(sock);
@@ -472,14 +472,14 @@ class SipAdapterTest {
         }
         assertThat(next()).isEqualTo("hung up");
         assertThat(seen.poll(500, TimeUnit.MILLISECONDS)).as("a second flow").isNull();
-        assertThat(agent.outcomes().get("answered")).isEqualTo(answered + 1);
+        assertThat(endpoint.outcomes().get("answered")).isEqualTo(answered + 1);
         awaitNoCalls();
     }
 
     static void send(java.net.DatagramSocket sock, String text) throws Exception {
         byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         sock.send(new java.net.DatagramPacket(bytes, bytes.length, java.net.InetAddress.getLoopbackAddress(),
-                agent.port()));
+                endpoint.port()));
     }
 
     static String receive(java.net.DatagramSocket sock) throws Exception {

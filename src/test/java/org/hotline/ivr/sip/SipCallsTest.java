@@ -96,7 +96,7 @@ class SipCallsTest {
         // SMS to this phone 1, confirm 1, then 5 skips the read-out code; the gateway says goodbye and hangs up
         String script = "2500:5|2000:1|1500:1|1500:1|1500:1|1500:1|1500:1|2000:" + keyed(id)
                 + "|4800:1|1500:1|3000:5|1000:";
-        Sipp.Run run = Sipp.scenario(work, "uac_rfc4733.xml", sip.agent().port())
+        Sipp.Run run = Sipp.scenario(work, "uac_rfc4733.xml", sip.endpoint().port())
                 .calls("hotline;" + script + ";" + caller + ";wait").args("-rtp_echo").run(Duration.ofSeconds(90));
 
         assertThat(run.succeeded()).as(run.logs()).isTrue();
@@ -135,7 +135,7 @@ class SipCallsTest {
         String id = idAged(52);
         String script = "2500:5|1500:1|1200:1|1200:1|1200:1|1200:1|1200:1|1500:" + keyed(id)
                 + "|1500:1|1200:1|2500:5|1000:";
-        Sipp.Run run = Sipp.scenario(work, "uac_info.xml", sip.agent().port())
+        Sipp.Run run = Sipp.scenario(work, "uac_info.xml", sip.endpoint().port())
                 .calls("hotline;" + script + ";" + caller + ";wait").args("-rtp_echo").run(Duration.ofSeconds(90));
 
         assertThat(run.succeeded()).as(run.logs()).isTrue();
@@ -150,7 +150,7 @@ class SipCallsTest {
         String caller = Fixtures.mobile();
         // up to the time slice (a place is now held), then the caller hangs up while "for whom" plays
         String script = "2500:5|2000:1|1500:1|1500:1|1500:1|1500:1|2500:";
-        Sipp sipp = Sipp.scenario(work, "uac_rfc4733.xml", sip.agent().port())
+        Sipp sipp = Sipp.scenario(work, "uac_rfc4733.xml", sip.endpoint().port())
                 .calls("hotline;" + script + ";" + caller + ";bye").args("-rtp_echo").start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         boolean sawHold = false;

@@ -19,7 +19,7 @@ import org.springframework.boot.health.contributor.Status;
 import org.hotline.ops.monitoring.SipHealth;
 
 /**
- * The {@code sip} health component on a user agent of its own (no Spring context): a SIP port another
+ * The {@code sip} health component on an endpoint of its own (no Spring context): a SIP port another
  * socket holds fails the start and reads DOWN with the reason; once the port is free the same service
  * starts and reads UP; a node without the SIP adapter reads UNKNOWN.
  */
@@ -35,7 +35,7 @@ class SipHealthTest {
         SipProperties props = new SipProperties(true, "127.0.0.1", null, port, List.of("udp"), 2, 486,
                 Duration.ZERO, 30000, 39999, Duration.ofSeconds(30), null, Duration.ofSeconds(5), List.of());
         SipConfig.SipService service = new SipConfig.SipService(
-                new SipUserAgent(props, () -> call -> { }, new PromptAudio(work)), null);
+                new SipEndpoint(props, () -> call -> { }, new PromptAudio(work)), null);
         SipHealth health = new SipHealth(
                 new StaticListableBeanFactory(Map.of("sip", service)).getBeanProvider(SipConfig.SipService.class));
         try {

@@ -82,11 +82,11 @@ class SipMonitoringTest {
 
         JsonNode up = sipHealth();
         assertThat(up.path("status").asString()).as(up.toString()).isEqualTo("UP");
-        assertThat(up.path("details").path("port").asInt()).isEqualTo(sip.agent().port());
+        assertThat(up.path("details").path("port").asInt()).isEqualTo(sip.endpoint().port());
         assertThat(up.path("details").path("listening").path("udp").asString())
-                .isEqualTo("127.0.0.1:" + sip.agent().port());
+                .isEqualTo("127.0.0.1:" + sip.endpoint().port());
         assertThat(up.path("details").path("listening").path("tcp").asString())
-                .isEqualTo("127.0.0.1:" + sip.agent().port());
+                .isEqualTo("127.0.0.1:" + sip.endpoint().port());
 
         String before = prometheus();
         double countBefore = value(STEP_COUNT, before);
@@ -98,7 +98,7 @@ class SipMonitoringTest {
         // the ID, SMS to this phone 1, confirm 1; then 5 cuts the read-out short; goodbye; the gateway hangs up
         String script = "2500:5|2000:1|1500:1|1500:1|1500:1|1500:1|1500:1|2000:" + id
                 + "|4800:1|1500:1|3000:5|1000:";
-        Sipp.Run run = Sipp.scenario(work, "uac_rfc4733.xml", sip.agent().port())
+        Sipp.Run run = Sipp.scenario(work, "uac_rfc4733.xml", sip.endpoint().port())
                 .calls("hotline;" + script + ";" + caller + ";wait").args("-rtp_echo").run(Duration.ofSeconds(90));
         assertThat(run.succeeded()).as(run.logs()).isTrue();
         assertThat(jdbc.queryForList("SELECT status FROM booking WHERE slot_id = ? AND calling_number = ?",
@@ -114,7 +114,7 @@ class SipMonitoringTest {
                 .containsPattern("(?m)^hotline_agi_step_seconds_count \\S+$")
                 .containsPattern("(?m)^hotline_agi_calls_active \\S+$");
 
-        int oldPort = sip.agent().port();
+        int oldPort = sip.endpoint().port();
         sip.stop();
         JsonNode down = sipHealth();
         assertThat(down.path("status").asString()).as(down.toString()).isEqualTo("DOWN");
@@ -127,9 +127,9 @@ class SipMonitoringTest {
         sip.start();
         JsonNode back = sipHealth();
         assertThat(back.path("status").asString()).as(back.toString()).isEqualTo("UP");
-        assertThat(back.path("details").path("port").asInt()).isEqualTo(sip.agent().port());
+        assertThat(back.path("details").path("port").asInt()).isEqualTo(sip.endpoint().port());
         assertThat(back.path("details").path("activeCalls").asInt()).isZero();
-        Sipp.Run answered = Sipp.scenario(work, "uac_options.xml", sip.agent().port()).run(Duration.ofSeconds(20));
+        Sipp.Run answered = Sipp.scenario(work, "uac_options.xml", sip.endpoint().port()).run(Duration.ofSeconds(20));
         assertThat(answered.succeeded()).as(answered.logs()).isTrue();
     }
 

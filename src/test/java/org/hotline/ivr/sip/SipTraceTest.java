@@ -43,7 +43,7 @@ class SipTraceTest {
         assertThat(exchangeOptions(Level.DEBUG)).isEmpty();
     }
 
-    /** Starts a user agent with the messages logger at {@code level} and gov.nist at ERROR, sends one OPTIONS. */
+    /** Starts a user endpoint with the messages logger at {@code level} and gov.nist at ERROR, sends one OPTIONS. */
     private List<ILoggingEvent> exchangeOptions(Level level) throws Exception {
         Logger messages = (Logger) LoggerFactory.getLogger("org.hotline.ivr.sip.messages");
         Logger stack = (Logger) LoggerFactory.getLogger("gov.nist");
@@ -55,19 +55,19 @@ class SipTraceTest {
         messages.addAppender(lines);
         SipProperties props = new SipProperties(true, "127.0.0.1", null, 0, List.of("udp"), 1, 486, Duration.ZERO,
                 30000, 39999, Duration.ofSeconds(30), null, Duration.ofSeconds(5), List.of());
-        SipUserAgent agent = new SipUserAgent(props, () -> call -> { }, new PromptAudio(work));
+        SipEndpoint endpoint = new SipEndpoint(props, () -> call -> { }, new PromptAudio(work));
         try {
-            agent.start();
+            endpoint.start();
             try (DatagramSocket sock = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
                 sock.setSoTimeout(5000);
                 String id = UUID.randomUUID().toString();
-                String options = "OPTIONS sip:hotline@127.0.0.1:" + agent.port() + " SIP/2.0\r\n"
+                String options = "OPTIONS sip:hotline@127.0.0.1:" + endpoint.port() + " SIP/2.0\r\n"
                         + "Via: SIP/2.0/UDP 127.0.0.1:" + sock.getLocalPort() + ";branch=z9hG4bK" + id.substring(0, 8)
                         + "\r\nFrom: <sip:13800138000@127.0.0.1>;tag=" + id.substring(9, 13) + "\r\n"
                         + "To: <sip:hotline@127.0.0.1>\r\nCall-ID: " + id + "\r\nCSeq: 1 OPTIONS\r\n"
                         + "Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n";
                 byte[] bytes = options.getBytes(StandardCharsets.UTF_8);
-                sock.send(new DatagramPacket(bytes, bytes.length, InetAddress.getLoopbackAddress(), agent.port()));
+                sock.send(new DatagramPacket(bytes, bytes.length, InetAddress.getLoopbackAddress(), endpoint.port()));
                 byte[] buf = new byte[4096];
                 DatagramPacket in = new DatagramPacket(buf, buf.length);
                 sock.receive(in);
@@ -76,7 +76,7 @@ class SipTraceTest {
             Thread.sleep(200); // the sent side is logged just after the datagram leaves
             return List.copyOf(lines.list);
         } finally {
-            agent.close();
+            endpoint.close();
             messages.detachAppender(lines);
             messages.setLevel(null);
             stack.setLevel(stackBefore);
