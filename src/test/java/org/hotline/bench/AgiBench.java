@@ -33,7 +33,6 @@ import org.hotline.HotlineApplication;
 import org.hotline.booking.BookingService;
 import org.hotline.booking.ResidentId;
 import org.hotline.ivr.CallHandler;
-import org.hotline.ivr.agi.AgiProperties;
 import org.hotline.ivr.agi.AgiSettings;
 import org.hotline.ivr.agi.AsteriskCall;
 import org.hotline.ivr.agi.FastAgiListener;
