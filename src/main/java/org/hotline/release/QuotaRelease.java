@@ -4,7 +4,6 @@ import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -157,26 +156,20 @@ public class QuotaRelease {
         }
         // places that came back to a pool after its last move (expired holds, cancellations) follow the move;
         // which of the moved pools have places again is the booking core's to say
-        record Moved(long pool, MoveGroup group) {
-        }
-        List<Moved> recent = jdbc.query("""
-                SELECT st.pool_id, st.action, st.pool, st.planned_at, st.service_id, st.slot_date
-                FROM release_step st""" + LATER_MOVE + """
+        String recent = """
 
                 WHERE st.status = 'DONE' AND st.action IN ('MOVE_TO_PUBLIC', 'MOVE_TO_ONSITE')
                   AND st.planned_at > ? AND st.planned_at <= ? AND st.slot_ends_at > ? AND later.id IS NULL"""
-                + scope.and("st.facility_id") + " ORDER BY st.planned_at, st.service_id, st.slot_date, st.action, st.pool",
-                (rs, i) -> new Moved(rs.getLong(1), new MoveGroup(rs.getString(2), rs.getString(3),
-                        rs.getObject(4, LocalDateTime.class), rs.getLong(5), rs.getObject(6, LocalDate.class))),
-                now.minusDays(FOLLOW_UP_DAYS), now, now);
-        Set<Long> refilled = recent.isEmpty() ? Set.of()
-                : quotaPools.withFreePlaces(recent.stream().map(Moved::pool).toList());
-        Set<MoveGroup> followUps = new LinkedHashSet<>();
-        for (Moved m : recent) {
-            if (refilled.contains(m.pool())) {
-                followUps.add(m.group());
-            }
-        }
+                + scope.and("st.facility_id");
+        List<Long> movedFrom = jdbc.queryForList("SELECT DISTINCT st.pool_id FROM release_step st" + LATER_MOVE
+                + recent, Long.class, now.minusDays(FOLLOW_UP_DAYS), now, now);
+        Set<Long> refilled = movedFrom.isEmpty() ? Set.of() : quotaPools.withFreePlaces(movedFrom);
+        List<MoveGroup> followUps = refilled.isEmpty() ? List.of() : jdbc.query("""
+                SELECT DISTINCT st.action, st.pool, st.planned_at, st.service_id, st.slot_date
+                FROM release_step st""" + LATER_MOVE + recent + " AND st.pool_id IN ("
+                + refilled.stream().map(String::valueOf).collect(Collectors.joining(",")) + ")"
+                + " ORDER BY st.planned_at, st.service_id, st.slot_date, st.action, st.pool",
+                QuotaRelease::group, now.minusDays(FOLLOW_UP_DAYS), now, now);
         for (MoveGroup g : followUps) {
             moved += JobRuns.retried(() -> tx.execute(s -> moveGroup(run, g, true)));
         }
