@@ -101,6 +101,15 @@ public class RosterAdmin {
      * recorded with who and why.
      */
     public Outcome save(WeeklyTemplate t, String overrideReason, String by, boolean mayOverride) {
+        return save(t, overrideReason, by, mayOverride, o -> { });
+    }
+
+    /**
+     * As {@link #save(WeeklyTemplate, String, String, boolean)}; {@code inTransaction} runs in the transaction that
+     * stores the line (the console's audit row), with the outcome (regeneration not yet known).
+     */
+    public Outcome save(WeeklyTemplate t, String overrideReason, String by, boolean mayOverride,
+            java.util.function.Consumer<Outcome> inTransaction) {
         Facility f = facilityOf(t.serviceId());
         List<Breach> breaches = rules.roster(f.kind(), t.onsite(), t.community(), t.pub());
         boolean override = !breaches.isEmpty();
@@ -112,14 +121,37 @@ public class RosterAdmin {
             if (override) {
                 recordOverride(f.id(), t.serviceId(), "ROSTER", breaches, describe(t), overrideReason, by);
             }
+            inTransaction.accept(new Outcome(true, breaches, override, null));
         });
         return new Outcome(true, breaches, override, regenerate(t.serviceId()));
     }
 
+    /**
+     * Stores roster lines in the caller's transaction (a bulk import, already checked with {@link #check} and allowed
+     * by the caller), recording an override with {@code overrideReason} for each line that breaks a rule. The caller
+     * then {@link #regenerate}s each service once, after its commit.
+     */
+    public void storeChecked(List<WeeklyTemplate> lines, String overrideReason, String by) {
+        for (WeeklyTemplate t : lines) {
+            List<Breach> breaches = check(t);
+            if (!breaches.isEmpty()) {
+                if (overrideReason == null || overrideReason.isBlank()) {
+                    throw new IllegalStateException("roster line breaks " + breaches + " without an override");
+                }
+                recordOverride(facilityOf(t.serviceId()).id(), t.serviceId(), "ROSTER", breaches, describe(t),
+                        overrideReason, by);
+            }
+            generator.saveTemplate(t);
+        }
+    }
+
     /** Removes a roster line; the future sessions it made keep their booked places and close to new bookings. */
-    public Regenerated delete(long serviceId, DayOfWeek day, String period) {
-        jdbc.update("DELETE FROM schedule_template WHERE service_id = ? AND day_of_week = ? AND period = ?", serviceId,
-                day.getValue(), period);
+    public Regenerated delete(long serviceId, DayOfWeek day, String period, Runnable inTransaction) {
+        tx.executeWithoutResult(s -> {
+            jdbc.update("DELETE FROM schedule_template WHERE service_id = ? AND day_of_week = ? AND period = ?",
+                    serviceId, day.getValue(), period);
+            inTransaction.run();
+        });
         return regenerate(serviceId);
     }
 
@@ -191,6 +223,11 @@ public class RosterAdmin {
                 : policies.effective(serviceId));
     }
 
+    /** Whether the facility has a policy row of its own (else it follows the defaults). */
+    public boolean storedPolicy(long facilityId) {
+        return policies.stored(facilityId, null).isPresent();
+    }
+
     /** The rules this policy would break at the facility. */
     public List<Breach> check(long facilityId, ReleasePolicy p) {
         return rules.policy(facility(facilityId).kind(), p);
@@ -202,6 +239,11 @@ public class RosterAdmin {
      */
     public Outcome savePolicy(long facilityId, Long serviceId, ReleasePolicy p, String overrideReason, String by,
             boolean mayOverride) {
+        return savePolicy(facilityId, serviceId, p, overrideReason, by, mayOverride, o -> { });
+    }
+
+    public Outcome savePolicy(long facilityId, Long serviceId, ReleasePolicy p, String overrideReason, String by,
+            boolean mayOverride, java.util.function.Consumer<Outcome> inTransaction) {
         Facility f = facility(facilityId);
         if (serviceId != null && catalogue.service(serviceId).map(BookableService::facilityId).orElse(-1L) != facilityId) {
             throw new IllegalArgumentException("service of another facility");
@@ -216,6 +258,7 @@ public class RosterAdmin {
             if (override) {
                 recordOverride(facilityId, serviceId, "POLICY", breaches, describe(p), overrideReason, by);
             }
+            inTransaction.accept(new Outcome(true, breaches, override, null));
         });
         plan.replan(facilityId);
         return new Outcome(true, breaches, override, null);
