@@ -179,7 +179,7 @@ public class RosterCsv {
         });
         int slots = 0;
         for (long id : stored.services()) {
-            slots += rosters.regenerate(id).slotsAdded();
+            slots += rosters.regenerate(id, true).slotsAdded();
         }
         int names = 0;
         List<String> failures = new ArrayList<>();
@@ -220,7 +220,8 @@ public class RosterCsv {
             }
             List<String> f = fields(rows[i]);
             if (f.size() != HEADER.size()) {
-                problems.add(new Problem(no, f.size() < HEADER.size() ? HEADER.get(Math.max(0, f.size() - 1))
+                // named by the first column missing, or the last one expected when there are too many
+                problems.add(new Problem(no, f.size() < HEADER.size() ? HEADER.get(f.size())
                         : HEADER.get(HEADER.size() - 1), "应有 " + HEADER.size() + " 列，实际 " + f.size() + " 列"));
                 continue;
             }

@@ -161,6 +161,21 @@ public class RosterAdmin {
      * transaction per session, so a booking waits at most for one session's rows. Idempotent.
      */
     public Regenerated regenerate(long serviceId) {
+        return regenerate(serviceId, false);
+    }
+
+    /**
+     * @param oneTransaction the whole service in one transaction (a bulk import of a service nobody books yet: far
+     *                       fewer commits); otherwise one per session, so a booking waits for one session at most
+     */
+    public Regenerated regenerate(long serviceId, boolean oneTransaction) {
+        if (oneTransaction) {
+            return JobRuns.retried(() -> tx.execute(st -> regenerateNow(serviceId)));
+        }
+        return regenerateNow(serviceId);
+    }
+
+    private Regenerated regenerateNow(long serviceId) {
         LocalDateTime now = LocalDateTime.now(clock);
         Facility f = facilityOf(serviceId);
         boolean district = f.kind() == FacilityKind.DISTRICT_HOSPITAL;

@@ -234,7 +234,7 @@ class AdminApi {
         return admin.overrides(me(me));
     }
 
-    @GetMapping(value = "/facilities/{facilityId}/roster.csv", produces = "text/csv;charset=UTF-8")
+    @GetMapping("/facilities/{facilityId}/roster.csv")
     @Operation(summary = "导出科室与排班（CSV）")
     ResponseEntity<String> export(@AuthenticationPrincipal ConsoleUserDetails me, @PathVariable long facilityId) {
         return ResponseEntity.ok().header(HttpHeaders.CONTENT_DISPOSITION, "attachment; filename=\"roster-" + facilityId
