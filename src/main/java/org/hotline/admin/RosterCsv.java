@@ -181,20 +181,36 @@ public class RosterCsv {
         for (long id : stored.services()) {
             slots += rosters.regenerate(id, true).slotsAdded();
         }
-        int names = 0;
-        List<String> failures = new ArrayList<>();
-        if (generateNames) {
-            for (long id : stored.added()) {
-                try {
-                    admin.generateName(a, facilityId, SpokenNames.Kind.SERVICE, id, "导入时生成名称语音：" + reason);
-                    names++;
-                } catch (RuntimeException e) {
-                    failures.add(catalogue.service(id).map(BookableService::code).orElse("?") + "：" + e.getMessage());
+        java.util.concurrent.atomic.AtomicInteger names = new java.util.concurrent.atomic.AtomicInteger();
+        List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        if (generateNames && !stored.added().isEmpty()) {
+            // espeak-ng and sox are separate processes: two at a time (the machine's other work goes on)
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+            try {
+                List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+                for (long id : stored.added()) {
+                    done.add(pool.submit(() -> {
+                        try {
+                            admin.generateName(a, facilityId, SpokenNames.Kind.SERVICE, id, "导入时生成名称语音：" + reason);
+                            names.incrementAndGet();
+                        } catch (RuntimeException e) {
+                            failures.add(catalogue.service(id).map(BookableService::code).orElse("?") + "：" + e.getMessage());
+                        }
+                    }));
                 }
+                for (var f : done) {
+                    f.get();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (java.util.concurrent.ExecutionException e) {
+                failures.add(e.getMessage());
+            } finally {
+                pool.shutdownNow();
             }
         }
         return new Report(true, lines.size(), stored.added().size(), stored.updated(), stored.roster(), List.of(),
-                override ? ruleProblems : List.of(), names, failures, slots);
+                override ? ruleProblems : List.of(), names.get(), List.copyOf(failures), slots);
     }
 
     private List<Line> parse(String csv, List<Problem> problems) {

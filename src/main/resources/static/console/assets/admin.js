@@ -158,6 +158,9 @@ $('closure-submit').addEventListener('click', async () => {
     serviceId: $('closure-service').value ? Number($('closure-service').value) : null, date: $('closure-date').value,
     period: $('closure-period').value || null, reason: $('closure-reason').value });
   message($('closure-result'), r.ok, r.ok ? '已停开（关闭已生成的时段 ' + r.data.sessionsClosed + ' 个）' : refusalText(r));
+  if (r.status === 409 && r.data.handover) {
+    $('closure-result').append(el('p', {}, el('a', { id: 'closure-handover', href: r.data.handover }, '前往停诊（取消该时段预约并通知患者）')));
+  }
   if (r.ok) loadFacility();
 });
 

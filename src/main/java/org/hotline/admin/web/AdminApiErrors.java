@@ -65,6 +65,8 @@ class AdminApiErrors {
                 "serviceId", s.serviceId(), "date", s.date().toString(), "period", s.period(), "taken", s.taken()))
                 .toList();
         body.put("sessions", sessions);
+        // the session-cancellation flow (停诊: cancel, tell each patient the nearest alternative, worklist of elders)
+        body.put("handover", "/console/closures");
         return ResponseEntity.status(409).body(body);
     }
 
