@@ -323,9 +323,10 @@ public class HospitalAdmin {
             service(a, facilityId, serviceId);
         }
         requireReason(reason);
-        Closures.Outcome out = closures.close(facilityId, serviceId, date, period, reason, a.username());
         String what = "停开 机构 " + facilityId + (serviceId == null ? "" : " 服务 " + serviceId) + " " + date
                 + (period == null ? " 全天" : " " + period);
+        Closures.Outcome out = closures.close(facilityId, serviceId, date, period, reason, a.username(),
+                o -> record(a, "CLOSURE", "OK", what + "（" + o.sessionsClosed() + " 个已生成的时段关闭）；原因：" + reason));
         if (!out.closed()) {
             record(a, "CLOSURE", out.duplicate() ? "DUPLICATE" : "HAS_BOOKINGS", what + "；原因：" + reason);
             if (out.duplicate()) {
@@ -333,14 +334,14 @@ public class HospitalAdmin {
             }
             throw new HasBookings(out.withBookings());
         }
-        record(a, "CLOSURE", "OK", what + "（" + out.sessionsClosed() + " 个已生成的时段关闭）；原因：" + reason);
         return out;
     }
 
     public void reopen(Actor a, long facilityId, long closureId, String reason) {
         facility(a, facilityId);
         requireReason(reason);
-        if (!closures.reopen(facilityId, closureId)) {
+        if (!closures.reopen(facilityId, closureId, () -> record(a, "CLOSURE_REOPEN", "OK", "恢复开放 机构 " + facilityId
+                + " 记录 " + closureId + "；原因：" + reason))) {
             throw new NotFound("没有这个停开记录");
         }
         for (ServiceKind k : ServiceKind.values()) {
@@ -348,7 +349,6 @@ public class HospitalAdmin {
                 rosters.regenerate(s.id());
             }
         }
-        record(a, "CLOSURE_REOPEN", "OK", "恢复开放 机构 " + facilityId + " 记录 " + closureId + "；原因：" + reason);
     }
 
     public List<RosterAdmin.Override> overrides(Actor a) {

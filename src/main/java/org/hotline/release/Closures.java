@@ -100,6 +100,12 @@ public class Closures {
      * transaction under the pools' row locks. When a place is held or booked in any of them, nothing changes.
      */
     public Outcome close(long facilityId, Long serviceId, LocalDate date, String period, String reason, String by) {
+        return close(facilityId, serviceId, date, period, reason, by, o -> { });
+    }
+
+    /** As above; {@code inTransaction} runs in the closing transaction once it is known to close (the audit row). */
+    public Outcome close(long facilityId, Long serviceId, LocalDate date, String period, String reason, String by,
+            java.util.function.Consumer<Outcome> inTransaction) {
         if (reason == null || reason.isBlank()) {
             throw new IllegalArgumentException("a closure needs its reason");
         }
@@ -124,7 +130,9 @@ public class Closures {
                         return new Outcome(false, 0, List.of(s), false);
                     }
                 }
-                return new Outcome(true, sessions.size(), List.of(), false);
+                Outcome done = new Outcome(true, sessions.size(), List.of(), false);
+                inTransaction.accept(done);
+                return done;
             });
         } catch (DuplicateKeyException e) {
             return new Outcome(false, 0, List.of(), true);
@@ -132,7 +140,13 @@ public class Closures {
     }
 
     /** Removes a closure; the caller regenerates the services' calendars so its sessions come back. */
-    public boolean reopen(long facilityId, long closureId) {
-        return jdbc.update("DELETE FROM closure WHERE id = ? AND facility_id = ?", closureId, facilityId) == 1;
+    public boolean reopen(long facilityId, long closureId, Runnable inTransaction) {
+        return Boolean.TRUE.equals(tx.execute(st -> {
+            if (jdbc.update("DELETE FROM closure WHERE id = ? AND facility_id = ?", closureId, facilityId) != 1) {
+                return false;
+            }
+            inTransaction.run();
+            return true;
+        }));
     }
 }

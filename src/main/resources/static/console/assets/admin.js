@@ -71,6 +71,10 @@ async function loadFacility() {
       loadFacility();
     } }, '恢复')))));
   $('csv-export').href = '/api/admin/facilities/' + adminFacility + '/roster.csv';
+  const vaccines = await api('GET', '/api/admin/vaccines');
+  if (vaccines.ok) {
+    $('vsvc-vaccine').replaceChildren(...vaccines.data.map((x) => el('option', { value: x.id }, x.name + '（' + x.doses + ' 剂）')));
+  }
 }
 
 function parseDuration(iso) { // PT2H, PT90M
@@ -122,6 +126,15 @@ $('dept-submit').addEventListener('click', async () => {
     name: $('dept-name').value, doctorName: $('dept-doctor').value, reason: $('dept-reason').value,
     generateName: $('dept-tts').checked });
   message($('dept-result'), r.ok, r.ok ? ('已新增科室 ' + $('dept-name').value + (r.data.nameProblem ? '；名称语音未生成：' + r.data.nameProblem
+    : r.data.namePrompt ? '，名称语音已生成' : '')) : refusalText(r));
+  if (r.ok) loadFacility();
+});
+
+$('vsvc-submit').addEventListener('click', async () => {
+  const r = await api('POST', '/api/admin/facilities/' + adminFacility + '/vaccine-services', {
+    vaccineId: Number($('vsvc-vaccine').value), code: $('vsvc-code').value, name: $('vsvc-name').value || null,
+    reason: $('vsvc-reason').value, generateName: $('vsvc-tts').checked });
+  message($('vsvc-result'), r.ok, r.ok ? ('已新增疫苗服务' + (r.data.nameProblem ? '；名称语音未生成：' + r.data.nameProblem
     : r.data.namePrompt ? '，名称语音已生成' : '')) : refusalText(r));
   if (r.ok) loadFacility();
 });
