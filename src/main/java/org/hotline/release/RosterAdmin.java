@@ -50,7 +50,7 @@ public class RosterAdmin {
 
     /** A breach stored by an ADMIN with a reason. */
     public record Override(long id, long facilityId, Long serviceId, String subject, String rules, String detail,
-            String reason, String username, LocalDateTime at) {
+            String reason, String username, LocalDateTime at, String facilityName, String serviceName) {
     }
 
     private final JdbcTemplate jdbc;
@@ -281,11 +281,15 @@ public class RosterAdmin {
 
     public List<Override> overrides(Long facilityId) {
         return jdbc.query("SELECT * FROM policy_override" + (facilityId == null ? "" : " WHERE facility_id = ?")
-                + " ORDER BY at DESC, id DESC LIMIT 500", (rs, i) -> new Override(rs.getLong("id"),
-                        rs.getLong("facility_id"), rs.getObject("service_id", Long.class), rs.getString("subject"),
-                        rs.getString("rules"), rs.getString("detail"), rs.getString("reason"), rs.getString("username"),
-                        rs.getObject("at", LocalDateTime.class)),
-                facilityId == null ? new Object[0] : new Object[] {facilityId});
+                + " ORDER BY at DESC, id DESC LIMIT 500", (rs, i) -> {
+                    long f = rs.getLong("facility_id");
+                    Long svc = rs.getObject("service_id", Long.class);
+                    return new Override(rs.getLong("id"), f, svc, rs.getString("subject"), rs.getString("rules"),
+                            rs.getString("detail"), rs.getString("reason"), rs.getString("username"),
+                            rs.getObject("at", LocalDateTime.class),
+                            catalogue.facility(f).map(Facility::name).orElse(String.valueOf(f)),
+                            svc == null ? "" : catalogue.service(svc).map(BookableService::name).orElse(String.valueOf(svc)));
+                }, facilityId == null ? new Object[0] : new Object[] {facilityId});
     }
 
     private void recordOverride(long facilityId, Long serviceId, String subject, List<Breach> breaches, String detail,
