@@ -6,6 +6,7 @@ import org.springframework.context.ApplicationContext;
 
 import org.hotline.booking.BookingService;
 import org.hotline.booking.Catalogue;
+import org.hotline.booking.SpokenNames;
 import org.hotline.db.DatabaseWatch;
 import org.hotline.handoff.TransferLog;
 
@@ -21,6 +22,7 @@ public final class Engines {
         return new FlowEngine(ctx.getBean(FlowSet.class), ctx.getBean(PromptCatalogue.class),
                 ctx.getBean(BookingService.class), ctx.getBean(Catalogue.class), ctx.getBean(TransferLog.class), queue,
                 ctx.getBean(IvrProperties.class), ctx.getBean(Clock.class), ctx.getBean(PhoneLookups.class),
-                watch == null ? () -> true : watch::reachable);
+                watch == null ? () -> true : watch::reachable,
+                ctx.getBeanProvider(SpokenNames.class).getIfAvailable());
     }
 }
