@@ -72,6 +72,8 @@ class ConsoleSecurity {
                 .requestMatchers("/api/check-ins/**", "/api/check-ins").hasRole(DESK)
                 .requestMatchers("/api/audit/**").hasAnyRole(SUPERVISOR, ADMIN)
                 .requestMatchers("/api/users/**").hasRole(ADMIN)
+                // hospital systems' FHIR clients and tokens (org.hotline.his, docs/his.md)
+                .requestMatchers("/api/his/**").hasRole(ADMIN)
                 .requestMatchers("/api/**").denyAll()
                 .anyRequest().authenticated())
                 .formLogin(f -> f.loginPage("/login").defaultSuccessUrl("/console")
