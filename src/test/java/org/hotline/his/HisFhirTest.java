@@ -450,6 +450,11 @@ class HisFhirTest {
                 "SELECT status, attempts, last_error FROM his_push WHERE client_id = ? AND booking_id = ? AND version = 2",
                 clientA, b.id());
         assertThat(row).containsEntry("status", "PENDING").containsEntry("attempts", 1).containsEntry("last_error", "HTTP 503");
+        // behind: /ops says so, per client, with the last error
+        String supervisor = new ConsoleFixtures(users, transferLog, clock).user(ConsoleRole.SUPERVISOR, null);
+        ConsoleClient.Answer ops = new ConsoleClient(port).getBasic("/ops/reports", supervisor, ConsoleFixtures.PASSWORD);
+        assertThat(ops.status()).isEqualTo(200);
+        assertThat(ops.body()).contains("id=\"his-push\"").contains("HIS-A-" + day).contains("HTTP 503");
         answer = 200;
         clock.advance(Duration.ofSeconds(6));
         eventually(() -> !pushesFor(path).isEmpty());
