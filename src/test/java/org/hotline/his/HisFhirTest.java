@@ -515,6 +515,15 @@ class HisFhirTest {
                 toCheckIn.id())).isEqualTo(2);
         assertThat(a.get("/Appointment/" + toCheckIn.id()).as(Appointment.class).getStatus())
                 .isEqualTo(Appointment.AppointmentStatus.ARRIVED);
+        // a check-in at the console's front desk reaches the HIS too: pushed as arrived
+        Booking atDesk = bookByPhone(today, Fixtures.residentIdAged(72));
+        String desk = new ConsoleFixtures(users, transferLog, clock).user(ConsoleRole.FRONT_DESK, hospitalA);
+        ConsoleClient.Answer checkedIn = new ConsoleClient(port).loggedIn(desk, ConsoleFixtures.PASSWORD)
+                .post("/api/check-ins", Map.of("code", atDesk.code()));
+        assertThat(checkedIn.status()).as(checkedIn.body()).isEqualTo(200);
+        String deskPath = "PUT /his-a/fhir/Appointment/" + atDesk.id();
+        eventually(() -> pushesFor(deskPath).stream().anyMatch(p -> Fhir.CTX.newJsonParser()
+                .parseResource(Appointment.class, p[1]).getStatus() == Appointment.AppointmentStatus.ARRIVED));
         // what cannot be: a cancelled booking checked in, an unknown status
         FhirClient.Answer late = a.put("/Appointment/" + toCancel.id(),
                 new Appointment().setStatus(Appointment.AppointmentStatus.ARRIVED));
@@ -589,6 +598,7 @@ class HisFhirTest {
         a.post("", week(deptA));
         release.openDue(ReleaseScope.facilities(hospitalA));
         Booking b = bookByPhone(slotAt(deptA, day.atTime(8, 0)), Fixtures.residentIdAged(80));
+        a.get("/metadata");
         a.get("/Schedule");
         a.get("/Schedule/" + deptA);
         a.get("/Slot?schedule=Schedule/" + deptA);
@@ -616,7 +626,7 @@ class HisFhirTest {
                     >= ca.uhn.fhir.validation.ResultSeverityEnum.ERROR.ordinal())
                     .forEach(m -> problems.add(r.fhirType() + " " + m.getLocationString() + ": " + m.getMessage()));
         }
-        assertThat(kinds).contains("Schedule", "Slot", "Appointment", "OperationOutcome", "Bundle:searchset",
+        assertThat(kinds).contains("CapabilityStatement", "Schedule", "Slot", "Appointment", "OperationOutcome", "Bundle:searchset",
                 "Bundle:batch-response");
         assertThat(problems).isEmpty();
     }
