@@ -660,6 +660,14 @@ class HisFhirTest {
                 + "appointment-pool").getValue()).getValue()).isEqualTo("ONSITE");
         assertThat(Fhir.json().encodeResourceToString(made)).doesNotContain(id);
 
+        // the bureau's check "ONSITE never by phone" still says yes: the window is what ONSITE is for
+        String supervisor = new ConsoleFixtures(users, transferLog, clock).user(ConsoleRole.SUPERVISOR, null);
+        String policy = new ConsoleClient(port).getBasic("/ops/policy?from=" + day + "&to=" + day, supervisor,
+                ConsoleFixtures.PASSWORD).body();
+        int at = policy.indexOf("id=\"onsite-not-by-phone\"");
+        assertThat(at).isPositive();
+        assertThat(policy.substring(at, Math.min(policy.length(), at + 600))).contains("verdict YES");
+
         // a walk-in who is there already: booked and checked in at once, by its X-Request-Id, once
         Appointment arrived = walkIn.copy().setStatus(Appointment.AppointmentStatus.ARRIVED);
         arrived.getParticipantFirstRep().getActor().getIdentifier().setValue(Fixtures.residentIdAged(60));

@@ -212,14 +212,15 @@ public class AppointmentResources {
                     + r.reason().text() + ")");
         }
         Booking b = ((BookingOutcome.Booked) out).booking();
-        if (key != null) {
-            requests.done(client.id(), key, b.id());
-        }
         if (want == Appointment.AppointmentStatus.ARRIVED) {
             CheckInOutcome in = booking.checkIn(b.code(), b.facilityId(), "his:" + client.id());
             if (in instanceof CheckInOutcome.CheckedIn c) {
                 events.publishEvent(new BookingEvents.BookingCheckedIn(c.booking()));
             }
+        }
+        if (key != null) {
+            // last: a retry waiting for this request answers the Appointment as the request left it
+            requests.done(client.id(), key, b.id());
         }
         return new Written(201, read(client, b.id()).orElseThrow());
     }
