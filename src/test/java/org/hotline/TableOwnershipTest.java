@@ -44,7 +44,8 @@ class TableOwnershipTest {
             "handoff", "call_transfer callback_request callback_attempt transfer_pickup",
             "agent", "console_user agent_presence",
             "audit", "audit_event",
-            "ivr", "phone_lookup_day");
+            "ivr", "phone_lookup_day",
+            "his", "his_client his_client_facility his_token his_request his_appointment his_push");
 
     /** The module that may read every table (SELECT only). */
     static final String READS_ALL = "ops";

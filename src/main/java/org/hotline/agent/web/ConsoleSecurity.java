@@ -76,6 +76,8 @@ class ConsoleSecurity {
                 .requestMatchers("/api/check-ins/**", "/api/check-ins").hasRole(DESK)
                 .requestMatchers("/api/audit/**").hasAnyRole(SUPERVISOR, ADMIN)
                 .requestMatchers("/api/users/**").hasRole(ADMIN)
+                // hospital systems' FHIR clients and tokens (org.hotline.his, docs/his.md)
+                .requestMatchers("/api/his/**").hasRole(ADMIN)
                 // catalogue, rosters, closures, policies: admins everywhere, a hospital administrator for their own
                 // facility only (org.hotline.admin.web checks which facility)
                 .requestMatchers("/api/admin/**").hasAnyRole(ADMIN, HOSPITAL_ADMIN)
