@@ -114,7 +114,7 @@ class TableOwnershipTest {
     void theScannerSeesSql() {
         // the scanner itself, so that an empty result above means something
         List<Use> uses = uses();
-        assertThat(uses).anyMatch(u -> u.file().equals("booking/BookingService.java") && u.table().equals("quota_pool")
+        assertThat(uses).anyMatch(u -> u.file().equals("booking/PoolRows.java") && u.table().equals("quota_pool")
                 && u.write());
         assertThat(uses).anyMatch(u -> u.file().startsWith("ops/") && u.table().equals("booking") && !u.write());
         assertThat(refs("x", "SELECT a FROM booking b, patient p JOIN slot s ON s.id = b.slot_id WHERE 1"))
