@@ -42,7 +42,8 @@ class TableOwnershipTest {
             "sms", "sms_message sms_part sms_receipt_waiting sms_agent_notice",
             "handoff", "call_transfer callback_request callback_attempt transfer_pickup",
             "agent", "console_user audit_event agent_presence",
-            "ivr", "phone_lookup_day");
+            "ivr", "phone_lookup_day",
+            "outbound", "outbound_call outbound_attempt outbound_number_day outbound_contact queue_call");
 
     /** The module that may read every table (SELECT only). */
     static final String READS_ALL = "ops";
