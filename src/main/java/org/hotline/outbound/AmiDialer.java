@@ -40,7 +40,7 @@ public final class AmiDialer implements Dialer {
             throw new IllegalArgumentException("not a number to dial");
         }
         OriginateAction o = new OriginateAction();
-        o.setChannel(props.trunk().replace("${number}", digits));
+        o.setChannel(props.trunk().replace("{number}", digits));
         o.setContext(props.context());
         o.setExten("s");
         o.setPriority(1);

@@ -18,7 +18,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param claimFor         how long a node's claim on a call lasts (a node that dies frees its calls after it)
  * @param pollInterval     how often a node looks for calls that are due
  * @param ringTimeout      how long the callee's phone rings (Originate Timeout)
- * @param trunk            the dial string: {@code ${number}} is replaced by the number's digits
+ * @param trunk            the dial string: {@code {number}} is replaced by the number's digits
  * @param context          the dialplan context the answered call runs ({@code sip-config/extensions.conf})
  * @param callerId         the number the callee sees (the hotline's)
  * @param callbackPriority queue priority of a person called back (above every caller's: first in line)
@@ -41,7 +41,7 @@ public record OutboundProperties(Boolean enabled, String nodeId, LocalTime quiet
         claimFor = claimFor == null ? Duration.ofMinutes(5) : claimFor;
         pollInterval = pollInterval == null ? Duration.ofSeconds(5) : pollInterval;
         ringTimeout = ringTimeout == null ? Duration.ofSeconds(40) : ringTimeout;
-        trunk = trunk == null || trunk.isBlank() ? "PJSIP/${number}@carrier-trunk" : trunk;
+        trunk = trunk == null || trunk.isBlank() ? "PJSIP/{number}@carrier-trunk" : trunk;
         context = context == null || context.isBlank() ? "hotline-outbound" : context;
         callerId = callerId == null || callerId.isBlank() ? "12320" : callerId;
         callbackPriority = callbackPriority == null ? 100 : callbackPriority;
