@@ -59,6 +59,8 @@ class OutboundCallsTest {
     @Autowired OutboundCalls calls;
     @Autowired ReminderCalls reminders;
     @Autowired OutboundChecks checks;
+    @Autowired QueueCalls queueCalls;
+    @Autowired org.hotline.ops.report.SupervisionReports reports;
     @Autowired Fixtures fx;
     @Autowired TestClock clock;
     @Autowired JdbcTemplate jdbc;
@@ -430,5 +432,87 @@ class OutboundCallsTest {
                 .args(List.of("outbound", "0123456789abcdef0123456789abcdef")).keys("1").run();
         assertThat(t.sounds).isEmpty();
         assertThat(t.serverHungUp || t.serverClosed).isTrue();
+    }
+
+    // ------------------------------------------------------------------ the queue's real figures
+
+    /**
+     * app_queue.c's events as the AMI peer sends them become one queue_call row per caller, and the bureau's
+     * report (by hour and age band) says what was fed in; the rows themselves are checked with SQL of this test.
+     */
+    @Test
+    void queueEventsBecomeTheReportsAnswerAndAbandonmentFigures() throws Exception {
+        queueCalls.listenTo(links);
+        java.time.LocalDate day = now.toLocalDate().plusDays(3);
+        String p = "q" + EPOCH.get() + "-";
+        // who is who: the caller's age comes from their transfer (call id = the channel's Uniqueid)
+        transfer(p + "a", 85);
+        transfer(p + "b", 70);
+        transfer(p + "c", 86);
+        transfer(p + "e", 40);
+
+        clock.set(day.atTime(10, 5));
+        peer.callerJoin("hotline-agents", p + "a", 1, 1);
+        peer.callerJoin("hotline-agents", p + "b", 2, 2);
+        peer.callerJoin("hotline-agents", p + "c", 3, 3);
+        peer.callerJoin("other-queue", p + "x", 1, 1); // not the agents' queue: ignored
+        waitRows(p, 3);
+        peer.agentConnect("hotline-agents", p + "a", "PJSIP/agent8001", 12, 2);
+        peer.callerLeave("hotline-agents", p + "a", 1, 2);
+        peer.agentConnect("hotline-agents", p + "b", "PJSIP/agent8002", 30, 4);
+        peer.callerLeave("hotline-agents", p + "b", 1, 1);
+        peer.callerAbandon("hotline-agents", p + "c", 1, 3, 45);
+        peer.callerLeave("hotline-agents", p + "c", 1, 0);
+        AmiLinkTest.waitFor(() -> jdbc.queryForObject("SELECT COUNT(*) FROM queue_call WHERE uniqueid LIKE ?"
+                + " AND left_at IS NOT NULL", Integer.class, p + "%") == 3, 10);
+
+        clock.set(day.atTime(11, 40));
+        peer.callerJoin("hotline-agents", p + "d", 1, 1);
+        peer.callerJoin("hotline-agents", p + "e", 2, 2);
+        waitRows(p, 5);
+        peer.callerAbandon("hotline-agents", p + "d", 1, 1, 20);
+        peer.callerLeave("hotline-agents", p + "d", 1, 1);
+        peer.agentConnect("hotline-agents", p + "e", "PJSIP/agent8001", 8, 3);
+        // a second AgentConnect for the same caller (another node heard it too) changes nothing
+        peer.agentConnect("hotline-agents", p + "e", "PJSIP/agent8003", 99, 9);
+        peer.callerLeave("hotline-agents", p + "e", 1, 0);
+        AmiLinkTest.waitFor(() -> jdbc.queryForObject("SELECT COUNT(*) FROM queue_call WHERE uniqueid LIKE ?"
+                + " AND left_at IS NOT NULL", Integer.class, p + "%") == 5, 10);
+
+        // independent SQL over the rows
+        assertThat(jdbc.queryForMap("""
+                SELECT COUNT(*) AS joined, SUM(connected_at IS NOT NULL) AS answered, SUM(abandoned) AS abandoned,
+                       SUM(CASE WHEN connected_at IS NOT NULL THEN hold_seconds END) AS answer_wait,
+                       SUM(CASE WHEN abandoned = 1 THEN hold_seconds END) AS abandon_wait
+                FROM queue_call WHERE uniqueid LIKE ?""", p + "%"))
+                .satisfies(m -> {
+                    assertThat(((Number) m.get("joined")).intValue()).isEqualTo(5);
+                    assertThat(((Number) m.get("answered")).intValue()).isEqualTo(3);
+                    assertThat(((Number) m.get("abandoned")).intValue()).isEqualTo(2);
+                    assertThat(((Number) m.get("answer_wait")).intValue()).isEqualTo(12 + 30 + 8);
+                    assertThat(((Number) m.get("abandon_wait")).intValue()).isEqualTo(45 + 20);
+                });
+        assertThat(jdbc.queryForObject("SELECT member_name FROM queue_call WHERE uniqueid = ?", String.class, p + "e"))
+                .isEqualTo("PJSIP/agent8001");
+
+        var figures = reports.queue(new org.hotline.ops.report.ReportRange(day, day, null));
+        assertThat(figures).extracting(f -> f.hour() + " " + f.ageBand() + " joined=" + f.joined() + " answered="
+                + f.answered() + " wait=" + f.avgSecondsToAnswer() + " max=" + f.maxSecondsToAnswer() + " abandoned="
+                + f.abandoned() + " abandonWait=" + f.avgAbandonWait())
+                .containsExactly(
+                        "10 FROM_60_TO_79 joined=1 answered=1 wait=30.0 max=30 abandoned=0 abandonWait=null",
+                        "10 FROM_80 joined=2 answered=1 wait=12.0 max=12 abandoned=1 abandonWait=45.0",
+                        "11 UNDER_60 joined=1 answered=1 wait=8.0 max=8 abandoned=0 abandonWait=null",
+                        "11 UNKNOWN joined=1 answered=0 wait=null max=null abandoned=1 abandonWait=20.0");
+    }
+
+    void transfer(String callId, int age) {
+        transfers.record(new TransferContext("T" + callId.replace("-", ""), callId, "13800138000", "138****8000",
+                null, age, TransferReason.ASKED_FOR_PERSON, "main", "menu", Map.of(), 5, now));
+    }
+
+    void waitRows(String prefix, int n) throws InterruptedException {
+        AmiLinkTest.waitFor(() -> jdbc.queryForObject("SELECT COUNT(*) FROM queue_call WHERE uniqueid LIKE ?",
+                Integer.class, prefix + "%") == n, 10);
     }
 }
