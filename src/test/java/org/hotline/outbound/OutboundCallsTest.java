@@ -434,6 +434,26 @@ class OutboundCallsTest {
         assertThat(t.serverHungUp || t.serverClosed).isTrue();
     }
 
+    /** The long-wait call-back offer reads the live queue when AMI is configured, else the other estimate. */
+    @Test
+    void theLongWaitOfferUsesTheLiveQueue() {
+        StaticListableBeanFactory withAmi = new StaticListableBeanFactory();
+        withAmi.addBean("ami", links);
+        StaticListableBeanFactory estimate = new StaticListableBeanFactory();
+        estimate.addBean("console", (org.hotline.ivr.AgentQueue) () -> Duration.ofMinutes(7));
+        LiveQueue live = new LiveQueue(withAmi.getBeanProvider(AmiLinks.class),
+                estimate.getBeanProvider(org.hotline.ivr.AgentQueue.class));
+        peer.queue(new AsteriskManagerPeer.QueueState("hotline-agents", 3, 2, 1, 40, 10));
+        assertThat(live.expectedWait()).isEqualTo(Duration.ZERO);
+        peer.queue(new AsteriskManagerPeer.QueueState("hotline-agents", 3, 0, 4, 95, 240));
+        assertThat(live.expectedWait()).isEqualTo(Duration.ofSeconds(240));
+        peer.queue(new AsteriskManagerPeer.QueueState("hotline-agents", 0, 0, 1, 0, 30));
+        assertThat(live.expectedWait()).isEqualTo(Duration.ofHours(1));
+        LiveQueue noAmi = new LiveQueue(new StaticListableBeanFactory().getBeanProvider(AmiLinks.class),
+                estimate.getBeanProvider(org.hotline.ivr.AgentQueue.class));
+        assertThat(noAmi.expectedWait()).isEqualTo(Duration.ofMinutes(7));
+    }
+
     // ------------------------------------------------------------------ the queue's real figures
 
     /**
