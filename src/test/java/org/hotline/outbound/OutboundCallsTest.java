@@ -60,6 +60,7 @@ class OutboundCallsTest {
     @Autowired ReminderCalls reminders;
     @Autowired OutboundChecks checks;
     @Autowired QueueCalls queueCalls;
+    @Autowired org.hotline.sms.SmsReplies smsReplies;
     @Autowired org.hotline.ops.report.SupervisionReports reports;
     @Autowired Fixtures fx;
     @Autowired TestClock clock;
@@ -383,6 +384,23 @@ class OutboundCallsTest {
         assertThat(jdbc.queryForList("SELECT DISTINCT node FROM outbound_attempt", String.class))
                 .containsExactlyInAnyOrder("gw-a", "gw-b");
     }
+
+    /** An SMS reply saying "no more calls" ends queued calls (the console's way: agent.OptOutConsoleTest). */
+    @Test
+    void optOutBySmsReplyIsHonoured() throws Exception {
+        String bySms = Fixtures.mobile();
+        long queued2 = calls.request(Purpose.WAITLIST_OFFER, "s-" + bySms, bySms, now.plusHours(1), now.plusDays(1))
+                .orElseThrow();
+        org.hotline.sms.SmsReplyDriver.reply(smsReplies, bySms, "退订电话");
+        assertThat(calls.optedOut(bySms)).isTrue();
+        assertThat(jdbc.queryForObject("SELECT status FROM outbound_call WHERE id = ?", String.class, queued2))
+                .isEqualTo("OPTED_OUT");
+        assertThat(jdbc.queryForObject("SELECT opted_out_via FROM outbound_contact WHERE number = ?", String.class,
+                bySms)).isEqualTo("SMS");
+        node("gw1", props()).poll();
+        assertThat(peer.nextOriginate(1)).isNull();
+    }
+
 
     // ------------------------------------------------------------------ call-backs
 

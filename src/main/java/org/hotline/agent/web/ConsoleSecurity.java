@@ -72,6 +72,8 @@ class ConsoleSecurity {
                 .requestMatchers("/api/check-ins/**", "/api/check-ins").hasRole(DESK)
                 .requestMatchers("/api/audit/**").hasAnyRole(SUPERVISOR, ADMIN)
                 .requestMatchers("/api/users/**").hasRole(ADMIN)
+                // a person who asks (on the phone, at the desk) to get no more calls from the hotline
+                .requestMatchers(HttpMethod.POST, "/api/opt-outs").hasAnyRole(AGENT, SUPERVISOR)
                 .requestMatchers("/api/**").denyAll()
                 .anyRequest().authenticated())
                 .formLogin(f -> f.loginPage("/login").defaultSuccessUrl("/console")
