@@ -68,6 +68,11 @@ public class OutboundCalls {
         return Optional.of(id);
     }
 
+    /** Whether a call for this purpose and ref was ever queued (placed or not). */
+    public boolean queued(Purpose purpose, String ref) {
+        return store.find(purpose, ref).isPresent();
+    }
+
     /** Queues a call due now (within the rules), to be placed within {@code within}. */
     public Optional<Long> request(Purpose purpose, String ref, String number, Duration within) {
         LocalDateTime now = LocalDateTime.now(clock);

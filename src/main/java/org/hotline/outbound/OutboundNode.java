@@ -102,6 +102,9 @@ public class OutboundNode implements SmartLifecycle {
             if (r.callerNumber() == null || r.callerNumber().isBlank()) {
                 continue;
             }
+            if (calls.queued(Purpose.CALLBACK, String.valueOf(r.id()))) {
+                continue;
+            }
             LocalDateTime now = LocalDateTime.now(clock);
             if (calls.request(Purpose.CALLBACK, String.valueOf(r.id()), r.callerNumber(), now,
                     r.createdAt().plus(Duration.ofDays(1))).isPresent()) {
