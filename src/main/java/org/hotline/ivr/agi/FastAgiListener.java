@@ -39,11 +39,13 @@ public class FastAgiListener implements SmartLifecycle {
     private volatile HotlineAgiServer server;
     private volatile AgiConnections connections;
     private volatile boolean running;
+    /** The gateway's base URL for Asterisk (names recorded in the console): see {@link NameAudioHttp}. */
+    private volatile java.util.function.Supplier<String> mediaUrl = () -> null;
 
     @Autowired
     public FastAgiListener(AgiProperties props, ObjectProvider<CallHandler> handlers,
             ObjectProvider<MeterRegistry> registry, ObjectProvider<DatabaseWatch> watch,
-            ObjectProvider<org.hotline.ivr.OutboundAnswer> outbound) {
+            org.springframework.core.env.Environment env, ObjectProvider<org.hotline.ivr.OutboundAnswer> outbound) {
         this(props, (CallHandler) call -> {
             CallHandler h = handlers.getIfAvailable();
             if (h == null) {
@@ -65,6 +67,7 @@ public class FastAgiListener implements SmartLifecycle {
                 o.answer(call, token);
             }
         };
+        mediaUrl = () -> NameAudioHttp.baseUrl(env, props);
     }
 
     /** Calls this gateway placed (Asterisk's outbound context runs AGI(...,outbound,<token>)). */
@@ -109,7 +112,7 @@ public class FastAgiListener implements SmartLifecycle {
             throw new IllegalStateException("FastAGI did not start listening", e);
         }
         script[0] = new HotlineAgiScript(handler, outbound, props.soundPrefix(), connections, stats,
-                () -> admitting.getAsBoolean());
+                () -> admitting.getAsBoolean(), () -> mediaUrl.get());
         server = s;
         running = true;
         log.info("FastAGI listening on agi://{}:{}/{} (up to {} calls; connections only from {})", props.bindAddress(),

@@ -32,9 +32,22 @@ final class HotlineAgiScript implements AgiScript {
     private final AgiConnections connections;
     private final CallStats stats;
     private final BooleanSupplier admitting;
+    private final java.util.function.Supplier<String> mediaUrl;
+
+    HotlineAgiScript(CallHandler handler, String soundPrefix, AgiConnections connections, CallStats stats,
+            BooleanSupplier admitting) {
+        this(handler, soundPrefix, connections, stats, admitting, () -> null);
+    }
+
+    HotlineAgiScript(CallHandler handler, String soundPrefix, AgiConnections connections, CallStats stats,
+            BooleanSupplier admitting, java.util.function.Supplier<String> mediaUrl) {
+        this(handler, (call, token) -> call.hangUp(), soundPrefix, connections, stats, admitting, mediaUrl);
+    }
 
     HotlineAgiScript(CallHandler handler, org.hotline.ivr.OutboundAnswer outbound, String soundPrefix,
-            AgiConnections connections, CallStats stats, BooleanSupplier admitting) {
+            AgiConnections connections, CallStats stats, BooleanSupplier admitting,
+            java.util.function.Supplier<String> mediaUrl) {
+        this.mediaUrl = mediaUrl;
         this.handler = handler;
         this.outbound = outbound;
         this.soundPrefix = soundPrefix;
@@ -61,7 +74,7 @@ final class HotlineAgiScript implements AgiScript {
             return;
         }
         AgiCall call = new AgiCall(callId, caller, channel,
-                connections.find(request.getRemoteAddress(), request.getRemotePort()), soundPrefix, stats);
+                connections.find(request.getRemoteAddress(), request.getRemotePort()), soundPrefix, mediaUrl, stats);
         String[] args = request.getArguments();
         boolean placed = args != null && args.length >= 2 && OUTBOUND.equals(args[0]);
         try {
