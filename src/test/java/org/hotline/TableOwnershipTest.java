@@ -44,7 +44,8 @@ class TableOwnershipTest {
             "handoff", "call_transfer callback_request callback_attempt transfer_pickup",
             "agent", "console_user audit_event agent_presence",
             "ivr", "phone_lookup_day",
-            "his", "his_client his_client_facility his_token his_request his_appointment his_push");
+            "his", "his_client his_client_facility his_token his_request his_appointment his_push",
+            "outbound", "outbound_call outbound_attempt outbound_number_day outbound_contact queue_call");
 
     /** The module that may read every table (SELECT only). */
     static final String READS_ALL = "ops";
