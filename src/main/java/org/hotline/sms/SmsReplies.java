@@ -30,10 +30,22 @@ public class SmsReplies {
     private static final Logger log = LoggerFactory.getLogger(SmsReplies.class);
     static final int HELP_PER_DAY = 5;
     private static final Pattern CANCEL = Pattern.compile("^(?:取消(?:预约)?|QX)[:：,，]?(\\d{6})$");
+    /** "No more calls from the hotline" (reminders and call-backs by telephone); SMS keep coming. */
+    private static final Pattern NO_CALLS = Pattern.compile("^(?:不再来电|不要来电|退订电话|TDDH)$");
+
+    /**
+     * Published (in the reply's handling) when a reply asks for no more calls: the outbound module hears it. The
+     * whole number: the listener needs it to stop dialling it; never log it whole.
+     */
+    public record NoMoreCalls(String from) {
+    }
 
     /** What a reply asks for. */
     public sealed interface Command {
         record Cancel(String code) implements Command {
+        }
+
+        record NoCalls() implements Command {
         }
 
         record Unknown() implements Command {
@@ -45,8 +57,11 @@ public class SmsReplies {
     private final SmsTemplates templates;
     private final JdbcTemplate jdbc;
     private final Clock clock;
+    private final org.springframework.context.ApplicationEventPublisher events;
 
-    SmsReplies(BookingService booking, SmsOutbox outbox, SmsTemplates templates, JdbcTemplate jdbc, Clock clock) {
+    SmsReplies(BookingService booking, SmsOutbox outbox, SmsTemplates templates, JdbcTemplate jdbc, Clock clock,
+            org.springframework.context.ApplicationEventPublisher events) {
+        this.events = events;
         this.booking = booking;
         this.outbox = outbox;
         this.templates = templates;
@@ -70,7 +85,10 @@ public class SmsReplies {
             sb.append(Character.toUpperCase(c));
         }
         Matcher m = CANCEL.matcher(sb);
-        return m.matches() ? new Command.Cancel(m.group(1)) : new Command.Unknown();
+        if (m.matches()) {
+            return new Command.Cancel(m.group(1));
+        }
+        return NO_CALLS.matcher(sb).matches() ? new Command.NoCalls() : new Command.Unknown();
     }
 
     void handle(String from, String text) {
@@ -84,6 +102,11 @@ public class SmsReplies {
             } else {
                 log.info("SMS reply from {}: cancelled {}", masked, Booking.maskCode(c.code()));
             }
+            return;
+        }
+        if (cmd instanceof Command.NoCalls) {
+            log.info("SMS reply from {}: no more calls from the hotline", masked);
+            events.publishEvent(new NoMoreCalls(from));
             return;
         }
         Integer today = jdbc.queryForObject(
