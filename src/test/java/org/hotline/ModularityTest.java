@@ -10,8 +10,9 @@ import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 
 /**
- * Dependencies point one way: adapters → ivr → handoff, booking; sms, release → booking; agent → handoff, booking;
- * booking and handoff → nothing of ours (handoff: but the database watch). docs/architecture.md draws it.
+ * Dependencies point one way: adapters → ivr → handoff, booking, audit; sms, release → booking; agent → handoff,
+ * booking, audit; booking, handoff and audit → nothing of ours (handoff: but the database watch).
+ * docs/architecture.md draws it.
  */
 class ModularityTest {
 
@@ -23,7 +24,17 @@ class ModularityTest {
         noClasses().that().resideInAPackage("org.hotline.booking..").should().dependOnClassesThat()
                 .resideInAnyPackage("org.hotline.ivr..", "org.hotline.sms..", "org.hotline.release..",
                         "org.hotline.agent..", "org.hotline.ops..", "org.hotline.demo..", "org.hotline.db..",
-                        "org.hotline.handoff..", "org.hotline.his..")
+                        "org.hotline.handoff..", "org.hotline.his..", "org.hotline.audit..")
+                .check(CLASSES);
+    }
+
+    /** The audit trail ({@code audit_event}) is written by the console and the voice menu and knows neither. */
+    @Test
+    void theAuditTrailDependsOnNothingElseOfOurs() {
+        noClasses().that().resideInAPackage("org.hotline.audit..").should().dependOnClassesThat()
+                .resideInAnyPackage("org.hotline.booking..", "org.hotline.ivr..", "org.hotline.sms..",
+                        "org.hotline.release..", "org.hotline.agent..", "org.hotline.ops..", "org.hotline.demo..",
+                        "org.hotline.db..", "org.hotline.handoff..", "org.hotline.his..")
                 .check(CLASSES);
     }
 
@@ -81,7 +92,8 @@ class ModularityTest {
     void theHandOffKnowsNoFeatureModule() {
         noClasses().that().resideInAPackage("org.hotline.handoff..").should().dependOnClassesThat()
                 .resideInAnyPackage("org.hotline.booking..", "org.hotline.ivr..", "org.hotline.sms..",
-                        "org.hotline.release..", "org.hotline.agent..", "org.hotline.ops..", "org.hotline.demo..")
+                        "org.hotline.release..", "org.hotline.agent..", "org.hotline.ops..", "org.hotline.demo..",
+                        "org.hotline.audit..")
                 .check(CLASSES);
     }
 
@@ -128,5 +140,16 @@ class ModularityTest {
                 .areAssignableTo(javax.sip.SipListener.class)
                 .orShould().dependOnClassesThat().areAssignableTo(org.hotline.ivr.sip.SipEndpoint.class)
                 .check(CLASSES);
+    }
+
+    /**
+     * The request handlers reach the endpoint through its narrow {@code CallResources} (running, RTP ports, timers,
+     * meters, a flow thread): never its lifecycle or read-outs.
+     */
+    @Test
+    void theSipRequestHandlersKnowTheirResourcesOnly() {
+        noClasses().that().haveFullyQualifiedName("org.hotline.ivr.sip.InviteAdmission")
+                .or().haveFullyQualifiedName("org.hotline.ivr.sip.InDialogRequests").should().dependOnClassesThat()
+                .areAssignableTo(org.hotline.ivr.sip.SipEndpoint.class).check(CLASSES);
     }
 }

@@ -1,29 +1,24 @@
 package org.hotline.agent;
 
-import java.sql.Timestamp;
-import java.time.Clock;
-import java.time.LocalDateTime;
-import java.util.ArrayList;
 import java.util.List;
 
-import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
+import org.hotline.audit.AuditLog;
+
 /**
- * Every console action: who, when, what, with what outcome, from which call (table {@code audit_event}); also
- * the voice menu's refusals of callers over the look-up limits (written by {@code ivr.PhoneLookups}).
+ * Every console action: who, when, what, with what outcome, from which call, kept by the audit module
+ * ({@link AuditLog}, which also holds the voice menu's refusals of callers over the look-up limits).
  * A booking's row is written inside the booking's own transaction (see {@link AgentDesk}), so a booking
  * never exists without its audit row. Details carry masked personal data only.
  */
 @Component
 public class AuditTrail {
 
-    private final JdbcTemplate jdbc;
-    private final Clock clock;
+    private final AuditLog log;
 
-    public AuditTrail(JdbcTemplate jdbc, Clock clock) {
-        this.jdbc = jdbc;
-        this.clock = clock;
+    public AuditTrail(AuditLog log) {
+        this.log = log;
     }
 
     /** What happened, built step by step: {@code Entry.of("BOOK", "OK").transfer(t).booking(id, code)}. */
@@ -52,50 +47,14 @@ public class AuditTrail {
         }
     }
 
-    /**
-     * One row. {@code role} is a {@link ConsoleRole} name, or {@code PHONE_MENU} for the voice menu's own
-     * rows (a caller sent to a person by the look-up limits; username {@code phone:<masked number>}).
-     */
-    public record AuditEvent(long id, LocalDateTime at, String username, String role, String action,
-            String outcome, String transferId, Long callbackId, Long bookingId, String bookingCode, String detail) {
-    }
-
     public void record(Actor actor, Entry e) {
-        String detail = e.detail().length() > 500 ? e.detail().substring(0, 500) : e.detail();
-        jdbc.update("""
-                INSERT INTO audit_event (at, username, role, action, outcome, transfer_id, callback_id, booking_id,
-                  booking_code, detail) VALUES (?,?,?,?,?,?,?,?,?,?)""", Timestamp.valueOf(LocalDateTime.now(clock)),
-                actor.username(), actor.role().name(), e.action(), e.outcome(), e.transferId(), e.callbackId(),
-                e.bookingId(), e.bookingCode(), detail);
+        log.record(actor.username(), actor.role().name(), e.action(), e.outcome(), e.transferId(), e.callbackId(),
+                e.bookingId(), e.bookingCode(), e.detail());
     }
 
     /** Filters are optional (null = any); newest first, at most {@code limit} rows. */
-    public List<AuditEvent> find(String username, String transferId, Long bookingId, Long callbackId, int limit) {
-        StringBuilder sql = new StringBuilder("SELECT * FROM audit_event WHERE 1 = 1");
-        List<Object> args = new ArrayList<>();
-        if (username != null && !username.isBlank()) {
-            sql.append(" AND username = ?");
-            args.add(username);
-        }
-        if (transferId != null && !transferId.isBlank()) {
-            sql.append(" AND transfer_id = ?");
-            args.add(transferId);
-        }
-        if (bookingId != null) {
-            sql.append(" AND booking_id = ?");
-            args.add(bookingId);
-        }
-        if (callbackId != null) {
-            sql.append(" AND callback_id = ?");
-            args.add(callbackId);
-        }
-        sql.append(" ORDER BY at DESC, id DESC LIMIT ?");
-        args.add(Math.max(1, Math.min(limit, 1000)));
-        return jdbc.query(sql.toString(), (rs, i) -> new AuditEvent(rs.getLong("id"),
-                rs.getTimestamp("at").toLocalDateTime(), rs.getString("username"),
-                rs.getString("role"), rs.getString("action"), rs.getString("outcome"),
-                rs.getString("transfer_id"), rs.getObject("callback_id", Long.class),
-                rs.getObject("booking_id", Long.class), rs.getString("booking_code"), rs.getString("detail")),
-                args.toArray());
+    public List<AuditLog.AuditEvent> find(String username, String transferId, Long bookingId, Long callbackId,
+            int limit) {
+        return log.find(username, transferId, bookingId, callbackId, limit);
     }
 }

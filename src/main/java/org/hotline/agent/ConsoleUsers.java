@@ -14,6 +14,7 @@ import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import org.hotline.booking.Catalogue;
+import org.hotline.booking.Facility;
 import org.hotline.booking.FacilityKind;
 
 /** Console users in table {@code console_user}; passwords stored only as a delegating (bcrypt) hash. */
@@ -50,7 +51,8 @@ public class ConsoleUsers {
 
     public Optional<Credentials> credentials(String username) {
         return jdbc.query(SELECT + " WHERE u.username = ?", (rs, i) -> new Credentials(user(rs, i),
-                rs.getString("password_hash"), rs.getInt("credential_version")), username).stream().findFirst();
+                rs.getString("password_hash"), rs.getInt("credential_version")), username).stream().findFirst()
+                .map(c -> new Credentials(named(c.user()), c.passwordHash(), c.version()));
     }
 
     /** Whether a session made at this credential version may go on: the user is enabled and kept its password. */
@@ -60,11 +62,12 @@ public class ConsoleUsers {
     }
 
     public Optional<ConsoleUser> find(String username) {
-        return jdbc.query(SELECT + " WHERE u.username = ?", ConsoleUsers::user, username).stream().findFirst();
+        return jdbc.query(SELECT + " WHERE u.username = ?", ConsoleUsers::user, username).stream().findFirst()
+                .map(this::named);
     }
 
     public List<ConsoleUser> all() {
-        return jdbc.query(SELECT + " ORDER BY u.role, u.username", ConsoleUsers::user);
+        return named(jdbc.query(SELECT + " ORDER BY u.role, u.username", ConsoleUsers::user));
     }
 
     public boolean anyAdmin() {
@@ -159,13 +162,25 @@ public class ConsoleUsers {
         });
     }
 
-    private static final String SELECT = """
-            SELECT u.*, f.name AS facility_name FROM console_user u LEFT JOIN facility f ON f.id = u.facility_id""";
+    private static final String SELECT = "SELECT u.* FROM console_user u";
 
-    static ConsoleUser user(ResultSet rs, int row) throws SQLException {
+    /** A user row; its centre's name comes from the booking core's catalogue ({@link #named}). */
+    private static ConsoleUser user(ResultSet rs, int row) throws SQLException {
         return new ConsoleUser(rs.getLong("id"), rs.getString("username"), rs.getString("display_name"),
-                ConsoleRole.valueOf(rs.getString("role")), rs.getObject("facility_id", Long.class),
-                rs.getString("facility_name"), rs.getBoolean("enabled"),
-                rs.getObject("created_at", LocalDateTime.class), rs.getString("created_by"));
+                ConsoleRole.valueOf(rs.getString("role")), rs.getObject("facility_id", Long.class), null,
+                rs.getBoolean("enabled"), rs.getObject("created_at", LocalDateTime.class), rs.getString("created_by"));
+    }
+
+    /** Users as read, with their centres' names (one catalogue look-up per centre). */
+    private List<ConsoleUser> named(List<ConsoleUser> users) {
+        java.util.Map<Long, Optional<String>> names = new java.util.HashMap<>();
+        return users.stream().map(u -> u.facilityId() == null ? u : new ConsoleUser(u.id(), u.username(),
+                u.displayName(), u.role(), u.facilityId(), names.computeIfAbsent(u.facilityId(),
+                        id -> catalogue.facility(id).map(Facility::name)).orElse(null),
+                u.enabled(), u.createdAt(), u.createdBy())).toList();
+    }
+
+    private ConsoleUser named(ConsoleUser u) {
+        return named(List.of(u)).get(0);
     }
 }

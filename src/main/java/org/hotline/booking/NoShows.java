@@ -72,12 +72,6 @@ public class NoShows {
         return true;
     }
 
-    /** The patient came: an ACTIVE booking of {@code today} or earlier becomes ATTENDED. */
-    public boolean markAttended(String bookingCode, LocalDate today) {
-        return jdbc.update("UPDATE booking SET status = 'ATTENDED' WHERE active_code = ? AND slot_date <= ?",
-                bookingCode, today) == 1;
-    }
-
     /** An {@code AND b.facility_id IN (…)} clause, empty for all. Ids are numbers, so nothing to escape. */
     private static String facilities(Collection<Long> ids) {
         if (ids == null) {

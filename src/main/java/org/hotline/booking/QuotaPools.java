@@ -292,6 +292,52 @@ public class QuotaPools {
         return moved;
     }
 
+    /**
+     * Opens these pools at {@code opensAt} (each stays open until its own closing time), under row locks taken
+     * in id order, and says how many places each had free when it opened. Must run inside the caller's
+     * transaction, so a release step and its pool's opening commit together.
+     *
+     * @return free places (capacity − held − booked) per pool id, at the opening
+     */
+    public Map<Long, Integer> open(List<Long> poolIds, LocalDateTime opensAt) {
+        if (poolIds.isEmpty()) {
+            return Map.of();
+        }
+        Map<Long, Integer> free = lockFree(poolIds);
+        jdbc.update("UPDATE quota_pool SET opens_at = ? WHERE id IN (" + idList(poolIds) + ")",
+                opensAt.truncatedTo(ChronoUnit.SECONDS));
+        return free;
+    }
+
+    /** Of these pools, those with unused places now (capacity − held − booked > 0). No locks. */
+    public java.util.Set<Long> withFreePlaces(java.util.Collection<Long> poolIds) {
+        java.util.Set<Long> out = new java.util.HashSet<>();
+        List<Long> ids = List.copyOf(poolIds);
+        for (int from = 0; from < ids.size(); from += 5000) {
+            List<Long> chunk = ids.subList(from, Math.min(ids.size(), from + 5000));
+            out.addAll(jdbc.queryForList("SELECT id FROM quota_pool WHERE id IN (" + idList(chunk)
+                    + ") AND capacity - held - booked > 0", Long.class));
+        }
+        return out;
+    }
+
+    private Map<Long, Integer> lockFree(List<Long> poolIds) {
+        Map<Long, Integer> free = new HashMap<>();
+        if (poolIds.isEmpty()) {
+            return free;
+        }
+        jdbc.query("SELECT id, capacity - held - booked FROM quota_pool WHERE id IN (" + idList(poolIds)
+                + ") ORDER BY id FOR UPDATE", rs -> {
+                    free.put(rs.getLong(1), rs.getInt(2));
+                });
+        return free;
+    }
+
+    /** Ids are numbers, so nothing to escape. */
+    private static String idList(java.util.Collection<Long> ids) {
+        return String.join(",", ids.stream().map(String::valueOf).toList());
+    }
+
     /** The services of a facility, by id. */
     public List<Long> serviceIds(long facilityId) {
         return jdbc.queryForList("SELECT id FROM service WHERE facility_id = ? ORDER BY id", Long.class, facilityId);

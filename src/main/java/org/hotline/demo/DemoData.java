@@ -23,7 +23,10 @@ import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import org.hotline.booking.CatalogueSetup;
+import org.hotline.booking.FacilityKind;
 import org.hotline.booking.QuotaPools;
+import org.hotline.booking.ServiceKind;
 import org.hotline.release.JobRuns;
 import org.hotline.release.QuotaRelease;
 import org.hotline.release.ReleasePolicies;
@@ -52,6 +55,7 @@ public class DemoData implements ApplicationRunner {
     private static final Logger log = LoggerFactory.getLogger(DemoData.class);
 
     private final JdbcTemplate jdbc;
+    private final CatalogueSetup catalogue;
     private final TransactionTemplate tx;
     private final Clock clock;
     private final ScheduleGenerator generator;
@@ -65,8 +69,9 @@ public class DemoData implements ApplicationRunner {
 
     public DemoData(JdbcTemplate jdbc, TransactionTemplate tx, Clock clock, ScheduleGenerator generator,
             ReleasePolicies policies, QuotaRelease release, PlatformTransactionManager txManager,
-            ObjectProvider<Scheduler> scheduler) {
+            ObjectProvider<Scheduler> scheduler, CatalogueSetup catalogue) {
         this.jdbc = jdbc;
+        this.catalogue = catalogue;
         this.tx = tx;
         this.clock = clock;
         this.generator = generator;
@@ -79,8 +84,7 @@ public class DemoData implements ApplicationRunner {
     @Override
     public void run(ApplicationArguments args) {
         boolean fresh = Boolean.TRUE.equals(tx.execute(s -> {
-            Integer facilities = jdbc.queryForObject("SELECT COUNT(*) FROM facility", Integer.class);
-            if (facilities == 0) {
+            if (catalogue.facilityCount() == 0) {
                 loadCatalogue();
                 return true;
             }
@@ -106,7 +110,7 @@ public class DemoData implements ApplicationRunner {
         // the release job would open these within a minute; the demo should be bookable right away
         int opened = release.openDue(ReleaseScope.ALL);
         log.info("Demo data ready: {} facilities, {} slots added, {} past release times run as on time, {} pools opened",
-                jdbc.queryForObject("SELECT COUNT(*) FROM facility", Integer.class), added, history, opened);
+                catalogue.facilityCount(), added, history, opened);
     }
 
     /**
@@ -119,9 +123,7 @@ public class DemoData implements ApplicationRunner {
      */
     private int releasedOnTime() {
         LocalDateTime now = LocalDateTime.now(clock);
-        List<LocalDateTime> due = jdbc.queryForList("""
-                SELECT DISTINCT planned_at FROM release_step WHERE status = 'PLANNED' AND planned_at <= ?
-                ORDER BY planned_at""", LocalDateTime.class, now);
+        List<LocalDateTime> due = release.plannedTimesDue(now);
         for (LocalDateTime at : due) {
             Clock then = Clock.fixed(at.atZone(clock.getZone()).toInstant(), clock.getZone());
             new QuotaRelease(jdbc, txManager, new JobRuns(jdbc, then), new QuotaPools(jdbc)).releaseDue(ReleaseScope.ALL, HISTORY_NODE);
@@ -212,25 +214,15 @@ public class DemoData implements ApplicationRunner {
                 30, onsite, community, pub));
     }
     private void vaccine(String code, String name, int doses, int interval, int minAge, int maxAge, String bring) {
-        jdbc.update("""
-                INSERT INTO vaccine (code, name, doses, min_interval_days, min_age_years, max_age_years, bring_note)
-                VALUES (?, ?, ?, ?, ?, ?, ?)""", code, name, doses, interval, minAge, maxAge, bring);
+        catalogue.addVaccine(code, name, doses, interval, minAge, maxAge, bring);
     }
 
     private long facility(String code, String name, String kind, String district, String address, int order) {
-        jdbc.update("INSERT INTO facility (code, name, kind, district, address, sort_order) VALUES (?, ?, ?, ?, ?, ?)",
-                code, name, kind, district, address, order);
-        return jdbc.queryForObject("SELECT id FROM facility WHERE code = ?", Long.class, code);
+        return catalogue.addFacility(code, name, FacilityKind.valueOf(kind), district, address, order);
     }
 
     private long service(long facilityId, String code, String kind, String name, String doctor, String vaccineCode,
             int order) {
-        Long vaccineId = vaccineCode == null ? null
-                : jdbc.queryForObject("SELECT id FROM vaccine WHERE code = ?", Long.class, vaccineCode);
-        jdbc.update("""
-                INSERT INTO service (facility_id, code, kind, name, doctor_name, vaccine_id, sort_order)
-                VALUES (?, ?, ?, ?, ?, ?, ?)""", facilityId, code, kind, name, doctor, vaccineId, order);
-        return jdbc.queryForObject("SELECT id FROM service WHERE facility_id = ? AND code = ?", Long.class, facilityId,
-                code);
+        return catalogue.addService(facilityId, code, ServiceKind.valueOf(kind), name, doctor, vaccineCode, order);
     }
 }

@@ -83,12 +83,6 @@ public class FlowEngine implements CallHandler {
         this.actions = new FlowActions(booking, catalogue, names, values, props, clock, lookups);
     }
 
-    /** The same engine with another view of the agents' queue (tests, a console that knows the wait). */
-    public FlowEngine withAgentQueue(AgentQueue q) {
-        return new FlowEngine(flows, prompts, booking, catalogue, transfers, q, props, clock, lookups, databaseUp,
-                spokenNames);
-    }
-
     public FlowSet flows() {
         return flows;
     }

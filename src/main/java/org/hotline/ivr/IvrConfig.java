@@ -12,6 +12,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
 
 import io.micrometer.core.instrument.MeterRegistry;
 
+import org.hotline.audit.AuditLog;
 import org.hotline.booking.BookingService;
 import org.hotline.booking.Catalogue;
 import org.hotline.db.DatabaseWatch;
@@ -41,8 +42,8 @@ public class IvrConfig {
 
     @Bean
     PhoneLookups phoneLookups(JdbcTemplate jdbc, BookingService booking, LookupProperties props, Clock clock,
-            ObjectProvider<MeterRegistry> registry) {
-        return new PhoneLookups(jdbc, booking, props, clock, registry.getIfAvailable());
+            ObjectProvider<MeterRegistry> registry, AuditLog audit) {
+        return new PhoneLookups(jdbc, booking, props, clock, registry.getIfAvailable(), audit);
     }
 
     @Bean

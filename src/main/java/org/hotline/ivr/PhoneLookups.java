@@ -12,6 +12,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 
+import org.hotline.audit.AuditLog;
 import org.hotline.booking.BookingService;
 import org.hotline.booking.PhoneNumber;
 
@@ -21,7 +22,7 @@ import org.hotline.booking.PhoneNumber;
  * from the allowance before it runs ({@link #take}) and gives it back when it found a booking the number may
  * manage ({@link #giveBack}), so what stays counted is the wrong ones, and concurrent calls cannot overrun the
  * limit. Counts every look-up by outcome ({@code hotline_ivr_lookups_total{outcome}}) and writes an audit row
- * ({@code audit_event}, role {@code PHONE_MENU}, masked number) whenever a limit sends a caller to a person.
+ * ({@link AuditLog}, role {@code PHONE_MENU}, masked number) whenever a limit sends a caller to a person.
  */
 public class PhoneLookups {
 
@@ -46,12 +47,14 @@ public class PhoneLookups {
     private final LookupProperties props;
     private final Clock clock;
     private final MeterRegistry registry;
+    private final AuditLog audit;
     /** The day this node last dropped earlier days' counts (they matter no more). */
     private final java.util.concurrent.atomic.AtomicReference<LocalDate> purged = new java.util.concurrent.atomic.AtomicReference<>();
 
     public PhoneLookups(JdbcTemplate jdbc, BookingService booking, LookupProperties props, Clock clock,
-            MeterRegistry registry) {
+            MeterRegistry registry, AuditLog audit) {
         this.jdbc = jdbc;
+        this.audit = audit;
         this.booking = booking;
         this.props = props;
         this.clock = clock;
@@ -128,17 +131,11 @@ public class PhoneLookups {
                         + " handed to a person";
         log.warn("Look-ups by code or ID refused for {}: {}", masked, why);
         try {
-            jdbc.update("""
-                    INSERT INTO audit_event (at, username, role, action, outcome, detail)
-                    VALUES (?, ?, 'PHONE_MENU', 'PHONE_LOOKUP', ?, ?)""", Timestamp.valueOf(LocalDateTime.now(clock)),
-                    "phone:" + masked, why.name(), clip(detail + " (call " + callId + ")"));
+            audit.record("phone:" + masked, "PHONE_MENU", "PHONE_LOOKUP", why.name(), null, null, null, null,
+                    detail + " (call " + callId + ")");
         } catch (RuntimeException e) {
             // the caller still goes to a person; the metric and the log line above keep the event
             log.error("Could not write the audit row for a refused look-up: {}", e.toString());
         }
-    }
-
-    private static String clip(String s) {
-        return s.length() > 500 ? s.substring(0, 500) : s;
     }
 }

@@ -1,6 +1,5 @@
 package org.hotline.release;
 
-import java.time.Clock;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.util.List;
@@ -16,7 +15,7 @@ import org.hotline.booking.NoShows;
  * NO_SHOW; {@code threshold} no-shows within {@code window} block the patient's phone booking for
  * {@code block-for} ({@code patient.phone_blocked_until}, which the booking core refuses with
  * {@code PATIENT_BLOCKED}). This is when and how often; the marking is the booking core's ({@link NoShows}).
- * Attendance comes from the desk's check-in ({@link #markAttended}).
+ * Attendance comes from the desk's check-in ({@code BookingService.checkIn}), the booking core's one check-in path.
  */
 @Component
 public class NoShowRule {
@@ -25,15 +24,12 @@ public class NoShowRule {
     private final TransactionTemplate tx;
     private final JobRuns runs;
     private final ReleaseProperties.NoShow rule;
-    private final Clock clock;
 
-    public NoShowRule(NoShows noShows, PlatformTransactionManager txManager, JobRuns runs, ReleaseProperties props,
-            Clock clock) {
+    public NoShowRule(NoShows noShows, PlatformTransactionManager txManager, JobRuns runs, ReleaseProperties props) {
         this.noShows = noShows;
         this.tx = ReleaseTransactions.readCommitted(txManager);
         this.runs = runs;
         this.rule = props.noShow();
-        this.clock = clock;
     }
 
     /** Marks the no-shows that are due, as one logged run by hand. Returns bookings marked. */
@@ -59,13 +55,5 @@ public class NoShowRule {
             }
         }
         return marked;
-    }
-
-    /**
-     * The patient came (from the desk's check-in): an ACTIVE booking of today or earlier becomes ATTENDED
-     * and never counts as a no-show.
-     */
-    public boolean markAttended(String bookingCode) {
-        return noShows.markAttended(bookingCode, LocalDate.now(clock));
     }
 }

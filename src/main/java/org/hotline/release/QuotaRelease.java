@@ -5,6 +5,10 @@ import java.time.LocalDateTime;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
@@ -56,6 +60,13 @@ public class QuotaRelease {
                 + runs.run("move", node, null, run -> moveDue(run, scope));
     }
 
+    /** The distinct planned times of steps still PLANNED at {@code now}, earliest first. */
+    public List<LocalDateTime> plannedTimesDue(LocalDateTime now) {
+        return jdbc.queryForList("""
+                SELECT DISTINCT planned_at FROM release_step WHERE status = 'PLANNED' AND planned_at <= ?
+                ORDER BY planned_at""", LocalDateTime.class, now);
+    }
+
     // ---------------------------------------------------------------- open
 
     int openDue(JobRuns.Run run, ReleaseScope scope) {
@@ -79,18 +90,35 @@ public class QuotaRelease {
         return opened;
     }
 
-    /** One facility's pools due at one planned time open together, in one transaction. */
+    /**
+     * One facility's pools due at one planned time open together, in one transaction: the steps are claimed
+     * under their row locks (another run of the same steps waits, then finds them DONE and opens nothing), the
+     * booking core opens their pools ({@link QuotaPools#open}, under the pools' row locks) and says how many places
+     * each had, and the steps record that, all in one commit.
+     */
     private int openGroup(JobRuns.Run run, LocalDateTime planned, long facilityId) {
         LocalDateTime now = run.now();
-        int rows = jdbc.update("""
-                UPDATE release_step st JOIN quota_pool q ON q.id = st.pool_id
-                SET q.opens_at = GREATEST(st.planned_at, ?), st.status = 'DONE', st.done_at = ?, st.run_id = ?,
-                    st.places = q.capacity - q.held - q.booked
-                WHERE st.status = 'PLANNED' AND st.action = 'OPEN' AND st.planned_at = ? AND st.facility_id = ?
-                  AND st.slot_starts_at > ?""",
-                now.truncatedTo(ChronoUnit.SECONDS), now, run.id(), planned, facilityId, now);
-        if (rows == 0) {
+        record Step(long id, long pool) {
+        }
+        List<Step> steps = jdbc.query("""
+                SELECT id, pool_id FROM release_step
+                WHERE status = 'PLANNED' AND action = 'OPEN' AND planned_at = ? AND facility_id = ? AND slot_starts_at > ?
+                ORDER BY id FOR UPDATE""", (rs, i) -> new Step(rs.getLong(1), rs.getLong(2)), planned, facilityId, now);
+        if (steps.isEmpty()) {
             return 0; // another node (or an earlier run) opened them
+        }
+        LocalDateTime at = now.truncatedTo(ChronoUnit.SECONDS);
+        Map<Long, Integer> free = quotaPools.open(steps.stream().map(Step::pool).toList(),
+                planned.isAfter(at) ? planned : at);
+        // one UPDATE per number of places (mostly one: nothing is held in a pool before it opens)
+        Map<Integer, List<Long>> byPlaces = new TreeMap<>();
+        for (Step st : steps) {
+            byPlaces.computeIfAbsent(free.get(st.pool()), k -> new ArrayList<>()).add(st.id());
+        }
+        for (var e : byPlaces.entrySet()) {
+            jdbc.update("UPDATE release_step SET status = 'DONE', done_at = ?, run_id = ?, places = ? WHERE id IN ("
+                    + e.getValue().stream().map(String::valueOf).collect(Collectors.joining(",")) + ")", now, run.id(),
+                    e.getKey());
         }
         jdbc.update("""
                 INSERT INTO release_audit (run_id, action, pool, facility_id, service_id, slot_date, planned_at, done_at,
@@ -102,9 +130,7 @@ public class QuotaRelease {
                   AND st.facility_id = ?
                 GROUP BY st.pool, st.service_id, st.slot_date ORDER BY st.service_id, st.slot_date, st.pool""",
                 run.id(), now, run.node(), run.id(), planned, facilityId);
-        return jdbc.queryForObject("""
-                SELECT COUNT(*) FROM release_step WHERE run_id = ? AND action = 'OPEN' AND status = 'DONE'
-                  AND planned_at = ? AND facility_id = ?""", Integer.class, run.id(), planned, facilityId);
+        return steps.size();
     }
 
     // ---------------------------------------------------------------- move
@@ -128,15 +154,21 @@ public class QuotaRelease {
         for (MoveGroup g : due) {
             moved += JobRuns.retried(() -> tx.execute(s -> moveGroup(run, g, false)));
         }
-        // places that came back to a pool after its last move (expired holds, cancellations) follow the move
-        List<MoveGroup> followUps = jdbc.query("""
-                SELECT DISTINCT st.action, st.pool, st.planned_at, st.service_id, st.slot_date
-                FROM release_step st JOIN quota_pool src ON src.id = st.pool_id""" + LATER_MOVE + """
+        // places that came back to a pool after its last move (expired holds, cancellations) follow the move;
+        // which of the moved pools have places again is the booking core's to say
+        String recent = """
 
                 WHERE st.status = 'DONE' AND st.action IN ('MOVE_TO_PUBLIC', 'MOVE_TO_ONSITE')
-                  AND st.planned_at > ? AND st.planned_at <= ? AND st.slot_ends_at > ?
-                  AND src.capacity - src.held - src.booked > 0 AND later.id IS NULL"""
-                + scope.and("st.facility_id") + " ORDER BY st.planned_at, st.service_id, st.slot_date, st.action, st.pool",
+                  AND st.planned_at > ? AND st.planned_at <= ? AND st.slot_ends_at > ? AND later.id IS NULL"""
+                + scope.and("st.facility_id");
+        List<Long> movedFrom = jdbc.queryForList("SELECT DISTINCT st.pool_id FROM release_step st" + LATER_MOVE
+                + recent, Long.class, now.minusDays(FOLLOW_UP_DAYS), now, now);
+        Set<Long> refilled = movedFrom.isEmpty() ? Set.of() : quotaPools.withFreePlaces(movedFrom);
+        List<MoveGroup> followUps = refilled.isEmpty() ? List.of() : jdbc.query("""
+                SELECT DISTINCT st.action, st.pool, st.planned_at, st.service_id, st.slot_date
+                FROM release_step st""" + LATER_MOVE + recent + " AND st.pool_id IN ("
+                + refilled.stream().map(String::valueOf).collect(Collectors.joining(",")) + ")"
+                + " ORDER BY st.planned_at, st.service_id, st.slot_date, st.action, st.pool",
                 QuotaRelease::group, now.minusDays(FOLLOW_UP_DAYS), now, now);
         for (MoveGroup g : followUps) {
             moved += JobRuns.retried(() -> tx.execute(s -> moveGroup(run, g, true)));

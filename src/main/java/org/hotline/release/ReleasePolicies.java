@@ -21,6 +21,7 @@ import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import org.hotline.booking.BookingProperties;
+import org.hotline.booking.CatalogueSetup;
 
 /**
  * Release policies as stored in {@code release_policy}: a row per facility, optionally one per service
@@ -30,13 +31,15 @@ import org.hotline.booking.BookingProperties;
 public class ReleasePolicies {
 
     private final JdbcTemplate jdbc;
+    private final CatalogueSetup catalogue;
     private final TransactionTemplate tx;
     private final Clock clock;
     private final ReleasePolicy defaults;
 
     public ReleasePolicies(JdbcTemplate jdbc, TransactionTemplate tx, Clock clock, ReleaseProperties props,
-            BookingProperties booking) {
+            BookingProperties booking, CatalogueSetup catalogue) {
         this.jdbc = jdbc;
+        this.catalogue = catalogue;
         this.tx = tx;
         this.clock = clock;
         ReleaseProperties.Defaults d = props.defaults();
@@ -52,10 +55,14 @@ public class ReleasePolicies {
 
     /** The policy a service's slots are released by: its own row, else its facility's, else the defaults. */
     public ReleasePolicy effective(long serviceId) {
+        Optional<Long> facilityId = catalogue.facilityOf(serviceId);
+        if (facilityId.isEmpty()) {
+            return defaults;
+        }
         List<ReleasePolicy> rows = jdbc.query("""
-                SELECT p.* FROM release_policy p JOIN service s ON s.facility_id = p.facility_id
-                WHERE s.id = ? AND (p.service_id = s.id OR p.service_id IS NULL)
-                ORDER BY p.service_key DESC LIMIT 1""", ReleasePolicies::policy, serviceId);
+                SELECT p.* FROM release_policy p
+                WHERE p.facility_id = ? AND (p.service_id = ? OR p.service_id IS NULL)
+                ORDER BY p.service_key DESC LIMIT 1""", ReleasePolicies::policy, facilityId.get(), serviceId);
         return rows.isEmpty() ? defaults : rows.get(0);
     }
 
@@ -118,15 +125,13 @@ public class ReleasePolicies {
                     if (f.length != 10) {
                         throw new IllegalArgumentException("expected 10 fields, found " + f.length);
                     }
-                    Long facilityId = jdbc.query("SELECT id FROM facility WHERE code = ?",
-                            rs -> rs.next() ? rs.getLong(1) : null, f[0].trim());
+                    Long facilityId = catalogue.facilityId(f[0].trim()).orElse(null);
                     if (facilityId == null) {
                         throw new IllegalArgumentException("unknown facility " + f[0].trim());
                     }
                     Long serviceId = null;
                     if (!f[1].isBlank()) {
-                        serviceId = jdbc.query("SELECT id FROM service WHERE facility_id = ? AND code = ?",
-                                rs -> rs.next() ? rs.getLong(1) : null, facilityId, f[1].trim());
+                        serviceId = catalogue.serviceId(facilityId, f[1].trim()).orElse(null);
                         if (serviceId == null) {
                             throw new IllegalArgumentException("unknown service " + f[1].trim());
                         }

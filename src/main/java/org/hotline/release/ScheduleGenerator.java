@@ -2,7 +2,6 @@ package org.hotline.release;
 
 import java.time.DayOfWeek;
 import java.time.LocalDate;
-import java.time.LocalDateTime;
 import java.time.LocalTime;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,6 +12,8 @@ import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import org.hotline.booking.CatalogueSetup;
+import org.hotline.booking.FacilityKind;
 import org.hotline.booking.QuotaPools;
 
 /**
@@ -53,11 +54,13 @@ public class ScheduleGenerator {
     private final ReleasePlan plan;
     private final ReleaseProperties props;
     private final QuotaPools quotaPools;
+    private final CatalogueSetup catalogue;
     private final Closures closures;
 
     public ScheduleGenerator(JdbcTemplate jdbc, PlatformTransactionManager txManager, ReleasePolicies policies, ReleasePlan plan,
-            ReleaseProperties props, QuotaPools quotaPools, Closures closures) {
+            ReleaseProperties props, QuotaPools quotaPools, CatalogueSetup catalogue, Closures closures) {
         this.quotaPools = quotaPools;
+        this.catalogue = catalogue;
         this.closures = closures;
         this.jdbc = jdbc;
         this.tx = ReleaseTransactions.readCommitted(txManager);
@@ -93,16 +96,20 @@ public class ScheduleGenerator {
     public int generate(LocalDate from, int days, ReleaseScope scope) {
         record Row(WeeklyTemplate t, long facilityId, boolean districtHospital) {
         }
-        List<Row> templates = jdbc.query("""
-                SELECT t.*, s.facility_id, f.kind FROM schedule_template t JOIN service s ON s.id = t.service_id
-                JOIN facility f ON f.id = s.facility_id WHERE 1 = 1""" + scope.and("s.facility_id")
-                + " ORDER BY t.service_id, t.day_of_week, t.starts_at", (rs, i) -> new Row(new WeeklyTemplate(
-                        rs.getLong("service_id"), DayOfWeek.of(rs.getInt("day_of_week")), rs.getString("period"),
-                        rs.getTime("starts_at").toLocalTime(), rs.getTime("ends_at").toLocalTime(),
-                        rs.getInt("slot_minutes"), rs.getInt("onsite"), rs.getInt("community"),
-                        rs.getInt("public_quota"), rs.getObject("valid_from", LocalDate.class),
-                        rs.getObject("valid_until", LocalDate.class)), rs.getLong("facility_id"),
-                        "DISTRICT_HOSPITAL".equals(rs.getString("kind"))));
+        // where each service belongs is the booking core's: its catalogue says, for the facilities in scope
+        Map<Long, CatalogueSetup.ServiceHome> homes = catalogue.serviceHomes(scope.facilityIds());
+        List<Row> templates = new ArrayList<>();
+        jdbc.query("SELECT t.* FROM schedule_template t ORDER BY t.service_id, t.day_of_week, t.starts_at", rs -> {
+            CatalogueSetup.ServiceHome home = homes.get(rs.getLong("service_id"));
+            if (home != null) {
+                templates.add(new Row(new WeeklyTemplate(rs.getLong("service_id"), DayOfWeek.of(rs.getInt("day_of_week")),
+                        rs.getString("period"), rs.getTime("starts_at").toLocalTime(),
+                        rs.getTime("ends_at").toLocalTime(), rs.getInt("slot_minutes"), rs.getInt("onsite"),
+                        rs.getInt("community"), rs.getInt("public_quota"), rs.getObject("valid_from", LocalDate.class),
+                        rs.getObject("valid_until", LocalDate.class)), home.facilityId(),
+                        home.facilityKind() == FacilityKind.DISTRICT_HOSPITAL));
+            }
+        });
         // one transaction per service for the whole range: few commits, and a service's days appear together
         Map<Long, List<Row>> byService = new java.util.LinkedHashMap<>();
         for (Row r : templates) {

@@ -59,6 +59,7 @@ final class SmppLink {
     private final Supplier<InetSocketAddress> endpoint;
     private final MessageReceiverListener inbound;
     private final String name;
+    private final Supplier<SMPPSession> sessions;
     private final Object lock = new Object();
     private volatile SMPPSession session;
     private volatile boolean running;
@@ -66,10 +67,17 @@ final class SmppLink {
 
     SmppLink(SmsProperties.Smpp cfg, Supplier<InetSocketAddress> endpoint, MessageReceiverListener inbound,
             String name) {
+        this(cfg, endpoint, inbound, name, SMPPSession::new);
+    }
+
+    /** @param sessions makes each new (unbound) session: jsmpp's own, or one a test watches or kills */
+    SmppLink(SmsProperties.Smpp cfg, Supplier<InetSocketAddress> endpoint, MessageReceiverListener inbound,
+            String name, Supplier<SMPPSession> sessions) {
         this.cfg = cfg;
         this.endpoint = endpoint;
         this.inbound = inbound;
         this.name = name;
+        this.sessions = sessions;
     }
 
     void start() {
@@ -127,17 +135,8 @@ final class SmppLink {
         }
     }
 
+    /** Stops the keeper and closes the session, with an unbind while bound. */
     void stop() {
-        close(true);
-    }
-
-    /** Tests only: the socket closes with no unbind, as when the process is killed. */
-    void abort() {
-        close(false);
-    }
-
-    /** Stops the keeper and closes the session: with an unbind ({@code clean}), or as a dying process would. */
-    private void close(boolean clean) {
         running = false;
         if (keeper != null) {
             keeper.interrupt();
@@ -145,13 +144,13 @@ final class SmppLink {
         SMPPSession s = session;
         session = null;
         if (s != null) {
-            if (clean && s.getSessionState().isBound()) {
+            if (s.getSessionState().isBound()) {
                 s.unbindAndClose();
             } else {
                 s.close();
             }
         }
-        if (clean && keeper != null) {
+        if (keeper != null) {
             try {
                 keeper.join(2000);
             } catch (InterruptedException e) {
@@ -170,7 +169,7 @@ final class SmppLink {
                 continue;
             }
             InetSocketAddress at = endpoint.get();
-            SMPPSession fresh = new SMPPSession();
+            SMPPSession fresh = sessions.get();
             fresh.setTransactionTimer(cfg.transactionTimer().toMillis());
             fresh.setEnquireLinkTimer((int) cfg.enquireLinkInterval().toMillis());
             fresh.setMessageReceiverListener(inbound); // before the bind: a receipt may follow it at once

@@ -98,12 +98,4 @@ class SmsConfig {
         String id = host + "-" + pid;
         return id.length() > 64 ? id.substring(id.length() - 64) : id;
     }
-
-    /** For tests and benchmarks: another node's dispatcher on the same database. */
-    static SmsDispatcher dispatcher(String node, SmsProperties.Smpp smpp, SmsProperties.Dispatch dispatch,
-            SmsStore store, SmscInbound inbound, DispatchSignal signal, BookingService booking) {
-        Supplier<InetSocketAddress> endpoint = () -> InetSocketAddress.createUnresolved(smpp.host(), smpp.port());
-        return new SmsDispatcher(node, store, dispatch, () -> new SmppLink(smpp, endpoint, inbound, node), signal,
-                booking);
-    }
 }

@@ -40,7 +40,7 @@ public final class SmsDispatcher implements SmartLifecycle {
 
     /** How a message's sending ended (its parts go one by one, so the first that is not OK decides). */
     private enum PartResult {
-        OK, THROTTLED, LOST, IN_DOUBT, TEMPORARY, PERMANENT, DEAD
+        OK, THROTTLED, LOST, IN_DOUBT, TEMPORARY, PERMANENT
     }
 
     /** {@code marked}: the message was already marked SUBMITTED together with its last part. */
@@ -67,10 +67,6 @@ public final class SmsDispatcher implements SmartLifecycle {
 
     private volatile boolean running;
     private volatile boolean stopping;
-    /** Set by {@link #die()}: this node writes nothing more, as a killed process would not. */
-    private volatile boolean dead;
-    /** Tests only: "kill -9" this node right after the SMSC accepted a part of a message that matches. */
-    volatile java.util.function.Predicate<SmsStore.Claimed> crashAfterAccept;
     private SmppLink link;
     private ExecutorService submitters;
     private Semaphore window;
@@ -108,7 +104,6 @@ public final class SmsDispatcher implements SmartLifecycle {
             return;
         }
         stopping = false;
-        dead = false;
         link = linkFactory.get();
         link.start();
         window = new Semaphore(cfg.window());
@@ -131,7 +126,7 @@ public final class SmsDispatcher implements SmartLifecycle {
      */
     @Override
     public synchronized void stop() {
-        if (!running || dead) {
+        if (!running) {
             return;
         }
         stopping = true;
@@ -154,23 +149,6 @@ public final class SmsDispatcher implements SmartLifecycle {
                 released, inFlight.get());
     }
 
-    /**
-     * Tests only: this node dies as under {@code kill -9}. Its socket closes without an unbind, nothing more
-     * is written, its claims stay as they are until their lease runs out.
-     */
-    void die() {
-        dead = true;
-        stopping = true;
-        running = false;
-        link.abort();
-        loop.interrupt();
-        submitters.shutdownNow();
-    }
-
-    boolean dead() {
-        return dead;
-    }
-
     @Override
     public boolean isRunning() {
         return running;
@@ -186,7 +164,7 @@ public final class SmsDispatcher implements SmartLifecycle {
     private void run() {
         long lastSweep = 0;
         long lastSettle = 0;
-        while (running && !dead) {
+        while (running) {
             try {
                 if (!link.awaitBound(500)) {
                     continue;
@@ -245,10 +223,7 @@ public final class SmsDispatcher implements SmartLifecycle {
         try {
             submitters.execute(() -> {
                 try {
-                    Outcome o = sendAll(m, todo);
-                    if (!dead) {
-                        finish(m, o);
-                    }
+                    finish(m, sendAll(m, todo));
                 } catch (RuntimeException e) {
                     log.warn("SMS {}: could not record the outcome ({}); the lease will hand it on", m.id(),
                             e.toString());
@@ -307,11 +282,6 @@ public final class SmsDispatcher implements SmartLifecycle {
             awaitPause();
             SmppLink.Submitted r = link.submit(m.phone(), p);
             if (r instanceof SmppLink.Submitted.Accepted a) {
-                java.util.function.Predicate<SmsStore.Claimed> crash = crashAfterAccept;
-                if (crash != null && crash.test(m)) {
-                    die(); // the SMSC has the part; this node is gone before it could write that down
-                    return new Outcome(PartResult.DEAD, "killed");
-                }
                 boolean held = recordPart(m, p, a.messageId(), next);
                 submitted.incrementAndGet();
                 eased();
@@ -368,9 +338,6 @@ public final class SmsDispatcher implements SmartLifecycle {
             case LOST -> store.retryLater(m, node, o.reason(), false,
                     stopping ? Duration.ZERO : Duration.ofSeconds(1), cfg.maxAttempts());
             case IN_DOUBT -> store.markInDoubt(m, node, "无应答，等待回执 " + o.reason(), cfg.inDoubtWait());
-            case DEAD -> {
-                // a dead node writes nothing
-            }
         }
     }
 

@@ -88,26 +88,6 @@ public record SmsProperties(Boolean enabled, String signature, String hotlineNum
             stopTimeout = stopTimeout == null ? Duration.ofSeconds(10) : stopTimeout;
             inDoubtWait = inDoubtWait == null ? Duration.ofMinutes(5) : inDoubtWait;
         }
-
-        public Dispatch withWindow(int w) {
-            return new Dispatch(w, batchSize, pollInterval, lease, maxAttempts, retryMin, retryMax, throttlePauseMin,
-                    throttlePauseMax, throttleRetries, stopTimeout, inDoubtWait);
-        }
-
-        public Dispatch withBatchSize(int b) {
-            return new Dispatch(window, b, pollInterval, lease, maxAttempts, retryMin, retryMax, throttlePauseMin,
-                    throttlePauseMax, throttleRetries, stopTimeout, inDoubtWait);
-        }
-
-        public Dispatch withInDoubtWait(Duration w) {
-            return new Dispatch(window, batchSize, pollInterval, lease, maxAttempts, retryMin, retryMax,
-                    throttlePauseMin, throttlePauseMax, throttleRetries, stopTimeout, w);
-        }
-
-        public Dispatch withLease(Duration l) {
-            return new Dispatch(window, batchSize, pollInterval, l, maxAttempts, retryMin, retryMax, throttlePauseMin,
-                    throttlePauseMax, throttleRetries, stopTimeout, inDoubtWait);
-        }
     }
 
     /**

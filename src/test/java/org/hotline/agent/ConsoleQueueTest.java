@@ -11,12 +11,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.context.ApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 import org.hotline.handoff.TransferLog;
 import org.hotline.handoff.WaitingCalls;
 import org.hotline.ivr.CallResult;
-import org.hotline.ivr.FlowEngine;
+import org.hotline.ivr.Engines;
 import org.hotline.testsupport.Fixtures;
 import org.hotline.testsupport.TestClock;
 
@@ -24,13 +25,13 @@ import org.hotline.testsupport.TestClock;
 @ConsoleTest
 class ConsoleQueueTest {
 
+    @Autowired ApplicationContext ctx;
     @Autowired JdbcTemplate jdbc;
     @Autowired TestClock clock;
     @Autowired AgentPresence presence;
     @Autowired ConsoleUsers users;
     @Autowired TransferLog transferLog;
     @Autowired TransferDesk transfers;
-    @Autowired FlowEngine menu;
 
     ConsoleQueue queue;
     ConsoleFixtures cfx;
@@ -76,14 +77,14 @@ class ConsoleQueueTest {
     @Test
     void withNobodyAtAConsoleTheMenuOffersACallBackThatTheConsoleLists() {
         String caller = Fixtures.mobile();
-        CallResult r = menu.withAgentQueue(queue).run(new MenuCaller(caller, "0", "1"));
+        CallResult r = Engines.withAgentQueue(ctx, queue).run(new MenuCaller(caller, "0", "1"));
         assertThat(r.end()).isEqualTo(CallResult.End.CALLBACK);
         assertThat(transferLog.callback(r.callbackId()).orElseThrow().reason()).isEqualTo("LONG_WAIT");
         assertThat(transferLog.callback(r.callbackId()).orElseThrow().callerNumber()).isEqualTo(caller);
 
         // with an agent at the console and nobody waiting, the same caller is put through
         presence.seen(agent());
-        CallResult through = menu.withAgentQueue(queue).run(new MenuCaller(caller, "0"));
+        CallResult through = Engines.withAgentQueue(ctx, queue).run(new MenuCaller(caller, "0"));
         assertThat(through.end()).isEqualTo(CallResult.End.TRANSFERRED);
     }
     @Test

@@ -33,7 +33,7 @@ import org.hotline.HotlineApplication;
 import org.hotline.booking.BookingService;
 import org.hotline.booking.ResidentId;
 import org.hotline.ivr.CallHandler;
-import org.hotline.ivr.agi.AgiProperties;
+import org.hotline.ivr.agi.AgiSettings;
 import org.hotline.ivr.agi.AsteriskCall;
 import org.hotline.ivr.agi.FastAgiListener;
 import org.hotline.ivr.agi.KeypadBookingFlow;
@@ -111,7 +111,7 @@ public final class AgiBench {
         AtomicInteger next = new AtomicInteger();
         KeypadBookingFlow flow = new KeypadBookingFlow(booking,
                 () -> slots.get(Math.floorMod(next.getAndIncrement(), slots.size())), Duration.ofSeconds(10));
-        FastAgiListener agi = new FastAgiListener(AgiProperties.defaults().withPort(0),
+        FastAgiListener agi = new FastAgiListener(AgiSettings.defaults().port(0).build(),
                 engine != null ? engine : flow);
         long bookingsBefore = jdbc.queryForObject("SELECT COUNT(*) FROM booking", Long.class);
         var registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.context.ApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 import io.micrometer.core.instrument.MeterRegistry;
@@ -33,6 +34,7 @@ import org.hotline.testsupport.TestClock;
 @IntegrationTest
 class FlowsTest {
 
+    @Autowired ApplicationContext ctx;
     @Autowired FlowEngine engine;
     @Autowired BookingService booking;
     @Autowired TransferLog transfers;
@@ -452,7 +454,7 @@ class FlowsTest {
 
     @Test
     void aLongQueueOffersACallBackOrTheWait() {
-        FlowEngine busy = engine.withAgentQueue(() -> Duration.ofMinutes(12));
+        FlowEngine busy = Engines.withAgentQueue(ctx, () -> Duration.ofMinutes(12));
         ScriptedCaller wants = ScriptedCaller.script(Fixtures.mobile(), "0", "1");
         CallResult r = busy.run(wants);
         assertThat(r.end()).isEqualTo(CallResult.End.CALLBACK);

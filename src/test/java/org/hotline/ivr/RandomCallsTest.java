@@ -17,6 +17,7 @@ import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.context.ApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 import org.hotline.booking.ResidentId;
@@ -35,6 +36,7 @@ class RandomCallsTest {
 
     static final int CALLS = 10_000;
 
+    @Autowired ApplicationContext ctx;
     @Autowired FlowEngine engine;
     @Autowired Fixtures fx;
     @Autowired TestClock clock;
@@ -85,7 +87,7 @@ class RandomCallsTest {
     @Test
     void tenThousandRandomCallsAllEndProperlyAndLeaveNoHold() throws Exception {
         IvrWorld world = IvrWorld.open(fx, clock, 100_000);
-        FlowEngine busy = engine.withAgentQueue(() -> Duration.ofMinutes(30));
+        FlowEngine busy = Engines.withAgentQueue(ctx, () -> Duration.ofMinutes(30));
         Random seeds = new Random(20261201);
         ExecutorService pool = Executors.newFixedThreadPool(4);
         List<Future<CallResult>> futures = new ArrayList<>();

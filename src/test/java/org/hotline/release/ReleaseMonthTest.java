@@ -28,6 +28,7 @@ import org.hotline.booking.BookingOutcome;
 import org.hotline.booking.BookingRequest;
 import org.hotline.booking.BookingService;
 import org.hotline.booking.Channel;
+import org.hotline.booking.CheckInOutcome;
 import org.hotline.booking.Refusal;
 import org.hotline.testsupport.Fixtures;
 import org.hotline.testsupport.IntegrationTest;
@@ -127,7 +128,7 @@ class ReleaseMonthTest {
             for (var b : jdbc.queryForList("""
                     SELECT code FROM booking WHERE facility_id = ? AND slot_date = ? AND patient_hash = ?
                       AND status = 'ACTIVE'""", String.class, f.facility, date, booking.hashOf(r))) {
-                assertThat(noShows.markAttended(b)).isTrue();
+                assertThat(booking.checkIn(b, f.facility, "desk")).isInstanceOf(CheckInOutcome.CheckedIn.class);
             }
 
             clock.set(date.atTime(10, 0)); // slots end by 09:00, plus a grace of 2 h: not yet

@@ -190,9 +190,9 @@ class SmppResilienceTest {
 
     @Test
     void threeNodesOnOneDatabaseNeverSendARowTwice() throws Exception {
-        SmsProperties.Dispatch small = props.dispatch().withWindow(5).withBatchSize(5);
-        SmsDispatcher b = SmsConfig.dispatcher("node-b", props.smpp(), small, store, inbound, signal, booking);
-        SmsDispatcher c = SmsConfig.dispatcher("node-c", props.smpp(), small, store, inbound, signal, booking);
+        SmsProperties.Dispatch small = TestNodes.dispatch(props.dispatch()).window(5).batchSize(5).build();
+        SmsDispatcher b = TestNodes.dispatcher("node-b", props.smpp(), small, store, inbound, signal, booking);
+        SmsDispatcher c = TestNodes.dispatcher("node-c", props.smpp(), small, store, inbound, signal, booking);
         b.start();
         c.start();
         try {

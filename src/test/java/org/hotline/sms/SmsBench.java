@@ -118,8 +118,8 @@ public final class SmsBench {
                 INSERT INTO sms_message (kind, phone, phone_masked, body, parts, status, next_attempt_at, created_at)
                 VALUES ('REPLY', '13900000000', '139****0000', ?, 1, 'PENDING', NOW(3) - INTERVAL 1 HOUR, NOW(3))""",
                 java.util.stream.IntStream.range(0, rows).mapToObj(i -> new Object[] {"【健康热线】性能测试" + i}).toList());
-        SmsDispatcher d = SmsConfig.dispatcher("bench-" + w, smpp, props.dispatch().withWindow(w).withBatchSize(
-                Math.max(50, w * 2)), ctx.getBean(SmsStore.class), ctx.getBean(SmscInbound.class),
+        SmsDispatcher d = TestNodes.dispatcher("bench-" + w, smpp, TestNodes.dispatch(props.dispatch()).window(w)
+                .batchSize(Math.max(50, w * 2)).build(), ctx.getBean(SmsStore.class), ctx.getBean(SmscInbound.class),
                 ctx.getBean(DispatchSignal.class), ctx.getBean(BookingService.class));
         d.start();
         Thread.sleep(1000);

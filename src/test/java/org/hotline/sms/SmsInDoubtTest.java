@@ -31,7 +31,8 @@ import org.hotline.testsupport.Fixtures;
  * A gateway killed between the SMSC's submit_sm_resp and its write of the part: the part is in doubt, and
  * the receipt the SMSC routes to a surviving session settles it, so the SMSC gets every part exactly once.
  * Without a receipt the part goes out again after the wait (counted). Real MariaDB, real Perl SMSC; the
- * kill is a second dispatcher that closes its socket and writes nothing more right after an accepted submit.
+ * kill is a second dispatcher whose SMPP session, right after an accepted submit, closes its socket without an
+ * unbind and never lets the sender come back ({@link TestNodes.KilledNode}): the node writes nothing more.
  */
 @PerlSmscContext
 class SmsInDoubtTest {
@@ -49,6 +50,7 @@ class SmsInDoubtTest {
     PerlSmsc smsc = PerlSmscContext.Shared.smsc();
     String batch;
     final List<SmsDispatcher> extra = new ArrayList<>();
+    final List<TestNodes.KilledNode> killed = new ArrayList<>();
 
     @BeforeEach
     void setUp() {
@@ -59,6 +61,7 @@ class SmsInDoubtTest {
 
     @AfterEach
     void restore() {
+        killed.forEach(TestNodes.KilledNode::bury);
         for (SmsDispatcher d : extra) {
             d.stop();
         }
@@ -67,16 +70,21 @@ class SmsInDoubtTest {
     }
 
     SmsDispatcher node(String name, SmsProperties.Dispatch cfg) {
-        SmsDispatcher d = SmsConfig.dispatcher(name + "-" + batch, props.smpp(), cfg, store, inbound, signal, booking);
+        SmsDispatcher d = TestNodes.dispatcher(name + "-" + batch, props.smpp(), cfg, store, inbound, signal, booking);
         extra.add(d);
         return d;
     }
 
     /** A node with one submit in flight that is "killed -9" right after the SMSC accepts a part. */
-    SmsDispatcher dyingNode() {
-        SmsDispatcher d = node("dying", props.dispatch().withWindow(1).withLease(Duration.ofSeconds(1)));
-        d.crashAfterAccept = m -> true;
-        return d;
+    TestNodes.KilledNode dyingNode() {
+        TestNodes.KilledNode kill = new TestNodes.KilledNode(true);
+        killed.add(kill);
+        SmsDispatcher d = TestNodes.dispatcher("dying-" + batch, props.smpp(),
+                TestNodes.dispatch(props.dispatch()).window(1).lease(Duration.ofSeconds(1)).build(), store, inbound,
+                signal, booking, kill.sessions());
+        extra.add(d);
+        d.start();
+        return kill;
     }
 
     long enqueue(String phone, String text) {
@@ -104,8 +112,7 @@ class SmsInDoubtTest {
         double settled0 = store.inDoubtSettledCount();
         double resent0 = store.inDoubtResentCount();
 
-        SmsDispatcher dying = dyingNode();
-        dying.start();
+        TestNodes.KilledNode dying = dyingNode();
         await("the dying node killed after its first accepted part", Duration.ofSeconds(20), dying::dead);
         // it claimed all three, marked part 1 of the first as started, and the SMSC took that part
         assertThat(SmsTestSupport.count(jdbc, "SELECT COUNT(*) FROM sms_part WHERE message_id IN (?, ?, ?)", first,
@@ -114,7 +121,7 @@ class SmsInDoubtTest {
         String acceptedId = smsc.submitsTo(longPhone).get(0).messageId();
 
         // the survivor waits far longer than this test for a receipt: settling it is the only way out
-        SmsDispatcher survivor = node("survivor", props.dispatch().withInDoubtWait(Duration.ofMinutes(10)));
+        SmsDispatcher survivor = node("survivor", TestNodes.dispatch(props.dispatch()).inDoubtWait(Duration.ofMinutes(10)).build());
         survivor.start();
         await("all three delivered", Duration.ofSeconds(40), () -> List.of(first, second, third).stream()
                 .allMatch(id -> "DELIVERED".equals(SmsTestSupport.status(jdbc, id))));
@@ -137,10 +144,9 @@ class SmsInDoubtTest {
         String phone = Fixtures.mobile();
         long id = enqueue(phone, "【健康热线】批次" + batch + "，没有回执的短信");
         double resent0 = store.inDoubtResentCount();
-        SmsDispatcher dying = dyingNode();
-        dying.start();
+        TestNodes.KilledNode dying = dyingNode();
         await("the dying node killed", Duration.ofSeconds(20), dying::dead);
-        SmsDispatcher survivor = node("survivor", props.dispatch().withInDoubtWait(Duration.ofSeconds(2)));
+        SmsDispatcher survivor = node("survivor", TestNodes.dispatch(props.dispatch()).inDoubtWait(Duration.ofSeconds(2)).build());
         survivor.start();
         await("in doubt", Duration.ofSeconds(20), () -> "IN_DOUBT".equals(SmsTestSupport.status(jdbc, id)));
         assertThat(smsc.submitsTo(phone)).as("not resent while in doubt").hasSize(1);
@@ -160,9 +166,10 @@ class SmsInDoubtTest {
         List<Long> ids = new ArrayList<>();
         LocalDateTime now = LocalDateTime.now(clock);
         // a "dead node": rows it claimed and marked, each submitted to the real SMSC over its own session
+        TestNodes.KilledNode kill = new TestNodes.KilledNode(false);
         SmppLink deadLink = new SmppLink(props.smpp(),
                 () -> InetSocketAddress.createUnresolved(props.smpp().host(), props.smpp().port()), inbound,
-                "dead-" + batch);
+                "dead-" + batch, kill.sessions());
         deadLink.start();
         try {
             assertThat(deadLink.awaitBound(10_000)).isTrue();
@@ -184,7 +191,8 @@ class SmsInDoubtTest {
                     "SELECT COUNT(*) FROM sms_receipt_waiting WHERE source_addr IN ("
                             + phones.stream().map(p -> "'" + p + "'").collect(Collectors.joining(",")) + ")") == rows);
         } finally {
-            deadLink.abort();
+            kill.kill(); // the socket closes with no unbind
+            deadLink.stop();
         }
         // the SMSC offered one receipt twice (its first deliver_sm_resp was lost): still one submission
         jdbc.update("""

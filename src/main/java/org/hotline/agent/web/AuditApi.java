@@ -10,6 +10,7 @@ import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 
 import org.hotline.agent.AuditTrail;
+import org.hotline.audit.AuditLog;
 
 @RestController
 @Tag(name = "audit", description = "操作审计：谁、何时、做了什么、为哪通来电")
@@ -23,7 +24,7 @@ class AuditApi {
 
     @GetMapping("/api/audit")
     @Operation(summary = "审计记录，最新的在前")
-    List<AuditTrail.AuditEvent> find(@RequestParam(required = false) String username,
+    List<AuditLog.AuditEvent> find(@RequestParam(required = false) String username,
             @RequestParam(required = false) String transferId, @RequestParam(required = false) Long bookingId,
             @RequestParam(required = false) Long callbackId, @RequestParam(defaultValue = "100") int limit) {
         return audit.find(username, transferId, bookingId, callbackId, limit);

@@ -104,48 +104,6 @@ public record AgiProperties(Boolean enabled, String bindAddress, Integer port, S
         }
     }
 
-    /** The settings before the connection limits existed (tests and benchmarks that build them by hand). */
-    public AgiProperties(Boolean enabled, String bindAddress, Integer port, String script, String soundPrefix,
-            Integer maxCalls, Duration socketReadTimeout, Duration drainTimeout) {
-        this(enabled, bindAddress, port, script, soundPrefix, maxCalls, socketReadTimeout, drainTimeout, null, null,
-                null);
-    }
-
-    /** Defaults only, for code that builds a listener by hand (tests, benchmarks). */
-    public static AgiProperties defaults() {
-        return new AgiProperties(null, null, null, null, null, null, null, null);
-    }
-
-    public AgiProperties withPort(int p) {
-        return new AgiProperties(enabled, bindAddress, p, script, soundPrefix, maxCalls, socketReadTimeout,
-                drainTimeout, allowedPeers, header, maxWaitingConnections);
-    }
-
-    public AgiProperties withTimeouts(Duration read, Duration drain) {
-        return new AgiProperties(enabled, bindAddress, port, script, soundPrefix, maxCalls, read, drain, allowedPeers,
-                header, maxWaitingConnections);
-    }
-
-    public AgiProperties withMaxCalls(int max) {
-        return new AgiProperties(enabled, bindAddress, port, script, soundPrefix, max, socketReadTimeout,
-                drainTimeout, allowedPeers, header, maxWaitingConnections);
-    }
-
-    public AgiProperties withBindAddress(String address) {
-        return new AgiProperties(enabled, address, port, script, soundPrefix, maxCalls, socketReadTimeout,
-                drainTimeout, allowedPeers, header, maxWaitingConnections);
-    }
-
-    public AgiProperties withAllowedPeers(List<String> peers) {
-        return new AgiProperties(enabled, bindAddress, port, script, soundPrefix, maxCalls, socketReadTimeout,
-                drainTimeout, peers, header, maxWaitingConnections);
-    }
-
-    public AgiProperties withHeader(Header h, int maxWaiting) {
-        return new AgiProperties(enabled, bindAddress, port, script, soundPrefix, maxCalls, socketReadTimeout,
-                drainTimeout, allowedPeers, h, maxWaiting);
-    }
-
     /** The allowed peers, parsed. */
     public PeerAddresses peers() {
         return PeerAddresses.parse(allowedPeers, "hotline.agi.allowed-peers");

@@ -31,15 +31,15 @@ final class InDialogRequests implements CallSignalling {
     private final SipListeningPoints host;
     private final SipResponses responses;
     private final CallRegistry calls;
-    private final SipEndpoint endpoint;
+    private final CallResources resources;
 
     InDialogRequests(SipProperties props, SipListeningPoints host, SipResponses responses, CallRegistry calls,
-            SipEndpoint endpoint) {
+            CallResources resources) {
         this.props = props;
         this.host = host;
         this.responses = responses;
         this.calls = calls;
-        this.endpoint = endpoint;
+        this.resources = resources;
     }
 
     // --- from the caller -----------------------------------------------------------------------
@@ -97,7 +97,7 @@ final class InDialogRequests implements CallSignalling {
         }
         if (call.markConnected()) {
             call.rtp().restartSilenceClock(System.nanoTime());
-            endpoint.startFlow(call);
+            resources.startFlow(call);
         }
     }
 
@@ -241,12 +241,12 @@ final class InDialogRequests implements CallSignalling {
     @Override
     public void silenceTimedOut(SipCall call) {
         log.info("SIP call {}: no RTP from the caller for {} s", call.callId(), props.rtpTimeout().toSeconds());
-        endpoint.timers().execute(() -> bye(call, "RTP silence"));
+        resources.timers().execute(() -> bye(call, "RTP silence"));
     }
 
     @Override
     public void closeMedia(SipCall call) {
-        endpoint.media().close(call.rtp());
+        resources.media().close(call.rtp());
     }
 
     @Override

@@ -42,12 +42,12 @@ final class InviteAdmission {
     private final CallRegistry calls;
     private final SipResponses responses;
     private final CallSignalling signalling;
-    private final SipEndpoint endpoint;
+    private final CallResources resources;
     /** False while this node must not take new calls (its database is away). */
     private volatile BooleanSupplier admitting = () -> true;
 
     InviteAdmission(SipProperties props, PeerAddresses trusted, Supplier<CallHandler> handler, PromptAudio prompts,
-            CallRegistry calls, SipResponses responses, CallSignalling signalling, SipEndpoint endpoint) {
+            CallRegistry calls, SipResponses responses, CallSignalling signalling, CallResources resources) {
         this.props = props;
         this.trusted = trusted;
         this.handler = handler;
@@ -55,7 +55,7 @@ final class InviteAdmission {
         this.calls = calls;
         this.responses = responses;
         this.signalling = signalling;
-        this.endpoint = endpoint;
+        this.resources = resources;
     }
 
     /** Takes new INVITEs only while {@code admission} says yes; otherwise answers 503 (Retry-After 10). */
@@ -118,7 +118,7 @@ final class InviteAdmission {
             }
         }
         CallHandler h = handler.get();
-        if (h == null || !endpoint.isRunning()) {
+        if (h == null || !resources.running()) {
             responses.respond(st, req, Response.SERVICE_UNAVAILABLE, r -> r.addHeader(responses.retryAfter(30)));
             calls.count("no-flow-engine");
             return;
@@ -151,7 +151,7 @@ final class InviteAdmission {
                         PhoneNumber.mask(number), from == null ? "?" : from.getHostAddress());
             }
             call = new SipCall(ourId, sipCallId, number, verified, SipResponses.randomHex(6), signalling,
-                    endpoint.media()::open, prompts, endpoint.meters().newCall());
+                    resources.media()::open, prompts, resources.meters().newCall());
         } catch (IOException io) {
             calls.giveBackPlace();
             responses.respond(st, req, Response.SERVICE_UNAVAILABLE, r -> r.addHeader(responses.retryAfter(10)));
@@ -171,7 +171,7 @@ final class InviteAdmission {
             Response ringing = responses.inDialog(req, Response.RINGING, call);
             st.sendResponse(ringing);
             call.dialog(st.getDialog());
-            endpoint.timers().schedule(() -> answer(call), props.answerDelay().toMillis(), TimeUnit.MILLISECONDS);
+            resources.timers().schedule(() -> answer(call), props.answerDelay().toMillis(), TimeUnit.MILLISECONDS);
         }
     }
 

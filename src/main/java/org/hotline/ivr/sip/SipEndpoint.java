@@ -56,8 +56,9 @@ public final class SipEndpoint implements AutoCloseable {
         this.host = new SipListeningPoints(props);
         this.calls = new CallRegistry(props);
         SipResponses responses = new SipResponses(host);
-        this.dialogs = new InDialogRequests(props, host, responses, calls, this);
-        this.admission = new InviteAdmission(props, trusted, handler, prompts, calls, responses, dialogs, this);
+        CallResources resources = new Resources();
+        this.dialogs = new InDialogRequests(props, host, responses, calls, resources);
+        this.admission = new InviteAdmission(props, trusted, handler, prompts, calls, responses, dialogs, resources);
         this.listener = new SipRequestDispatch(admission, dialogs, responses, calls);
     }
 
@@ -186,22 +187,37 @@ public final class SipEndpoint implements AutoCloseable {
         return media == null ? 0 : media.lateTicks();
     }
 
-    // --- for the parts ------------------------------------------------------------------------------
+    /** What the request handlers may use of this endpoint ({@link CallResources}). */
+    private final class Resources implements CallResources {
 
-    RtpMedia media() {
-        return media;
-    }
+        @Override
+        public boolean running() {
+            return running;
+        }
 
-    ScheduledExecutorService timers() {
-        return timers;
-    }
+        @Override
+        public RtpMedia media() {
+            return media;
+        }
 
-    CallMeters meters() {
-        return meters;
+        @Override
+        public ScheduledExecutorService timers() {
+            return timers;
+        }
+
+        @Override
+        public CallMeters meters() {
+            return meters;
+        }
+
+        @Override
+        public void startFlow(SipCall call) {
+            SipEndpoint.this.startFlow(call);
+        }
     }
 
     /** Runs the flow on a thread of the call's own; hangs up when no thread can be had. */
-    void startFlow(SipCall call) {
+    private void startFlow(SipCall call) {
         CallHandler h = handler.get();
         callThreads.incrementAndGet();
         try {

@@ -21,20 +21,15 @@ class HisPushReports {
     }
 
     private final JdbcTemplate jdbc;
-    private final ModuleTables tables;
     private final Clock clock;
 
-    HisPushReports(JdbcTemplate jdbc, ModuleTables tables, Clock clock) {
+    HisPushReports(JdbcTemplate jdbc, Clock clock) {
         this.jdbc = jdbc;
-        this.tables = tables;
         this.clock = clock;
     }
 
     @ModelAttribute("hisPushes")
     List<Waiting> waiting() {
-        if (!tables.has("his_push")) {
-            return List.of();
-        }
         LocalDateTime now = LocalDateTime.now(clock);
         return jdbc.query("""
                 SELECT p.client_id, c.name, COUNT(*), MIN(p.created_at), MAX(p.attempts),

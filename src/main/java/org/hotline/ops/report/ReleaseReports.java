@@ -56,31 +56,22 @@ public class ReleaseReports {
     }
 
     private final JdbcTemplate jdbc;
-    private final ModuleTables tables;
     private final ReportProperties props;
     private final Clock clock;
     private final SupervisionReports reports;
 
-    public ReleaseReports(JdbcTemplate jdbc, ModuleTables tables, ReportProperties props, Clock clock,
+    public ReleaseReports(JdbcTemplate jdbc, ReportProperties props, Clock clock,
             SupervisionReports reports) {
         this.jdbc = jdbc;
-        this.tables = tables;
         this.props = props;
         this.clock = clock;
         this.reports = reports;
     }
 
-    /** Whether the release audit exists in this database (the release module is installed). */
-    public boolean recorded() {
-        return tables.has(ModuleTables.RELEASE_AUDIT) && tables.has(ModuleTables.RELEASE_STEP);
-    }
 
     /** Releases planned in the range (by planned time), at one facility or all, in planned order. */
     public List<ReleaseRun> releases(ReportRange range) {
         reports.checked(range);
-        if (!recorded()) {
-            return List.of();
-        }
         Duration grace = props.releaseGrace();
         String facility = range.facilityId() == null ? "" : " AND a.facility_id = " + range.facilityId();
         List<ReleaseRun> out = new ArrayList<>(jdbc.query("""

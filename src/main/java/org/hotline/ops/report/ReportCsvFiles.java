@@ -62,11 +62,9 @@ public class ReportCsvFiles {
 
     public byte[] transfers(ReportRange range) {
         Csv csv = new Csv().row("日期", "原因", "转人工次数", "已接听", "平均接听等待（秒）", "最长接听等待（秒）");
-        boolean recorded = reports.answerTimeRecorded();
         for (SupervisionReports.TransferFigures t : reports.transfers(range)) {
-            csv.row(t.day(), Format.transferReason(t.reason()), t.transfers(),
-                    recorded ? t.answered() : "未记录", recorded ? orDash(t.avgSecondsToAnswer()) : "未记录",
-                    recorded ? orDash(t.maxSecondsToAnswer()) : "未记录");
+            csv.row(t.day(), Format.transferReason(t.reason()), t.transfers(), t.answered(),
+                    orDash(t.avgSecondsToAnswer()), orDash(t.maxSecondsToAnswer()));
         }
         return csv.bytes();
     }
@@ -74,14 +72,13 @@ public class ReportCsvFiles {
     public byte[] callbacks(ReportRange range) {
         Csv csv = new Csv().row("日期", "原因", "回拨请求", "待回拨", "已回拨", "放弃", "接通", "无人接听", "占线", "号码错误",
                 "平均首次回拨（秒）");
-        boolean recorded = reports.callbackAttemptsRecorded();
         for (SupervisionReports.CallbackFigures c : reports.callbacks(range)) {
             List<Object> row = new ArrayList<>(List.of(c.day(), Format.callbackReason(c.reason()), c.requested(),
                     c.status("OPEN"), c.status("DONE"), c.status("GAVE_UP")));
             for (String o : List.of("REACHED", "NO_ANSWER", "BUSY", "WRONG_NUMBER")) {
-                row.add(recorded ? c.attempts(o) : "未记录");
+                row.add(c.attempts(o));
             }
-            row.add(!recorded ? "未记录" : c.avgSecondsToFirstAttempt() == null ? "—"
+            row.add(c.avgSecondsToFirstAttempt() == null ? "—"
                     : String.format(java.util.Locale.ROOT, "%.0f", c.avgSecondsToFirstAttempt()));
             csv.row(row);
         }
@@ -90,9 +87,6 @@ public class ReportCsvFiles {
 
     public byte[] releases(ReportRange range) {
         Csv csv = new Csv();
-        if (!releases.recorded()) {
-            return csv.row("放号审计记录（release 模块）未安装，无法判断放号是否准时").bytes();
-        }
         csv.row("计划时间", "机构", "动作", "号源池", "转入", "状态", "时段数", "号数", "首次完成", "最后完成", "延迟（秒）", "准时");
         for (ReleaseReports.ReleaseRun r : releases.releases(range)) {
             csv.row(r.plannedAt(), r.facilityName(), Format.releaseAction(r.action()), Format.pool(r.pool()),
@@ -104,9 +98,6 @@ public class ReportCsvFiles {
 
     public byte[] sms(ReportRange range) {
         Csv csv = new Csv();
-        if (!sms.recorded()) {
-            return csv.row("短信发送记录（sms 模块）未安装，无法统计").bytes();
-        }
         csv.row("日期（入队）", "机构", "入队", "已发送", "已送达", "失败", "待回执", "待发送", "已撤销");
         for (SmsReports.SmsFigures m : sms.sms(range)) {
             csv.row(m.day(), m.facilityName() == null ? "（不属于预约）" : m.facilityName(), m.queued(), m.sent(),

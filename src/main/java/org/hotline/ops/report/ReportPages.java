@@ -111,7 +111,6 @@ class ReportPages {
         model.addAttribute("transfers", reports.transfers(all));
         model.addAttribute("callbacks", reports.callbacks(all));
         model.addAttribute("queue", reports.queue(all));
-        model.addAttribute("queueRecorded", reports.queueRecorded());
         model.addAttribute("releases", releases.releases(range));
         model.addAttribute("sms", sms.sms(range));
     }
@@ -123,12 +122,7 @@ class ReportPages {
         model.addAttribute("bands", AgeBand.values());
         model.addAttribute("pools", Pool.values());
         model.addAttribute("fmt", Format.INSTANCE);
-        model.addAttribute("answerTimeRecorded", reports.answerTimeRecorded());
-        model.addAttribute("callbackAttemptsRecorded", reports.callbackAttemptsRecorded());
         model.addAttribute("callbackOutcomes", List.of("REACHED", "NO_ANSWER", "BUSY", "WRONG_NUMBER"));
-        model.addAttribute("movesRecorded", reports.movesRecorded());
-        model.addAttribute("releasesRecorded", releases.recorded());
-        model.addAttribute("smsRecorded", sms.recorded());
         model.addAttribute("releaseGrace", props.releaseGrace().toSeconds() + " 秒");
     }
 

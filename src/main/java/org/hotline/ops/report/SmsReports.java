@@ -26,24 +26,16 @@ public class SmsReports {
     }
 
     private final JdbcTemplate jdbc;
-    private final ModuleTables tables;
     private final SupervisionReports reports;
 
-    public SmsReports(JdbcTemplate jdbc, ModuleTables tables, SupervisionReports reports) {
+    public SmsReports(JdbcTemplate jdbc, SupervisionReports reports) {
         this.jdbc = jdbc;
-        this.tables = tables;
         this.reports = reports;
     }
 
-    public boolean recorded() {
-        return tables.has(ModuleTables.SMS_MESSAGE);
-    }
 
     public List<SmsFigures> sms(ReportRange range) {
         reports.checked(range);
-        if (!recorded()) {
-            return List.of();
-        }
         return jdbc.query("""
                 SELECT DATE(m.created_at), b.facility_id, MAX(f.name), COUNT(*),
                        SUM(m.submitted_at IS NOT NULL), SUM(m.status = 'DELIVERED'),

@@ -26,12 +26,10 @@ public class SupervisionReports {
 
     private final JdbcTemplate jdbc;
     private final ReportProperties props;
-    private final ModuleTables tables;
 
-    public SupervisionReports(JdbcTemplate jdbc, ReportProperties props, ModuleTables tables) {
+    public SupervisionReports(JdbcTemplate jdbc, ReportProperties props) {
         this.jdbc = jdbc;
         this.props = props;
-        this.tables = tables;
     }
 
     /** Refuses a range longer than {@code hotline.ops.report.max-days}. */
@@ -142,9 +140,6 @@ public class SupervisionReports {
 
     /** Places the release jobs moved between pools (none until the release module records moves). */
     private void addMoves(ReportRange range, Map<Key, Acc> acc) {
-        if (!tables.has(ModuleTables.RELEASE_STEP)) {
-            return;
-        }
         jdbc.query("""
                 SELECT st.facility_id, st.slot_date, st.pool, st.target_pool, SUM(st.places) FROM release_step st
                 WHERE st.action <> 'OPEN' AND st.status = 'DONE' AND st.slot_date BETWEEN ? AND ?"""
@@ -166,10 +161,6 @@ public class SupervisionReports {
                 }, range.from(), range.to());
     }
 
-    /** Whether moves between pools are recorded (the release module's steps). */
-    public boolean movesRecorded() {
-        return tables.has(ModuleTables.RELEASE_STEP);
-    }
 
     // ---------------------------------------------------------------- bookings per hour
 
@@ -199,15 +190,6 @@ public class SupervisionReports {
 
     public List<TransferFigures> transfers(ReportRange range) {
         checked(range);
-        if (!answerTimeRecorded()) {
-            return jdbc.query("""
-                    SELECT DATE(t.created_at), t.reason, COUNT(*) FROM call_transfer t
-                    WHERE t.created_at >= ? AND t.created_at < ?
-                    GROUP BY DATE(t.created_at), t.reason ORDER BY 1, 2""",
-                    (rs, i) -> new TransferFigures(rs.getObject(1, LocalDate.class), rs.getString(2), rs.getInt(3),
-                            null, null, null),
-                    range.from().atStartOfDay(), range.end().atStartOfDay());
-        }
         // the data's answer is an agent taking the call in the console (transfer_pickup, first agent wins)
         return jdbc.query("""
                 SELECT DATE(t.created_at), t.reason, COUNT(*), COUNT(p.transfer_id),
@@ -239,16 +221,8 @@ public class SupervisionReports {
         }
     }
 
-    /** Whether queue events are recorded (an Asterisk's AMI is configured: the outbound module's queue_call). */
-    public boolean queueRecorded() {
-        return tables.has(ModuleTables.QUEUE_CALL);
-    }
-
     public List<QueueFigures> queue(ReportRange range) {
         checked(range);
-        if (!queueRecorded()) {
-            return List.of();
-        }
         return jdbc.query("""
                 SELECT d, h, band, COUNT(*), SUM(connected_at IS NOT NULL),
                        AVG(CASE WHEN connected_at IS NOT NULL THEN hold_seconds END),
@@ -269,10 +243,6 @@ public class SupervisionReports {
                 range.from().atStartOfDay(), range.end().atStartOfDay());
     }
 
-    /** Whether the data records when an agent answered a transfer (the agent console's pick-ups). */
-    public boolean answerTimeRecorded() {
-        return tables.has(ModuleTables.TRANSFER_PICKUP);
-    }
 
     /**
      * Call-backs requested on one day for one reason, where they stand now, and what the agents' tries
@@ -294,10 +264,6 @@ public class SupervisionReports {
         }
     }
 
-    /** Whether agents' call-back tries are recorded (the agent console's callback_attempt). */
-    public boolean callbackAttemptsRecorded() {
-        return tables.has(ModuleTables.CALLBACK_ATTEMPT);
-    }
 
     public List<CallbackFigures> callbacks(ReportRange range) {
         checked(range);
@@ -314,31 +280,29 @@ public class SupervisionReports {
                             k -> new Acc(new TreeMap<>(), new TreeMap<>(), new Double[1]))
                             .status().merge(rs.getString(3), rs.getInt(4), Integer::sum);
                 }, args);
-        if (callbackAttemptsRecorded()) {
-            jdbc.query("""
-                    SELECT DATE(c.created_at), c.reason, a.outcome, COUNT(*) FROM callback_request c
-                    JOIN callback_attempt a ON a.callback_id = c.id
-                    WHERE c.created_at >= ? AND c.created_at < ?
-                    GROUP BY DATE(c.created_at), c.reason, a.outcome""", rs -> {
-                        Acc a = rows.get(List.of(rs.getObject(1, LocalDate.class), rs.getString(2)));
-                        if (a != null) {
-                            a.attempts().merge(rs.getString(3), rs.getInt(4), Integer::sum);
-                        }
-                    }, args);
-            jdbc.query("""
-                    SELECT DATE(c.created_at), c.reason,
-                           AVG(TIMESTAMPDIFF(MICROSECOND, c.created_at, f.first_at)) / 1000000
-                    FROM callback_request c
-                    JOIN (SELECT callback_id, MIN(attempted_at) AS first_at FROM callback_attempt GROUP BY callback_id) f
-                      ON f.callback_id = c.id
-                    WHERE c.created_at >= ? AND c.created_at < ?
-                    GROUP BY DATE(c.created_at), c.reason""", rs -> {
-                        Acc a = rows.get(List.of(rs.getObject(1, LocalDate.class), rs.getString(2)));
-                        if (a != null) {
-                            a.first()[0] = rs.getDouble(3);
-                        }
-                    }, args);
-        }
+        jdbc.query("""
+                SELECT DATE(c.created_at), c.reason, a.outcome, COUNT(*) FROM callback_request c
+                JOIN callback_attempt a ON a.callback_id = c.id
+                WHERE c.created_at >= ? AND c.created_at < ?
+                GROUP BY DATE(c.created_at), c.reason, a.outcome""", rs -> {
+                    Acc a = rows.get(List.of(rs.getObject(1, LocalDate.class), rs.getString(2)));
+                    if (a != null) {
+                        a.attempts().merge(rs.getString(3), rs.getInt(4), Integer::sum);
+                    }
+                }, args);
+        jdbc.query("""
+                SELECT DATE(c.created_at), c.reason,
+                       AVG(TIMESTAMPDIFF(MICROSECOND, c.created_at, f.first_at)) / 1000000
+                FROM callback_request c
+                JOIN (SELECT callback_id, MIN(attempted_at) AS first_at FROM callback_attempt GROUP BY callback_id) f
+                  ON f.callback_id = c.id
+                WHERE c.created_at >= ? AND c.created_at < ?
+                GROUP BY DATE(c.created_at), c.reason""", rs -> {
+                    Acc a = rows.get(List.of(rs.getObject(1, LocalDate.class), rs.getString(2)));
+                    if (a != null) {
+                        a.first()[0] = rs.getDouble(3);
+                    }
+                }, args);
         List<CallbackFigures> out = new ArrayList<>();
         rows.forEach((k, a) -> out.add(new CallbackFigures((LocalDate) k.get(0), (String) k.get(1),
                 a.status().values().stream().mapToInt(Integer::intValue).sum(), a.status(), a.attempts(),

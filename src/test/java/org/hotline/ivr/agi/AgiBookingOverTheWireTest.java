@@ -46,7 +46,7 @@ class AgiBookingOverTheWireTest {
         slot.set(fx.slot(dept, LocalDateTime.now().plusDays(3).withHour(9).withMinute(0).withSecond(0).withNano(0),
                 1, 0, 10));
         flow = new KeypadBookingFlow(booking, slot::get, Duration.ofSeconds(8));
-        agi = new FastAgiListener(AgiProperties.defaults().withPort(0), flow);
+        agi = new FastAgiListener(AgiSettings.defaults().port(0).build(), flow);
         agi.start();
     }
 

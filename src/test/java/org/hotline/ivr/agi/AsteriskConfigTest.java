@@ -112,7 +112,7 @@ class AsteriskConfigTest {
         Map<String, Object> yml = yamlDefaults();
         int port = ((Number) at(yml, "hotline", "agi", "port")).intValue();
         String script = (String) at(yml, "hotline", "agi", "script");
-        assertThat(new AgiProperties(null, null, null, null, null, null, null, null).port()).isEqualTo(port);
+        assertThat(AgiSettings.defaults().build().port()).isEqualTo(port);
 
         List<Section> ext = parse("extensions.conf");
         Map<String, String> globals = new LinkedHashMap<>();

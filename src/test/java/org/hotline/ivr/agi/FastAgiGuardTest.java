@@ -59,14 +59,14 @@ class FastAgiGuardTest {
     }
 
     FastAgiListener start(AgiProperties props, CallHandler handler) {
-        FastAgiListener l = new FastAgiListener(props.withPort(0), handler);
+        FastAgiListener l = new FastAgiListener(AgiSettings.of(props).port(0).build(), handler);
         l.start();
         listeners.add(l);
         return l;
     }
 
     static AgiProperties withHeaderTimeout(Duration timeout) {
-        return AgiProperties.defaults().withHeader(new AgiProperties.Header(timeout, null, null, null), 256);
+        return AgiSettings.defaults().header(new AgiProperties.Header(timeout, null, null, null), 256).build();
     }
 
     Socket connect(int port) throws IOException {
@@ -94,7 +94,8 @@ class FastAgiGuardTest {
         int maxCalls = 5;
         CountDownLatch inFlow = new CountDownLatch(maxCalls);
         CountDownLatch release = new CountDownLatch(1);
-        FastAgiListener l = start(withHeaderTimeout(Duration.ofSeconds(3)).withMaxCalls(maxCalls), call -> {
+        AgiProperties props = AgiSettings.of(withHeaderTimeout(Duration.ofSeconds(3))).maxCalls(maxCalls).build();
+        FastAgiListener l = start(props, call -> {
             inFlow.countDown();
             try {
                 release.await(20, TimeUnit.SECONDS);
@@ -147,8 +148,8 @@ class FastAgiGuardTest {
     @Test
     void whenMoreConnectionsWaitThanAllowedTheOldestIsClosedAndARealCallStillGetsThrough() throws Exception {
         CompletableFuture<String> served = new CompletableFuture<>();
-        FastAgiListener l = start(AgiProperties.defaults().withHeader(
-                new AgiProperties.Header(Duration.ofSeconds(30), null, null, null), 10), call -> {
+        FastAgiListener l = start(AgiSettings.defaults().header(
+                new AgiProperties.Header(Duration.ofSeconds(30), null, null, null), 10).build(), call -> {
                     served.complete(call.callId());
                     call.hangUp();
                 });
@@ -173,7 +174,7 @@ class FastAgiGuardTest {
         int maxCalls = 5;
         CountDownLatch inFlow = new CountDownLatch(maxCalls);
         CountDownLatch release = new CountDownLatch(1);
-        FastAgiListener l = start(AgiProperties.defaults().withMaxCalls(maxCalls), call -> {
+        FastAgiListener l = start(AgiSettings.defaults().maxCalls(maxCalls).build(), call -> {
             inFlow.countDown();
             try {
                 release.await(20, TimeUnit.SECONDS);
@@ -214,7 +215,7 @@ class FastAgiGuardTest {
         logger.addAppender(lines);
         AtomicInteger calls = new AtomicInteger();
         try {
-            FastAgiListener l = start(AgiProperties.defaults(), call -> calls.incrementAndGet());
+            FastAgiListener l = start(AgiSettings.defaults().build(), call -> calls.incrementAndGet());
             Socket s = connect(l.port());
             OutputStream out = s.getOutputStream();
             byte[] chunk = new byte[64 * 1024];
@@ -270,7 +271,7 @@ class FastAgiGuardTest {
 
     @Test
     void tooManyLinesOrSomethingThatIsNotAgiIsClosedAtOnce() throws Exception {
-        FastAgiListener l = start(AgiProperties.defaults(), call -> { });
+        FastAgiListener l = start(AgiSettings.defaults().build(), call -> { });
         Socket many = connect(l.port());
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < 300; i++) {
@@ -290,7 +291,7 @@ class FastAgiGuardTest {
     @Test
     void aRealAsteriskBlockWithTheLongestArgumentsItCanSendIsServed() throws Exception {
         CompletableFuture<String> served = new CompletableFuture<>();
-        FastAgiListener l = start(AgiProperties.defaults(), call -> {
+        FastAgiListener l = start(AgiSettings.defaults().build(), call -> {
             served.complete(call.callId());
             call.hangUp();
         });
@@ -316,7 +317,7 @@ class FastAgiGuardTest {
         logger.addAppender(lines);
         try {
             AtomicInteger calls = new AtomicInteger();
-            FastAgiListener l = start(AgiProperties.defaults().withAllowedPeers(List.of("127.0.0.1/32")), call -> {
+            FastAgiListener l = start(AgiSettings.defaults().allowedPeers(List.of("127.0.0.1/32")).build(), call -> {
                 calls.incrementAndGet();
                 call.hangUp();
             });
@@ -341,20 +342,20 @@ class FastAgiGuardTest {
 
     @Test
     void allowedPeersMustBeAddressesAndAnEmptyListOrBindAddressIsRefused() {
-        assertThatThrownBy(() -> AgiProperties.defaults().withAllowedPeers(List.of("asterisk.example.org")))
+        assertThatThrownBy(() -> AgiSettings.defaults().allowedPeers(List.of("asterisk.example.org")).build())
                 .hasMessageContaining("hotline.agi.allowed-peers").hasMessageContaining("asterisk.example.org");
-        assertThatThrownBy(() -> AgiProperties.defaults().withAllowedPeers(List.of("")))
+        assertThatThrownBy(() -> AgiSettings.defaults().allowedPeers(List.of("")).build())
                 .hasMessageContaining("HOTLINE_AGI_ALLOWED_PEERS");
-        assertThatThrownBy(() -> AgiProperties.defaults().withBindAddress(""))
+        assertThatThrownBy(() -> AgiSettings.defaults().bindAddress("").build())
                 .hasMessageContaining("HOTLINE_AGI_BIND_ADDRESS");
-        assertThat(AgiProperties.defaults().allowedPeers()).containsExactly("127.0.0.0/8", "::1");
-        assertThat(AgiProperties.defaults().bindAddress()).isEqualTo("127.0.0.1");
+        assertThat(AgiSettings.defaults().build().allowedPeers()).containsExactly("127.0.0.0/8", "::1");
+        assertThat(AgiSettings.defaults().build().bindAddress()).isEqualTo("127.0.0.1");
     }
 
     @Test
     void aReplyLineLongerThanTheLimitEndsTheCallAsAHangUp() throws Exception {
         CompletableFuture<String> seen = new CompletableFuture<>();
-        FastAgiListener l = start(AgiProperties.defaults(), call -> {
+        FastAgiListener l = start(AgiSettings.defaults().build(), call -> {
             try {
                 call.play(List.of("welcome"));
                 seen.complete("played");

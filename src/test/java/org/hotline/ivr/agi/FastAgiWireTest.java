@@ -48,7 +48,7 @@ class FastAgiWireTest {
 
     @BeforeAll
     static void start() {
-        listener = new FastAgiListener(AgiProperties.defaults().withPort(0), call -> handler.get().answer(call));
+        listener = new FastAgiListener(AgiSettings.defaults().port(0).build(), call -> handler.get().answer(call));
         listener.start();
         port = listener.port();
     }
@@ -351,7 +351,7 @@ class FastAgiWireTest {
     @Test
     void aBusyPortFailsStartUpInsteadOfOnlyLoggingIt() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            FastAgiListener second = new FastAgiListener(AgiProperties.defaults().withPort(taken.getLocalPort()),
+            FastAgiListener second = new FastAgiListener(AgiSettings.defaults().port(taken.getLocalPort()).build(),
                     call -> { });
             assertThatThrownBy(second::start).isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining(":" + taken.getLocalPort()).hasMessageContaining("hotline.agi.port");
@@ -399,7 +399,7 @@ class FastAgiWireTest {
     @Test
     void shutdownLetsShortCallsFinishAndCutsCallsThatDoNot() throws Exception {
         FastAgiListener own = new FastAgiListener(
-                AgiProperties.defaults().withPort(0).withTimeouts(Duration.ofMinutes(1), Duration.ofMillis(500)),
+                AgiSettings.defaults().port(0).timeouts(Duration.ofMinutes(1), Duration.ofMillis(500)).build(),
                 call -> {
                     if (call.callerNumber().equals("1")) {
                         sleep(200); // finishes within the drain time
@@ -435,7 +435,7 @@ class FastAgiWireTest {
     void anAsteriskThatGoesSilentIsTakenForAHangUpAfterTheReadTimeout() throws Exception {
         CompletableFuture<String> seen = new CompletableFuture<>();
         FastAgiListener own = new FastAgiListener(
-                AgiProperties.defaults().withPort(0).withTimeouts(Duration.ofMillis(300), Duration.ofSeconds(1)),
+                AgiSettings.defaults().port(0).timeouts(Duration.ofMillis(300), Duration.ofSeconds(1)).build(),
                 call -> {
                     try {
                         call.play(List.of("welcome"));

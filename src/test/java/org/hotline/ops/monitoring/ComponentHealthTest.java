@@ -12,7 +12,7 @@ import org.springframework.beans.factory.support.StaticListableBeanFactory;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.Status;
 
-import org.hotline.ivr.agi.AgiProperties;
+import org.hotline.ivr.agi.AgiSettings;
 import org.hotline.ivr.agi.FastAgiListener;
 
 /** Health components in the states a node can be in before or without its part (no Spring context). */
@@ -40,14 +40,14 @@ class ComponentHealthTest {
 
     @Test
     void aNodeWithFastAgiSwitchedOffReadsUnknownAndARunningListenerUp() {
-        FastAgiListener off = new FastAgiListener(new AgiProperties(false, "127.0.0.1", 0, null, null, null, null, null),
-                call -> { });
+        FastAgiListener off = new FastAgiListener(
+                AgiSettings.defaults().enabled(false).bindAddress("127.0.0.1").port(0).build(), call -> { });
         FastAgiHealth health = new FastAgiHealth(
                 new StaticListableBeanFactory(Map.of("agi", off)).getBeanProvider(FastAgiListener.class));
         assertThat(health.health().getStatus()).isEqualTo(Status.UNKNOWN);
         assertThat(health.health().getDetails()).containsEntry("listener", "disabled on this node");
 
-        FastAgiListener on = new FastAgiListener(AgiProperties.defaults().withPort(0), call -> { });
+        FastAgiListener on = new FastAgiListener(AgiSettings.defaults().port(0).build(), call -> { });
         on.start();
         try {
             Health up = new FastAgiHealth(new StaticListableBeanFactory(Map.of("agi", on))

@@ -23,6 +23,7 @@ import org.hotline.booking.BookingRequest;
 import org.hotline.booking.BookingService;
 import org.hotline.booking.CancelOutcome;
 import org.hotline.booking.Channel;
+import org.hotline.booking.CheckInOutcome;
 import org.hotline.booking.HoldOutcome;
 import org.hotline.booking.PhoneNumber;
 import org.hotline.handoff.TransferContext;
@@ -208,12 +209,14 @@ final class SeededMonth {
      * rule runs (on these two hospitals only): what is still ACTIVE of the days before becomes NO_SHOW.
      */
     private void markAfterTheDay() {
-        clock.set(SETTLED_BEFORE.atTime(6, 0));
         for (Seeded s : bookings) {
             if (s.status().equals("ATTENDED")) {
-                assertThat(noShows.markAttended(s.code())).as("check-in of %s", s.code()).isTrue();
+                clock.set(s.day().atTime(7, 30)); // the desk checks the patient in on the day
+                assertThat(booking.checkIn(s.code(), s.facility(), "desk")).as("check-in of %s", s.code())
+                        .isInstanceOf(CheckInOutcome.CheckedIn.class);
             }
         }
+        clock.set(SETTLED_BEFORE.atTime(6, 0));
         int marked = noShows.markNoShows(ReleaseScope.facilities(hospitalA, hospitalB));
         assertThat(marked).isEqualTo(bookings.stream().filter(s -> s.status().equals("NO_SHOW")).count());
     }
