@@ -91,10 +91,10 @@ public class QuotaPools {
         jdbc.update("UPDATE quota_pool SET opens_at = ? WHERE id = ?", NOT_RELEASED, poolId);
     }
 
-    /** The new closing time of a slot's phone-bookable pools that are not released yet. */
+    /** The new closing time of a slot's phone-bookable pools that are not released yet (a 停诊's stay closed). */
     public void setClosingOfUnreleased(long slotId, LocalDateTime closesAt) {
-        jdbc.update("UPDATE quota_pool SET closes_at = ? WHERE slot_id = ? AND pool <> 'ONSITE' AND opens_at = ?",
-                closesAt, slotId, NOT_RELEASED);
+        jdbc.update("UPDATE quota_pool SET closes_at = ? WHERE slot_id = ? AND pool <> 'ONSITE' AND opens_at = ?"
+                + " AND closed_by IS NULL", closesAt, slotId, NOT_RELEASED);
     }
 
     /**
