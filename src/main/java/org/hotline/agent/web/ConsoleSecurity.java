@@ -71,6 +71,7 @@ class ConsoleSecurity {
                 .requestMatchers("/api/bookings/**").hasAnyRole(AGENT, DOCTOR)
                 .requestMatchers("/api/check-ins/**", "/api/check-ins").hasRole(DESK)
                 .requestMatchers("/api/audit/**").hasAnyRole(SUPERVISOR, ADMIN)
+                .requestMatchers("/api/closures", "/api/closures/**", "/console/closures").hasAnyRole(SUPERVISOR, ADMIN)
                 .requestMatchers("/api/users/**").hasRole(ADMIN)
                 .requestMatchers("/api/**").denyAll()
                 .anyRequest().authenticated())
