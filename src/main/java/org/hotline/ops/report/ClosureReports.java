@@ -73,7 +73,7 @@ public class ClosureReports {
                 FROM session_cancellation c JOIN facility f ON f.id = c.facility_id
                 LEFT JOIN service s ON s.id = c.service_id
                 LEFT JOIN cancellation_notice n ON n.cancellation_id = c.id
-                LEFT JOIN booking b ON b.id = n.booking_id""" + told + """
+                LEFT JOIN booking b ON b.id = n.booking_id""" + "\n" + told + """
 
                 WHERE c.session_date BETWEEN ? AND ?"""
                 + (range.facilityId() == null ? "" : " AND c.facility_id = " + range.facilityId())
