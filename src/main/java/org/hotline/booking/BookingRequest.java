@@ -11,17 +11,30 @@ import java.util.List;
  * @param callingNumber       the caller's number (caller ID), null when unknown
  * @param actor               agent or doctor user name, or the call id on the menu
  * @param referringFacilityId the community centre making a referral (community doctor channel)
+ * @param context             carried on the events this booking publishes ({@link BookingEvents.Context}), or null
  */
 public record BookingRequest(long holdId, String residentId, String smsPhone, List<String> familyPhones,
-        String callingNumber, Channel channel, String actor, Long referringFacilityId) {
+        String callingNumber, Channel channel, String actor, Long referringFacilityId,
+        BookingEvents.Context context) {
 
     public BookingRequest {
         familyPhones = familyPhones == null ? List.of() : List.copyOf(familyPhones);
+    }
+
+    public BookingRequest(long holdId, String residentId, String smsPhone, List<String> familyPhones,
+            String callingNumber, Channel channel, String actor, Long referringFacilityId) {
+        this(holdId, residentId, smsPhone, familyPhones, callingNumber, channel, actor, referringFacilityId, null);
     }
 
     public static BookingRequest phone(long holdId, String residentId, String smsPhone, String callingNumber,
             String callId) {
         return new BookingRequest(holdId, residentId, smsPhone, List.of(), callingNumber, Channel.PHONE_MENU,
                 callId, null);
+    }
+
+    /** The same request for another hold. */
+    public BookingRequest withHold(long holdId) {
+        return new BookingRequest(holdId, residentId, smsPhone, familyPhones, callingNumber, channel, actor,
+                referringFacilityId, context);
     }
 }
