@@ -1,6 +1,5 @@
 package org.hotline.booking;
 
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
@@ -13,7 +12,7 @@ import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.ApplicationEventPublisher;
-import org.springframework.dao.DuplicateKeyException;
+import org.springframework.context.event.EventListener;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.support.GeneratedKeyHolder;
 import org.springframework.stereotype.Component;
@@ -39,9 +38,10 @@ import org.springframework.transaction.support.TransactionTemplate;
  * Steps 2 and 3 run again until nothing is left, so the call ends with no hold and no booking alive in the
  * cancelled sessions. A second cancellation of sessions already cancelled does nothing to them.
  *
- * <p>{@link #acceptOffer} is the SMS reply "1": it moves the cancelled booking into the offered slice in one
- * transaction (a new booking for the same patient and phones, the offer marked MOVED), or, when the place has
- * gone meanwhile, offers the next one. Only a phone the SMS went to (the booking's SMS number or a family phone,
+ * <p>{@link #acceptOffer} is the SMS reply "1": the booking core's move ({@link BookingService#move}, channel
+ * SMS_REPLY) moves the cancelled booking into the offered slice in one transaction (a new booking for the same
+ * patient and phones under every booking rule, its confirmation SMS, the offer marked MOVED), or, when the place
+ * has gone meanwhile, the next one is offered. Only a phone the SMS went to (the booking's SMS number or a family phone,
  * {@code booking_phone}) may.
  *
  * <p>The console's worklist ({@link #elders}, {@link #recordCall}) lists the affected patients aged 60 or more to
@@ -52,6 +52,8 @@ public class SessionCancellations {
 
     private static final Logger log = LoggerFactory.getLogger(SessionCancellations.class);
 
+    /** {@code booking.cancel_reason} of a booking a 停诊 cancelled. */
+    public static final String HOSPITAL = "HOSPITAL";
     /** Patients of this age or older are phoned personally after a 停诊. */
     public static final int ELDER_AGE = 60;
     /** Rounds of sweeping (holds, then bookings) before the call gives up; one is enough, see the class comment. */
@@ -155,7 +157,6 @@ public class SessionCancellations {
     private final BookingService bookings;
     private final BookingProperties props;
     private final ApplicationEventPublisher events;
-    private final SecureRandom random = new SecureRandom();
 
     public SessionCancellations(JdbcTemplate jdbc, TransactionTemplate tx, Clock clock, BookingService bookings,
             BookingProperties props, ApplicationEventPublisher events) {
@@ -411,27 +412,37 @@ public class SessionCancellations {
         if (open.size() > 1) {
             return new OfferOutcome.Ambiguous(open.size());
         }
-        return moveToOffer(open.get(0), "sms:" + PhoneNumber.mask(p));
+        return moveToOffer(open.get(0), p);
     }
 
-    private static final class Gone extends RuntimeException {
-        Gone() {
-            super("place gone", null, false, false);
+    /** Carried on the move's events: the notice whose offer is being taken. */
+    record OfferTaken(long noticeId) implements BookingEvents.Context {
+    }
+
+    /** The offer was taken meanwhile (another phone of the same booking replied at the same moment). */
+    private static final class AlreadyTaken extends RuntimeException {
+        AlreadyTaken() {
+            super("offer already taken", null, false, false);
         }
     }
 
-    private static final class RulesSay extends RuntimeException {
-        final Refusal reason;
-        final LocalDate earliest;
-
-        RulesSay(Refusal reason, LocalDate earliest) {
-            super(reason.name(), null, false, false);
-            this.reason = reason;
-            this.earliest = earliest;
+    /**
+     * In the move's transaction ({@link BookingService#move}, which publishes the new booking with our context):
+     * the offer becomes MOVED, only if it is still OPEN; otherwise the whole move rolls back.
+     */
+    @EventListener
+    void onMoved(BookingEvents.BookingConfirmed event) {
+        if (event.context() instanceof OfferTaken t) {
+            int n = jdbc.update("""
+                    UPDATE cancellation_notice SET offer_status = 'MOVED', moved_booking_id = ?, answered_at = ?
+                    WHERE id = ? AND offer_status = 'OPEN'""", event.booking().id(), now(), t.noticeId());
+            if (n != 1) {
+                throw new AlreadyTaken();
+            }
         }
     }
 
-    private OfferOutcome moveToOffer(long noticeId, String actor) {
+    private OfferOutcome moveToOffer(long noticeId, String phone) {
         record Notice(long bookingId, Long slotId, Pool pool, String status) {
         }
         Notice n = jdbc.queryForObject("""
@@ -442,132 +453,33 @@ public class SessionCancellations {
         if (!"OPEN".equals(n.status()) || n.slotId() == null) {
             return new OfferOutcome.NotFound();
         }
-        for (int attempt = 0;; attempt++) {
-            try {
-                Booking moved = ConflictRetry.run(5, 4, e -> { },
-                        () -> tx.execute(status -> moveInTx(noticeId, old, n.slotId(), n.pool(), actor)));
-                if (moved == null) {
-                    return new OfferOutcome.NotFound(); // answered meanwhile (another phone of the booking)
-                }
-                log.info("停诊 offer {}: booking {} moved to {} (code {}) by {}", noticeId, old.id(), moved.id(),
-                        Booking.maskCode(moved.code()), actor);
-                return new OfferOutcome.Moved(old, moved);
-            } catch (Gone e) {
-                SlotOffer next = nearestFree(old, Map.of(), n.slotId());
-                tx.executeWithoutResult(s -> jdbc.update("""
-                        UPDATE cancellation_notice SET offer_slot_id = ?, offer_pool = ?, offer_status = ?
-                        WHERE id = ? AND offer_status = 'OPEN'""", next == null ? null : next.slotId(),
-                        next == null ? null : next.pool().name(), next == null ? "NONE" : "OPEN", noticeId));
-                log.info("停诊 offer {}: slot {} taken meanwhile, {}", noticeId, n.slotId(),
-                        next == null ? "nothing else free" : "offered slot " + next.slotId());
-                return next == null ? new OfferOutcome.NoneLeft(old) : new OfferOutcome.Renewed(old, next);
-            } catch (RulesSay e) {
-                return new OfferOutcome.Refused(old, e.reason, e.earliest);
-            } catch (DuplicateKeyException e) {
-                String msg = String.valueOf(e.getMessage());
-                if (msg.contains("uq_active_patient_day")) {
-                    return new OfferOutcome.Refused(old, Refusal.DUPLICATE_SAME_DAY, null);
-                }
-                if (!msg.contains("uq_active_code") || attempt >= 5) {
-                    throw new IllegalStateException("moving booking " + old.id() + " failed on a unique key");
-                }
-            }
+        MoveOutcome out;
+        try {
+            // the booking core's move, in one transaction: the new booking (every rule, the place by the
+            // conditional UPDATE), its confirmation SMS, and this offer marked MOVED (onMoved)
+            out = bookings.move(new MoveRequest(old.id(), n.slotId(), n.pool(), null, Channel.SMS_REPLY,
+                    "sms:" + PhoneNumber.mask(phone), null, phone, new OfferTaken(noticeId)));
+        } catch (AlreadyTaken e) {
+            return new OfferOutcome.NotFound();
         }
-    }
-
-    /**
-     * The move's one transaction: the offer (locked, still OPEN), the patient row (the per-patient rules), the new
-     * booking and its phones, the confirmation SMS rows (event), and last the pool row, taken only if a place is
-     * still free there (else everything rolls back and the caller offers the next one).
-     */
-    private Booking moveInTx(long noticeId, Booking old, long slotId, Pool pool, String actor) {
-        LocalDateTime now = now();
-        String status = jdbc.query("SELECT offer_status FROM cancellation_notice WHERE id = ? FOR UPDATE",
-                rs -> rs.next() ? rs.getString(1) : null, noticeId);
-        if (!"OPEN".equals(status)) {
-            return null;
+        if (out instanceof MoveOutcome.Moved m) {
+            log.info("停诊 offer {}: booking {} moved to {} (code {}) by {}", noticeId, old.id(), m.to().id(),
+                    Booking.maskCode(m.to().code()), PhoneNumber.mask(phone));
+            return new OfferOutcome.Moved(m.from(), m.to());
         }
-        Map<String, Object> facts = jdbc.query("""
-                SELECT b.patient_hash, b.caller_hash, b.referring_facility_id, sl.slot_date, sl.starts_at,
-                       q.id, s.facility_id, sl.service_id
-                FROM booking b, slot sl JOIN service s ON s.id = sl.service_id
-                JOIN quota_pool q ON q.slot_id = sl.id AND q.pool = ?
-                WHERE b.id = ? AND sl.id = ?""", rs -> {
-            if (!rs.next()) {
-                return null;
-            }
-            Map<String, Object> m = new HashMap<>();
-            m.put("patient", rs.getString(1));
-            m.put("caller", rs.getString(2));
-            m.put("referring", rs.getObject(3, Long.class));
-            m.put("date", rs.getObject(4, LocalDate.class));
-            m.put("starts", rs.getObject(5, LocalDateTime.class));
-            m.put("pool", rs.getLong(6));
-            m.put("facility", rs.getLong(7));
-            m.put("service", rs.getLong(8));
-            return m;
-        }, pool.name(), old.id(), slotId);
-        if (facts == null) {
-            throw new Gone();
+        MoveOutcome.Refused r = (MoveOutcome.Refused) out;
+        if (r.reason() != Refusal.FULL && r.reason() != Refusal.POOL_CLOSED && r.reason() != Refusal.SLOT_PAST) {
+            return new OfferOutcome.Refused(old, r.reason(), r.earliestDate());
         }
-        String patient = (String) facts.get("patient");
-        LocalDate date = (LocalDate) facts.get("date");
-        // the patient row: serialises this patient's bookings (the booking core's per-patient rules)
-        jdbc.update("INSERT INTO patient (id_hash, created_at) VALUES (?, ?) ON DUPLICATE KEY UPDATE id_hash = id_hash",
-                patient, now);
-        int sameDay = jdbc.queryForObject("""
-                SELECT COUNT(*) FROM booking WHERE patient_hash = ? AND service_id = ? AND slot_date = ?
-                  AND status = 'ACTIVE'""", Integer.class, patient, facts.get("service"), date);
-        if (sameDay > 0) {
-            throw new RulesSay(Refusal.DUPLICATE_SAME_DAY, null);
-        }
-        int active = jdbc.queryForObject("""
-                SELECT COUNT(*) FROM booking WHERE patient_hash = ? AND status = 'ACTIVE' AND slot_starts_at > ?""",
-                Integer.class, patient, now);
-        if (active >= props.maxActivePerPatient()) {
-            throw new RulesSay(Refusal.TOO_MANY_FOR_PATIENT, null);
-        }
-        String code = Integer.toString(100000 + random.nextInt(900000));
-        GeneratedKeyHolder key = new GeneratedKeyHolder();
-        jdbc.update(c -> {
-            var ps = c.prepareStatement("""
-                    INSERT INTO booking (code, status, slot_id, pool_id, pool, service_id, facility_id, vaccine_id,
-                      dose_number, slot_date, slot_starts_at, patient_hash, patient_masked, patient_age, sms_phone,
-                      calling_number, caller_hash, channel, actor, referring_facility_id, hold_id, created_at)
-                    SELECT ?, 'ACTIVE', ?, ?, ?, ?, ?, vaccine_id, dose_number, ?, ?, patient_hash, patient_masked,
-                      patient_age, sms_phone, calling_number, caller_hash, channel, ?, referring_facility_id, NULL, ?
-                    FROM booking WHERE id = ?""", new String[] {"id"});
-            int i = 1;
-            ps.setString(i++, code);
-            ps.setLong(i++, slotId);
-            ps.setLong(i++, (long) facts.get("pool"));
-            ps.setString(i++, pool.name());
-            ps.setLong(i++, (long) facts.get("service"));
-            ps.setLong(i++, (long) facts.get("facility"));
-            ps.setObject(i++, date);
-            ps.setObject(i++, facts.get("starts"));
-            ps.setString(i++, actor);
-            ps.setObject(i++, now);
-            ps.setLong(i++, old.id());
-            return ps;
-        }, key);
-        long newId = key.getKey().longValue();
-        jdbc.update("INSERT INTO booking_phone (booking_id, phone, role) SELECT ?, phone, role FROM booking_phone"
-                + " WHERE booking_id = ?", newId, old.id());
-        jdbc.update("""
-                UPDATE cancellation_notice SET offer_status = 'MOVED', moved_booking_id = ?, answered_at = ?
-                WHERE id = ?""", newId, now, noticeId);
-        Booking moved = bookings.findById(newId).orElseThrow();
-        events.publishEvent(new BookingEvents.BookingConfirmed(moved));
-        // last, the hot row: a place must still be free and the pool open (not closed by another 停诊)
-        int taken = jdbc.update("""
-                UPDATE quota_pool SET booked = booked + 1
-                WHERE id = ? AND held + booked < capacity AND opens_at <= ? AND closes_at > ? AND closed_by IS NULL""",
-                (long) facts.get("pool"), now, now);
-        if (taken != 1 || !((LocalDateTime) facts.get("starts")).isAfter(now)) {
-            throw new Gone();
-        }
-        return moved;
+        // the place went to someone else (or closed) meanwhile: offer the next one
+        SlotOffer next = nearestFree(old, Map.of(), n.slotId());
+        tx.executeWithoutResult(s -> jdbc.update("""
+                UPDATE cancellation_notice SET offer_slot_id = ?, offer_pool = ?, offer_status = ?
+                WHERE id = ? AND offer_status = 'OPEN'""", next == null ? null : next.slotId(),
+                next == null ? null : next.pool().name(), next == null ? "NONE" : "OPEN", noticeId));
+        log.info("停诊 offer {}: slot {} gone ({}), {}", noticeId, n.slotId(), r.reason(),
+                next == null ? "nothing else free" : "offered slot " + next.slotId());
+        return next == null ? new OfferOutcome.NoneLeft(old) : new OfferOutcome.Renewed(old, next);
     }
 
     // ---------------------------------------------------------------- console: list, worklist, calls
