@@ -32,11 +32,11 @@ public final class BookingEvents {
     /**
      * A hospital cancelled the session of this booking (停诊, {@link SessionCancellations}): the booking is
      * CANCELLED with reason HOSPITAL and its place closed, not freed. {@code alternative} is the nearest free
-     * slice of the same department offered to the patient ("reply 1 to move to it"), or null when there is none.
+     * slice of the same department ({@link Alternatives#forMove}) offered to the patient ("reply 1 to move to it"), or null when there is none.
      * Published in the cancellation's transaction; the SMS module queues the patient's and every family phone's
      * message in it.
      */
-    public record CancelledByHospital(Booking booking, String reason, SlotOffer alternative) {
+    public record CancelledByHospital(Booking booking, String reason, Alternatives.Alternative alternative) {
     }
 
     /**

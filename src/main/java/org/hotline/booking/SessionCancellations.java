@@ -131,7 +131,7 @@ public class SessionCancellations {
         }
 
         /** The offered place was taken meanwhile: {@code offer} is the next one, offered instead. */
-        record Renewed(Booking cancelled, SlotOffer offer) implements OfferOutcome {
+        record Renewed(Booking cancelled, Alternatives.Alternative offer) implements OfferOutcome {
         }
 
         /** The offered place was taken and nothing else is free now. */
@@ -155,16 +155,16 @@ public class SessionCancellations {
     private final TransactionTemplate tx;
     private final Clock clock;
     private final BookingService bookings;
-    private final BookingProperties props;
+    private final Alternatives alternatives;
     private final ApplicationEventPublisher events;
 
     public SessionCancellations(JdbcTemplate jdbc, TransactionTemplate tx, Clock clock, BookingService bookings,
-            BookingProperties props, ApplicationEventPublisher events) {
+            Alternatives alternatives, ApplicationEventPublisher events) {
+        this.alternatives = alternatives;
         this.jdbc = jdbc;
         this.tx = tx;
         this.clock = clock;
         this.bookings = bookings;
-        this.props = props;
         this.events = events;
     }
 
@@ -313,7 +313,7 @@ public class SessionCancellations {
         if (before == null || before.status() != Booking.BookingStatus.ACTIVE) {
             return Optional.empty();
         }
-        SlotOffer offer = nearestFree(before, offeredPerSlot, null);
+        Alternatives.Alternative offer = nearestFree(before, offeredPerSlot, null);
         LocalDateTime now = now();
         Booking done = ConflictRetry.run(5, 4, e -> { }, () -> tx.execute(status -> {
             Map<String, Object> row = jdbc.query("SELECT status, pool_id FROM booking WHERE id = ? FOR UPDATE",
@@ -328,7 +328,7 @@ public class SessionCancellations {
             jdbc.update("""
                     INSERT INTO cancellation_notice (cancellation_id, booking_id, offer_slot_id, offer_pool, offer_status,
                       created_at) VALUES (?, ?, ?, ?, ?, ?)""", cancellationId, bookingId,
-                    offer == null ? null : offer.slotId(), offer == null ? null : offer.pool().name(),
+                    offer == null ? null : offer.offer().slotId(), offer == null ? null : offer.offer().pool().name(),
                     offer == null ? "NONE" : "OPEN", now);
             Booking b = bookings.findById(bookingId).orElseThrow();
             events.publishEvent(new BookingEvents.CancelledByHospital(b, reason, offer));
@@ -340,53 +340,27 @@ public class SessionCancellations {
             return Optional.empty();
         }
         if (offer != null) {
-            offeredPerSlot.merge(offer.slotId(), 1, Integer::sum);
+            offeredPerSlot.merge(offer.offer().slotId(), 1, Integer::sum);
         }
         log.info("停诊 {}: cancelled {} (code {}), offered {}", cancellationId, bookingId, Booking.maskCode(done.code()),
-                offer == null ? "nothing" : "slot " + offer.slotId());
+                offer == null ? "nothing" : "slot " + offer.offer().slotId());
         return Optional.of(done);
     }
 
     /**
-     * The nearest free slice of the booking's service (the same department or vaccine at the same facility): a
-     * slot not started, in an open pool the booking could have come from (its own pool first; a community
-     * referral may also take a public place), with a place not yet offered to another patient of this
-     * cancellation. Null when there is none.
+     * The nearest free slice for a cancelled booking ({@link Alternatives#forMove}: the same department or
+     * vaccine, after the booking's slice, the same facility first, in the pools of the channel it was booked on,
+     * for its patient), skipping {@code notSlot} and slices whose free places this cancellation has already
+     * offered to other patients. Null when there is none.
      */
-    SlotOffer nearestFree(Booking b, Map<Long, Integer> alreadyOffered, Long notSlot) {
-        List<Pool> pools = b.pool() == Pool.COMMUNITY ? List.of(Pool.COMMUNITY, Pool.PUBLIC) : List.of(b.pool());
-        LocalDateTime now = now();
-        List<SlotOffer> free = jdbc.query("""
-                SELECT sl.id, sl.service_id, sl.slot_date, cs.period, sl.starts_at, sl.ends_at, q.pool,
-                       q.capacity - q.held - q.booked
-                FROM slot sl JOIN clinic_session cs ON cs.id = sl.session_id JOIN quota_pool q ON q.slot_id = sl.id
-                WHERE sl.service_id = ? AND q.pool IN (%s) AND q.opens_at <= ? AND q.closes_at > ? AND q.closed_by IS NULL
-                  AND sl.starts_at > ? AND q.held + q.booked < q.capacity
-                ORDER BY sl.starts_at, sl.id LIMIT 200""".formatted(String.join(",",
-                        pools.stream().map(p -> "'" + p.name() + "'").toList())),
-                (rs, i) -> new SlotOffer(rs.getLong(1), rs.getLong(2), rs.getObject(3, LocalDate.class),
-                        Period.valueOf(rs.getString(4)), rs.getObject(5, LocalDateTime.class),
-                        rs.getObject(6, LocalDateTime.class), Pool.valueOf(rs.getString(7)), rs.getInt(8)),
-                b.serviceId(), now, now, now.plus(props.cancelCutoff()));
-        SlotOffer best = null;
-        for (SlotOffer o : free) {
-            if (notSlot != null && o.slotId() == notSlot) {
-                continue;
-            }
-            int left = o.free() - alreadyOffered.getOrDefault(o.slotId(), 0);
-            if (left <= 0) {
-                continue;
-            }
-            if (best == null || distance(o, b) < distance(best, b)
-                    || (distance(o, b) == distance(best, b) && pools.indexOf(o.pool()) < pools.indexOf(best.pool()))) {
-                best = o;
+    Alternatives.Alternative nearestFree(Booking b, Map<Long, Integer> alreadyOffered, Long notSlot) {
+        for (Alternatives.Alternative a : alternatives.forMove(b, Channel.SMS_REPLY, 200)) {
+            SlotOffer o = a.offer();
+            if ((notSlot == null || o.slotId() != notSlot) && o.free() - alreadyOffered.getOrDefault(o.slotId(), 0) > 0) {
+                return a;
             }
         }
-        return best;
-    }
-
-    private static long distance(SlotOffer o, Booking b) {
-        return Math.abs(java.time.Duration.between(b.startsAt(), o.startsAt()).toMinutes());
+        return null;
     }
 
     // ---------------------------------------------------------------- reply "1": move to the offer
@@ -472,13 +446,13 @@ public class SessionCancellations {
             return new OfferOutcome.Refused(old, r.reason(), r.earliestDate());
         }
         // the place went to someone else (or closed) meanwhile: offer the next one
-        SlotOffer next = nearestFree(old, Map.of(), n.slotId());
+        Alternatives.Alternative next = nearestFree(old, Map.of(), n.slotId());
         tx.executeWithoutResult(s -> jdbc.update("""
                 UPDATE cancellation_notice SET offer_slot_id = ?, offer_pool = ?, offer_status = ?
-                WHERE id = ? AND offer_status = 'OPEN'""", next == null ? null : next.slotId(),
-                next == null ? null : next.pool().name(), next == null ? "NONE" : "OPEN", noticeId));
+                WHERE id = ? AND offer_status = 'OPEN'""", next == null ? null : next.offer().slotId(),
+                next == null ? null : next.offer().pool().name(), next == null ? "NONE" : "OPEN", noticeId));
         log.info("停诊 offer {}: slot {} gone ({}), {}", noticeId, n.slotId(), r.reason(),
-                next == null ? "nothing else free" : "offered slot " + next.slotId());
+                next == null ? "nothing else free" : "offered slot " + next.offer().slotId());
         return next == null ? new OfferOutcome.NoneLeft(old) : new OfferOutcome.Renewed(old, next);
     }
 

@@ -13,7 +13,7 @@ import org.hotline.booking.Catalogue;
 import org.hotline.booking.Facility;
 import org.hotline.booking.Refusal;
 import org.hotline.booking.ServiceKind;
-import org.hotline.booking.SlotOffer;
+import org.hotline.booking.Alternatives;
 
 /**
  * The Chinese texts. Each starts with the signature carriers require (【健康热线】). A copy for
@@ -69,19 +69,22 @@ public class SmsTemplates {
      * (reply "1" moves the booking there), or the hotline is named when there is none. The hospital's own reason
      * is not sent (it may name a doctor's illness).
      */
-    public String hospitalCancellation(Booking b, SlotOffer alternative, boolean family) {
+    public String hospitalCancellation(Booking b, Alternatives.Alternative alternative, boolean family) {
         return signature + "因医院停诊，" + (family ? "您家人（身份证" + b.patientMasked() + "）" : "您") + "在"
                 + b.facilityName() + when(b) + "的" + what(b) + "预约（预约码" + b.code() + "）已取消，非常抱歉。"
                 + (alternative == null ? "同科室近期暂无可约时段，请拨打" + hotline + "预约其他时间。"
-                        : "最近可约同科室" + date(alternative.date()) + slice(alternative.startsAt(), alternative.endsAt())
-                                + "，回复“1”即改约到该时段；其他时间请拨打" + hotline + "。");
+                        : "最近可约" + where(alternative) + "，回复“1”即改约到该时段；其他时间请拨打" + hotline + "。");
     }
 
     /** The answer to "1" when the offered place was taken meanwhile: the next one is offered instead. */
-    public String offerRenewed(Booking cancelled, SlotOffer next) {
-        return signature + "您要改约的时段刚刚约满。现可改约到" + cancelled.facilityName() + cancelled.serviceName()
-                + date(next.date()) + slice(next.startsAt(), next.endsAt()) + "，回复“1”即改约；其他时间请拨打" + hotline
-                + "。";
+    public String offerRenewed(Booking cancelled, Alternatives.Alternative next) {
+        return signature + "您要改约的时段刚刚约满。现可改约到" + where(next) + "，回复“1”即改约；其他时间请拨打" + hotline + "。";
+    }
+
+    /** "同科室6月3日（星期三）下午14:00-14:30", or another facility's name and department when it is elsewhere. */
+    private static String where(Alternatives.Alternative a) {
+        return (a.sameFacility() ? "同科室" : a.facilityName() + a.serviceName()) + date(a.offer().date())
+                + slice(a.offer().startsAt(), a.offer().endsAt());
     }
 
     /** The answer to "1" when nothing of that department is free any more. */

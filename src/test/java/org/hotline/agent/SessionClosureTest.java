@@ -296,6 +296,11 @@ class SessionClosureTest {
         for (int i = 0; i < 4; i++) {
             slots.add(fx.slot(dept, day.atTime(14, 0).plusMinutes(30L * i), 0, 0, 40));
         }
+        // two callers hold a place and have not confirmed when the hospital cancels
+        List<Long> sitting = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            sitting.add(((HoldOutcome.Held) booking.hold(slots.get(i), Channel.PHONE_MENU)).holdId());
+        }
         int threads = 12;
         ExecutorService pool = Executors.newFixedThreadPool(threads + 1);
         CountDownLatch go = new CountDownLatch(1);
@@ -331,6 +336,32 @@ class SessionClosureTest {
                 return null;
             });
         }
+        // and callers who hold a place and confirm a moment later, across the cancellation
+        ExecutorService slow = Executors.newFixedThreadPool(4);
+        for (int t = 0; t < 4; t++) {
+            int n = t;
+            slow.submit(() -> {
+                try {
+                    go.await();
+                    for (int i = 0; i < 40 && !cancelled.get(); i++) {
+                        HoldOutcome h = booking.hold(slots.get((n + i) % slots.size()), Channel.PHONE_MENU);
+                        if (!(h instanceof HoldOutcome.Held held)) {
+                            continue;
+                        }
+                        Thread.sleep(20 + (n * 37 + i * 11) % 200);
+                        if (booking.confirm(BookingRequest.phone(held.holdId(), Fixtures.residentIdAged(65),
+                                Fixtures.mobile(), null, "slow-" + n)) instanceof BookingOutcome.Booked) {
+                            bookedBefore.incrementAndGet();
+                        } else {
+                            booking.release(held.holdId());
+                        }
+                    }
+                } catch (Throwable e) {
+                    errors.add(e);
+                }
+                return null;
+            });
+        }
         var cancel = pool.submit(() -> {
             go.await();
             long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -345,11 +376,19 @@ class SessionClosureTest {
         go.countDown();
         SessionCancellations.Result r = cancel.get(120, TimeUnit.SECONDS);
         pool.shutdown();
+        slow.shutdown();
         assertThat(pool.awaitTermination(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(slow.awaitTermination(120, TimeUnit.SECONDS)).isTrue();
         assertThat(errors).isEmpty();
         assertThat(r).isInstanceOf(SessionCancellations.Result.Done.class);
         SessionCancellations.Result.Done done = (SessionCancellations.Result.Done) r;
         String in = String.join(",", slots.stream().map(String::valueOf).toList());
+        // the sitting callers' places were released: confirming now is refused, nothing is booked
+        assertThat(done.holdsReleased()).isGreaterThanOrEqualTo(2);
+        for (long h : sitting) {
+            assertThat(booking.confirm(BookingRequest.phone(h, Fixtures.residentIdAged(70), Fixtures.mobile(), null,
+                    "sitting"))).isEqualTo(new BookingOutcome.Refused(Refusal.HOLD_EXPIRED));
+        }
         LocalDateTime doneAt = jdbc.queryForObject("SELECT done_at FROM session_cancellation WHERE id = ?",
                 LocalDateTime.class, done.cancellationId());
         // no booking survives, no place is held or booked
