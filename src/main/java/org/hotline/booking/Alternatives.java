@@ -71,11 +71,13 @@ public class Alternatives {
     private final JdbcTemplate jdbc;
     private final Clock clock;
     private final KeyedHash hash;
+    private final Eligibility rules;
 
-    public Alternatives(JdbcTemplate jdbc, Clock clock, BookingProperties props) {
+    Alternatives(JdbcTemplate jdbc, Clock clock, BookingProperties props, Eligibility rules) {
         this.jdbc = jdbc;
         this.clock = clock;
         this.hash = new KeyedHash(props.idHashKey());
+        this.rules = rules;
     }
 
     /**
@@ -93,7 +95,7 @@ public class Alternatives {
             return List.of();
         }
         LocalDateTime now = LocalDateTime.now(clock);
-        Eligibility e = eligibility(q);
+        Eligibility.Window e = eligibility(q);
         if (e != null && !e.bookable()) {
             return List.of(); // nothing this patient could book of it
         }
@@ -122,7 +124,7 @@ public class Alternatives {
                         Period.valueOf(rs.getString(4)), rs.getObject(5, LocalDateTime.class),
                         rs.getObject(6, LocalDateTime.class), Pool.valueOf(rs.getString(7)), rs.getInt(8)),
                         rs.getLong(9), rs.getString(10), rs.getString(11), rs.getBoolean(12)),
-                q.serviceId(), now, now, now, q.after(), e == null ? NO_EARLIEST : e.earliest(),
+                q.serviceId(), now, now, now, q.after(), e == null ? Eligibility.NO_EARLIEST : e.earliest(),
                 e == null ? "" : e.patient().hash(), q.movingBookingId() == null ? 0L : q.movingBookingId(),
                 // a slice appears once per pool with room: enough rows for the limit after keeping one per slice
                 q.limit() * q.pools().size());
@@ -145,59 +147,25 @@ public class Alternatives {
         return out;
     }
 
-    /** A date before any slice: no earliest date. */
-    private static final LocalDate NO_EARLIEST = LocalDate.of(1900, 1, 1);
-
-    /** What a known patient may book of the service: whether anything, from which date, at what ages. */
-    private record Eligibility(boolean bookable, Patient patient, LocalDate earliest, int minAge, int maxAge) {
-
-        static final Eligibility NONE = new Eligibility(false, null, NO_EARLIEST, 0, 0);
-
-        boolean ageFits(LocalDate day) {
-            return patient.youngestOn(day) >= minAge && patient.oldestOn(day) <= maxAge;
-        }
-    }
-
     /** Null when no patient is known; NONE when the patient can book none of it (every dose done, an invalid ID). */
-    private Eligibility eligibility(Query q) {
+    private Eligibility.Window eligibility(Query q) {
         Patient patient;
         if (q.movingBookingId() != null && q.residentId() == null) {
             patient = jdbc.query("SELECT patient_hash, patient_masked, patient_age, slot_date FROM booking WHERE id = ?",
                     rs -> rs.next() ? new Patient(rs.getString(1), rs.getString(2), null, rs.getInt(3),
                             rs.getObject(4, LocalDate.class)) : null, q.movingBookingId());
             if (patient == null) {
-                return Eligibility.NONE;
+                return Eligibility.Window.NONE;
             }
         } else if (q.residentId() != null) {
             ResidentId.Parsed parsed = ResidentId.parse(q.residentId());
             if (!parsed.valid()) {
-                return Eligibility.NONE;
+                return Eligibility.Window.NONE;
             }
             patient = Patient.of(parsed.id(), hash);
         } else {
             return null;
         }
-        // the vaccine's rule and the patient's other doses of it, in one round trip
-        record Doses(Long vaccineId, int doses, int interval, int minAge, int maxAge, int taken, LocalDate last) {
-        }
-        Doses d = jdbc.queryForObject("""
-                SELECT v.id, v.doses, v.min_interval_days, v.min_age_years, v.max_age_years,
-                       (SELECT COUNT(*) FROM booking b WHERE b.patient_hash = ? AND b.vaccine_id = v.id
-                          AND b.status IN ('ACTIVE', 'ATTENDED') AND b.id <> ?),
-                       (SELECT MAX(b.slot_date) FROM booking b WHERE b.patient_hash = ? AND b.vaccine_id = v.id
-                          AND b.status IN ('ACTIVE', 'ATTENDED') AND b.id <> ?)
-                FROM service s LEFT JOIN vaccine v ON v.id = s.vaccine_id WHERE s.id = ?""",
-                (rs, i) -> new Doses(rs.getObject(1, Long.class), rs.getInt(2), rs.getInt(3), rs.getInt(4),
-                        rs.getInt(5), rs.getInt(6), rs.getObject(7, LocalDate.class)),
-                patient.hash(), q.movingBookingId() == null ? 0L : q.movingBookingId(), patient.hash(),
-                q.movingBookingId() == null ? 0L : q.movingBookingId(), q.serviceId());
-        if (d.vaccineId() == null) {
-            return new Eligibility(true, patient, NO_EARLIEST, Integer.MIN_VALUE, Integer.MAX_VALUE);
-        }
-        if (d.taken() >= d.doses()) {
-            return Eligibility.NONE;
-        }
-        LocalDate earliest = d.last() == null ? NO_EARLIEST : d.last().plusDays(d.interval());
-        return new Eligibility(true, patient, earliest, d.minAge(), d.maxAge());
+        return rules.window(patient, q.serviceId(), q.movingBookingId() == null ? 0L : q.movingBookingId());
     }
 }

@@ -42,10 +42,11 @@ public class BookingService {
     private final KeyedHash hash;
     private final ApplicationEventPublisher events;
     private final BookingMetrics metrics;
+    private final Eligibility eligibility;
     private final SecureRandom random = new SecureRandom();
 
     public BookingService(JdbcTemplate jdbc, TransactionTemplate tx, Clock clock, BookingProperties props,
-            ApplicationEventPublisher events, BookingMetrics metrics) {
+            ApplicationEventPublisher events, BookingMetrics metrics, Eligibility eligibility) {
         this.jdbc = jdbc;
         this.tx = tx;
         this.clock = clock;
@@ -53,6 +54,7 @@ public class BookingService {
         this.hash = new KeyedHash(props.idHashKey());
         this.events = events;
         this.metrics = metrics;
+        this.eligibility = eligibility;
     }
 
     /** The keyed hash used for resident IDs and calling numbers (for modules that match on them). */
@@ -237,74 +239,7 @@ public class BookingService {
      */
     public Optional<BookingOutcome.Refused> checkPatient(long serviceId, LocalDate date, String residentIdInput,
             Channel channel) {
-        ResidentId.Parsed parsed = ResidentId.parse(residentIdInput);
-        if (!parsed.valid()) {
-            return Optional.of(new BookingOutcome.Refused(parsed.refusal()));
-        }
-        try {
-            Long vaccineId = jdbc.query("SELECT vaccine_id FROM service WHERE id = ?",
-                    rs -> rs.next() ? rs.getObject(1, Long.class) : null, serviceId);
-            checkRules(Patient.of(parsed.id(), hash), serviceId, vaccineId, date, channel);
-            return Optional.empty();
-        } catch (RefusedException e) {
-            return Optional.of(e.refused);
-        }
-    }
-
-    private record RuleResult(Long vaccineId, Integer doseNumber, LocalDate nextDoseFrom) {
-    }
-
-    private record VaccineRule(int doses, int intervalDays, int minAge, int maxAge) {
-    }
-
-    private RuleResult checkRules(Patient patient, long serviceId, Long vaccineId, LocalDate date, Channel channel) {
-        LocalDate today = LocalDate.now(clock);
-        String patientHash = patient.hash();
-        // one round trip for the three per-patient facts
-        record PatientFacts(LocalDate blockedUntil, int sameDay, int active) {
-        }
-        PatientFacts facts = jdbc.queryForObject("""
-                SELECT (SELECT phone_blocked_until FROM patient WHERE id_hash = ?),
-                       (SELECT COUNT(*) FROM booking WHERE patient_hash = ? AND service_id = ? AND slot_date = ?
-                          AND status = 'ACTIVE'),
-                       (SELECT COUNT(*) FROM booking WHERE patient_hash = ? AND status = 'ACTIVE' AND slot_starts_at > ?)""",
-                (rs, i) -> new PatientFacts(rs.getObject(1, LocalDate.class), rs.getInt(2), rs.getInt(3)), patientHash,
-                patientHash, serviceId, date, patientHash, now());
-        if (channel == Channel.PHONE_MENU && facts.blockedUntil() != null && !facts.blockedUntil().isBefore(today)) {
-            throw new RefusedException(Refusal.PATIENT_BLOCKED, facts.blockedUntil().plusDays(1));
-        }
-        if (facts.sameDay() > 0) {
-            throw new RefusedException(Refusal.DUPLICATE_SAME_DAY, null);
-        }
-        if (facts.active() >= props.maxActivePerPatient()) {
-            throw new RefusedException(Refusal.TOO_MANY_FOR_PATIENT, null);
-        }
-        if (vaccineId == null) {
-            return new RuleResult(null, null, null);
-        }
-        VaccineRule v = jdbc.queryForObject("""
-                SELECT v.doses, v.min_interval_days, v.min_age_years, v.max_age_years
-                FROM vaccine v WHERE v.id = ?""",
-                (rs, i) -> new VaccineRule(rs.getInt(1), rs.getInt(2), rs.getInt(3), rs.getInt(4)), vaccineId);
-        if (patient.youngestOn(date) < v.minAge() || patient.oldestOn(date) > v.maxAge()) {
-            throw new RefusedException(Refusal.AGE_OUT_OF_RANGE, null);
-        }
-        List<LocalDate> doses = jdbc.queryForList("""
-                SELECT slot_date FROM booking WHERE patient_hash = ? AND vaccine_id = ?
-                  AND status IN ('ACTIVE', 'ATTENDED') ORDER BY slot_date""", LocalDate.class, patientHash,
-                vaccineId);
-        int doseNumber = doses.size() + 1;
-        if (doseNumber > v.doses()) {
-            throw new RefusedException(Refusal.ALL_DOSES_DONE, null);
-        }
-        if (!doses.isEmpty()) {
-            LocalDate earliest = doses.get(doses.size() - 1).plusDays(v.intervalDays());
-            if (date.isBefore(earliest)) {
-                throw new RefusedException(Refusal.DOSE_TOO_SOON, earliest);
-            }
-        }
-        LocalDate next = doseNumber < v.doses() ? date.plusDays(v.intervalDays()) : null;
-        return new RuleResult(vaccineId, doseNumber, next);
+        return eligibility.checkPatient(serviceId, date, residentIdInput, channel);
     }
 
     // ---------------------------------------------------------------- confirm
@@ -457,7 +392,7 @@ public class BookingService {
             throw new RefusedException(Refusal.POOL_NOT_FOR_CHANNEL, null);
         }
         if (place.pool() == Pool.COMMUNITY) {
-            requireCommunityReferral(req.referringFacilityId());
+            eligibility.requireCommunityReferral(req.referringFacilityId());
         }
         Booking booking = insertBooking(new NewBooking(place, patient, phones.sms(), phones.family(),
                 req.callingNumber(), req.channel(), req.actor(), req.referringFacilityId(), req.holdId(),
@@ -490,7 +425,7 @@ public class BookingService {
         jdbc.update("""
                 INSERT INTO patient (id_hash, created_at) VALUES (?, ?)
                 ON DUPLICATE KEY UPDATE id_hash = id_hash""", patient.hash(), now);
-        RuleResult rules = checkRules(patient, place.serviceId(), place.vaccineId(), place.date(), nb.channel());
+        Eligibility.Result rules = eligibility.check(patient, place.serviceId(), place.vaccineId(), place.date(), nb.channel());
 
         String callerHash = null;
         if (nb.callingNumber() != null && !nb.callingNumber().isBlank()) {
@@ -715,7 +650,7 @@ public class BookingService {
         }
         Long referring = asBooked ? row.referringFacilityId() : req.referringFacilityId();
         if (target.pool() == Pool.COMMUNITY) {
-            requireCommunityReferral(referring);
+            eligibility.requireCommunityReferral(referring);
         }
         if (!reinstating) {
             jdbc.update("UPDATE booking SET status = 'CANCELLED', cancelled_at = ?, cancel_channel = ? WHERE id = ?",
@@ -778,17 +713,6 @@ public class BookingService {
 
     private void giveBack(long poolId) {
         jdbc.update("UPDATE quota_pool SET booked = booked - 1 WHERE id = ?", poolId);
-    }
-
-    private void requireCommunityReferral(Long referringFacilityId) {
-        if (referringFacilityId == null) {
-            throw new RefusedException(Refusal.REFERRAL_REQUIRED, null);
-        }
-        String kind = jdbc.query("SELECT kind FROM facility WHERE id = ?", rs -> rs.next() ? rs.getString(1) : null,
-                referringFacilityId);
-        if (!FacilityKind.COMMUNITY_CENTRE.name().equals(kind)) {
-            throw new RefusedException(Refusal.REFERRAL_REQUIRED, null);
-        }
     }
 
     /**
@@ -1025,15 +949,5 @@ public class BookingService {
 
     private LocalDateTime now() {
         return LocalDateTime.now(clock);
-    }
-
-    /** Carries a refusal out of a transaction so that it rolls back. */
-    private static final class RefusedException extends RuntimeException {
-        final BookingOutcome.Refused refused;
-
-        RefusedException(Refusal reason, LocalDate earliest) {
-            super(reason.name(), null, false, false);
-            this.refused = new BookingOutcome.Refused(reason, earliest);
-        }
     }
 }
