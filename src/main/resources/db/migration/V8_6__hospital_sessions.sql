@@ -91,3 +91,28 @@ BEGIN
   SELECT v_hold AS hold_id;
 END$$
 DELIMITER ;
+
+-- Vaccine schedules that match real vaccines (booking.VaccineSchedule, docs/booking.md "Vaccine schedules").
+-- Seasonal: one series per season (flu); season_start/season_end are MM-DD, both inclusive, and a season
+-- whose end comes before its start runs over the new year. booster_after_days: once a series is complete, a
+-- new one may start this many days after its last dose (pneumococcal re-vaccination after 5 years).
+ALTER TABLE vaccine
+  ADD COLUMN season_start CHAR(5) NULL,
+  ADD COLUMN season_end CHAR(5) NULL,
+  ADD COLUMN booster_after_days INT NULL,
+  ADD CONSTRAINT ck_vaccine_season CHECK ((season_start IS NULL) = (season_end IS NULL));
+
+-- Per dose of a series, what differs from the vaccine's own row: the interval since the previous dose
+-- (minimum and maximum, days) and the age band (years, both inclusive). NULL: the vaccine's value (no maximum).
+CREATE TABLE vaccine_dose (
+  vaccine_id         BIGINT NOT NULL,
+  dose_number        INT    NOT NULL,
+  min_interval_days  INT    NULL,
+  max_interval_days  INT    NULL,
+  min_age_years      INT    NULL,
+  max_age_years      INT    NULL,
+  PRIMARY KEY (vaccine_id, dose_number),
+  CONSTRAINT fk_dose_vaccine FOREIGN KEY (vaccine_id) REFERENCES vaccine (id),
+  CONSTRAINT ck_dose_interval CHECK (max_interval_days IS NULL OR min_interval_days IS NULL
+    OR max_interval_days >= min_interval_days)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;

@@ -34,7 +34,7 @@ class BookingRetryTest {
     BookingProperties props = new BookingProperties(Duration.ofMinutes(5), Duration.ofHours(2), 5, 5,
             "a-test-key-of-some-length");
     BookingService booking = new BookingService(jdbc, mock(TransactionTemplate.class), clock, props,
-            mock(ApplicationEventPublisher.class), metrics, new Eligibility(jdbc, clock, props));
+            mock(ApplicationEventPublisher.class), metrics, new Eligibility(jdbc, clock, props, new VaccineSchedule(jdbc)));
 
     @Test
     void aHoldRolledBackForAConflictIsTakenAgain() {
