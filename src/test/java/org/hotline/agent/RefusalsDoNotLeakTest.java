@@ -249,6 +249,9 @@ class RefusalsDoNotLeakTest {
                 "NO_ANSWER"));
         assertThat(notHis.status()).isEqualTo(403);
         for (String secret : secrets) {
+            if (secret == null) {
+                continue; // no calling number
+            }
             assertThat(String.valueOf(notHis.body())).doesNotContain(secret);
             assertThat(String.valueOf(missing.body())).doesNotContain(secret);
         }
