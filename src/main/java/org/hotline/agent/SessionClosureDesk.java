@@ -17,7 +17,7 @@ import org.hotline.booking.SessionCancellations.CancellationView;
  * The console's 停诊 screen: cancelling a session or day ({@link SessionCancellations#cancel}), the list of
  * cancellations, and the worklist of affected elders with the outcome of each call.
  *
- * <p>Who may: an administrator cancels at any facility; a supervisor (班长, who organises the agents' calls) reads
+ * <p>Who may: an administrator cancels at any facility, a hospital's administrator (医院管理员) at their own; a supervisor (班长, who organises the agents' calls) reads
  * the cancellations and the worklist and records calls, but does not cancel. A user with a facility of its own may
  * act only on that facility ({@link #scope}): a notice of another facility is answered as one that does not exist.
  * Every cancellation and every call is audited ({@code SESSION_CANCEL}, {@code CLOSURE_CALL}).
@@ -51,17 +51,19 @@ public class SessionClosureDesk {
 
     /** Whether this user may cancel sessions of this facility. */
     public boolean mayCancel(Actor actor, long facilityId) {
-        return actor.role() == ConsoleRole.ADMIN && inScope(actor, facilityId);
+        return (actor.role() == ConsoleRole.ADMIN || actor.role() == ConsoleRole.HOSPITAL_ADMIN)
+                && inScope(actor, facilityId);
     }
 
     /** Whether this user may read the 停诊 screen and record calls at all. */
     public boolean mayWork(Actor actor) {
-        return actor.role() == ConsoleRole.ADMIN || actor.role() == ConsoleRole.SUPERVISOR;
+        return actor.role() == ConsoleRole.ADMIN || actor.role() == ConsoleRole.SUPERVISOR
+                || actor.role() == ConsoleRole.HOSPITAL_ADMIN && actor.facilityId() != null;
     }
 
-    /** The facility this user is limited to, or null for all (administrators and supervisors of the hotline). */
+    /** The facility this user is limited to (a hospital's administrator), or null for all (the hotline's). */
     static Long scope(Actor actor) {
-        return actor.role() == ConsoleRole.ADMIN || actor.role() == ConsoleRole.SUPERVISOR ? actor.facilityId() : null;
+        return actor.role() == ConsoleRole.HOSPITAL_ADMIN ? actor.facilityId() : null;
     }
 
     private static boolean inScope(Actor actor, long facilityId) {

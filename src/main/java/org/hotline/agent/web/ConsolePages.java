@@ -31,7 +31,8 @@ class ConsolePages {
     @GetMapping("/console/closures")
     String closures(@AuthenticationPrincipal ConsoleUserDetails me, Model model) {
         model.addAttribute("user", me.user());
-        model.addAttribute("mayCancel", me.user().role() == org.hotline.agent.ConsoleRole.ADMIN);
+        model.addAttribute("mayCancel", me.user().role() == org.hotline.agent.ConsoleRole.ADMIN
+                || me.user().role() == org.hotline.agent.ConsoleRole.HOSPITAL_ADMIN);
         return "console/closures";
     }
 

@@ -29,10 +29,13 @@ public class SipConfig {
     @Bean
     SipService sipService(SipProperties props, ObjectProvider<CallHandler> handler,
             ObjectProvider<PromptCatalogue> prompts, ObjectProvider<MeterRegistry> meters,
-            ObjectProvider<DatabaseWatch> watch) {
+            ObjectProvider<DatabaseWatch> watch, ObjectProvider<org.hotline.booking.SpokenNames> names) {
         // the engine's catalogue decides where the recordings are (hotline.ivr.prompts-dir)
         Path dir = prompts.getIfAvailable() != null ? prompts.getObject().dir() : Path.of("prompts/zh-CN");
-        SipEndpoint endpoint = new SipEndpoint(props, handler::getIfAvailable, new PromptAudio(dir));
+        SipEndpoint endpoint = new SipEndpoint(props, handler::getIfAvailable, new PromptAudio(dir, id -> {
+            org.hotline.booking.SpokenNames n = names.getIfAvailable();
+            return n == null ? java.util.Optional.empty() : n.audioOfPrompt(id);
+        }));
         watch.ifAvailable(w -> endpoint.admitWhile(w::reachable));
         return new SipService(endpoint, meters.getIfAvailable());
     }

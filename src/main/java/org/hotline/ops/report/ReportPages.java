@@ -36,9 +36,12 @@ class ReportPages {
     private final SmsReports sms;
     private final ReportProperties props;
     private final Clock clock;
+    private final org.springframework.beans.factory.ObjectProvider<org.hotline.release.RosterAdmin> rosters;
 
     ReportPages(SupervisionReports reports, PolicyChecks policy, ReportCsvFiles csv, SvgCharts charts,
-            ReleaseReports releases, SmsReports sms, ReportProperties props, Clock clock) {
+            ReleaseReports releases, SmsReports sms, ReportProperties props, Clock clock,
+            org.springframework.beans.factory.ObjectProvider<org.hotline.release.RosterAdmin> rosters) {
+        this.rosters = rosters;
         this.reports = reports;
         this.policy = policy;
         this.csv = csv;
@@ -96,6 +99,9 @@ class ReportPages {
         ReportRange range = range(from, to, null);
         common(model, range);
         model.addAttribute("checks", policy.check(range));
+        // every roster or policy an ADMIN stored against the bureau's rules, with who and why (all dates)
+        org.hotline.release.RosterAdmin r = rosters.getIfAvailable();
+        model.addAttribute("overrides", r == null ? java.util.List.of() : r.overrides(null));
         return "ops/policy";
     }
 
