@@ -130,6 +130,10 @@ public class QuotaPools {
             return s == null ? new Reshaped(0, false, 0, 0, 0, 0) : new Reshaped(s.id(), true, s.slots(), 0, 0, 0);
         }
         long sessionId = ids.get(0);
+        if (jdbc.queryForObject("SELECT cancellation_id IS NOT NULL FROM clinic_session WHERE id = ?", Boolean.class,
+                sessionId)) {
+            return new Reshaped(sessionId, false, 0, 0, 0, 0); // 停诊: a cancelled session is never reshaped or reopened
+        }
         record PoolRow(long id, long slotId, String pool, int capacity, int taken, LocalDateTime slotStart) {
         }
         List<PoolRow> pools = jdbc.query("""
