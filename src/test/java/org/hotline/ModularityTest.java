@@ -23,8 +23,22 @@ class ModularityTest {
         noClasses().that().resideInAPackage("org.hotline.booking..").should().dependOnClassesThat()
                 .resideInAnyPackage("org.hotline.ivr..", "org.hotline.sms..", "org.hotline.release..",
                         "org.hotline.agent..", "org.hotline.ops..", "org.hotline.demo..", "org.hotline.db..",
-                        "org.hotline.handoff..")
+                        "org.hotline.handoff..", "org.hotline.his..")
                 .check(CLASSES);
+    }
+
+    /**
+     * Hospital systems (FHIR) go through the booking API, the release plan and the console's audit trail; no other
+     * module knows them (only ops may read their tables).
+     */
+    @Test
+    void hospitalSystemsUseTheBookingApiAndNobodyUsesThem() {
+        noClasses().that().resideInAPackage("org.hotline.his..").should().dependOnClassesThat()
+                .resideInAnyPackage("org.hotline.ivr..", "org.hotline.sms..", "org.hotline.ops..",
+                        "org.hotline.handoff..", "org.hotline.demo..", "org.hotline.db..")
+                .check(CLASSES);
+        noClasses().that().resideOutsideOfPackages("org.hotline.his..", "org.hotline.ops..").should()
+                .dependOnClassesThat().resideInAPackage("org.hotline.his..").check(CLASSES);
     }
 
     @Test

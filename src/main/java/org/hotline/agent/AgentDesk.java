@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Service;
 
@@ -51,14 +52,16 @@ public class AgentDesk {
     private final TransferLog transfers;
     private final ConsoleUsers users;
     private final AuditTrail audit;
+    private final ApplicationEventPublisher events;
 
     public AgentDesk(BookingService booking, Catalogue catalogue, TransferLog transfers, ConsoleUsers users,
-            AuditTrail audit) {
+            AuditTrail audit, ApplicationEventPublisher events) {
         this.booking = booking;
         this.catalogue = catalogue;
         this.transfers = transfers;
         this.users = users;
         this.audit = audit;
+        this.events = events;
     }
 
     /**
@@ -166,6 +169,10 @@ public class AgentDesk {
             entry = AuditTrail.Entry.of("CHECK_IN", r.reason().name()).detail(r.reason().text());
         }
         audit.record(actor, b == null ? entry : entry.booking(b.id(), b.code()));
+        if (out instanceof CheckInOutcome.CheckedIn c) {
+            // hospital systems follow check-ins too (his.AppointmentFeed)
+            events.publishEvent(new BookingEvents.BookingCheckedIn(c.booking()));
+        }
         if (out instanceof CheckInOutcome.Refused r && b != null && !Objects.equals(b.facilityId(), actor.facilityId())) {
             // another facility's booking: the desk learns only that it is not here, nothing of it
             return new CheckInOutcome.Refused(r.reason(), null);

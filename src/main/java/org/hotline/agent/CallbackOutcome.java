@@ -6,6 +6,8 @@ public enum CallbackOutcome {
     REACHED("已接通并处理", "DONE"),
     NO_ANSWER("无人接听", null),
     BUSY("占线", null),
+    /** Answered, but nobody spoke or pressed a key (an answering machine, likely); the automatic call-back tries again. */
+    SILENCE("接通无声", null),
     /** The number is wrong or out of service: trying again will not help. */
     WRONG_NUMBER("号码错误或停机", "GAVE_UP");
 

@@ -11,7 +11,12 @@ public enum Channel {
     /** A community doctor booking an upward referral: the reserved community share first. */
     COMMUNITY_DOCTOR(List.of(Pool.COMMUNITY, Pool.PUBLIC)),
     /** An SMS reply (cancellations only). */
-    SMS_REPLY(List.of());
+    SMS_REPLY(List.of()),
+    /**
+     * A hospital system over FHIR (module his): the window's bookings into the walk-in reserve, cancellations and
+     * check-ins of its own facilities' bookings. The only channel that may take from ONSITE.
+     */
+    HOSPITAL(List.of(Pool.ONSITE));
 
     private final List<Pool> pools;
 
@@ -19,7 +24,7 @@ public enum Channel {
         this.pools = pools;
     }
 
-    /** Pools this channel may book from, in the order it should try them. ONSITE is never among them. */
+    /** Pools this channel may book from, in the order it should try them. ONSITE only for {@link #HOSPITAL}. */
     public List<Pool> pools() {
         return pools;
     }

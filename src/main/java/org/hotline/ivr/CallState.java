@@ -52,6 +52,8 @@ final class CallState {
     LocalDate earliestDate;
     List<Booking> found = List.of();
     Booking booking;
+    /** On an outbound call: what the {@code opt_out} action does; null on a call that came in. */
+    Runnable optOut;
     final List<Booking> booked = new ArrayList<>();
     final List<Long> holdsTaken = new ArrayList<>();
 

@@ -188,6 +188,13 @@ final class FlowActions {
             case "find_by_code" -> lookUp(s, () -> s.bookingCode == null ? List.of()
                     : booking.findActiveByCodeTiedTo(s.bookingCode, s.caller).map(List::of).orElse(List.of()));
             case "cancel" -> cancel(s);
+            case "opt_out" -> {
+                if (s.optOut == null) {
+                    yield Outcome.of("none");
+                }
+                s.optOut.run();
+                yield Outcome.of("done");
+            }
             default -> throw new IllegalArgumentException("no action " + action);
         };
     }

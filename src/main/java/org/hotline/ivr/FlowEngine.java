@@ -98,16 +98,41 @@ public class FlowEngine implements CallHandler {
         run(call);
     }
 
+    /**
+     * Where an outbound call (one the gateway placed, answered by the person called) starts: a flow marked
+     * {@code outbound: true}, the booking it is about (spoken as {@code $booking}, cancelled by {@code cancel})
+     * and what the {@code opt_out} action does (the outbound module records that this number wants no more
+     * calls).
+     */
+    public record OutboundStart(String flow, org.hotline.booking.Booking booking, Runnable optOut) {
+    }
+
     /** Runs the call and says how it ended. Never throws. */
     public CallResult run(CallChannel call) {
+        return run(call, null);
+    }
+
+    /** Runs an outbound call from its flow's start (see {@link OutboundStart}). Never throws. */
+    public CallResult runOutbound(CallChannel call, OutboundStart start) {
+        return run(call, java.util.Objects.requireNonNull(start));
+    }
+
+    private CallResult run(CallChannel call, OutboundStart outbound) {
         String previous = MDC.get("callId");
         MDC.put("callId", call.callId());
         CallState s = null;
         try {
             s = new CallState(call);
-            log.info("Call from {} answered{}", PhoneNumber.mask(s.caller),
-                    s.unverifiedCaller == null ? "" : " (number " + PhoneNumber.mask(s.unverifiedCaller) + " unverified)");
             String at = flows.entry();
+            if (outbound != null) {
+                s.booking = outbound.booking();
+                s.optOut = outbound.optOut();
+                at = outbound.flow() + "." + flows.startOf(outbound.flow());
+                log.info("Outbound call to {} answered: flow {}", PhoneNumber.mask(s.caller), outbound.flow());
+            } else {
+                log.info("Call from {} answered{}", PhoneNumber.mask(s.caller),
+                        s.unverifiedCaller == null ? "" : " (number " + PhoneNumber.mask(s.unverifiedCaller) + " unverified)");
+            }
             while (at != null) {
                 if (++s.steps > props.maxSteps()) {
                     log.warn("Call went through {} nodes without ending; handing it to a person", props.maxSteps());

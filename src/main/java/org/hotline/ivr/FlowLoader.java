@@ -74,7 +74,9 @@ public final class FlowLoader {
         return new FlowLoader(prompts).run(files, entryFlow);
     }
 
-    private record RawFlow(String file, String name, String start, Map<String, Map<String, Object>> nodes) {
+    /** {@code outbound: true}: the flow is where an outbound call (the gateway dialled) starts, an entry of its own. */
+    private record RawFlow(String file, String name, String start, Map<String, Map<String, Object>> nodes,
+            boolean outbound) {
     }
 
     private FlowSet run(Map<String, String> files, String entryFlow) {
@@ -111,6 +113,11 @@ public final class FlowLoader {
         } else if (problems.isEmpty()) {
             String entry = entryFlow + "." + flows.get(entryFlow).start();
             Set<String> seen = reachable(entry, nodes);
+            for (RawFlow f : flows.values()) {
+                if (f.outbound()) {
+                    seen.addAll(reachable(f.name() + "." + f.start(), nodes));
+                }
+            }
             for (FlowNode n : nodes.values()) {
                 if (!seen.contains(n.id())) {
                     problems.add(where(fileOfFlow.get(FlowSet.flowOf(n.id())), n.id())
@@ -121,7 +128,10 @@ public final class FlowLoader {
         if (!problems.isEmpty()) {
             throw new FlowDefinitionException(problems);
         }
-        return new FlowSet(entryFlow + "." + flows.get(entryFlow).start(), Map.copyOf(nodes), Map.copyOf(fileOfFlow));
+        Map<String, String> outbound = new LinkedHashMap<>();
+        flows.values().stream().filter(RawFlow::outbound).forEach(f -> outbound.put(f.name(), f.start()));
+        return new FlowSet(entryFlow + "." + flows.get(entryFlow).start(), Map.copyOf(nodes), Map.copyOf(fileOfFlow),
+                Map.copyOf(outbound));
     }
 
     @SuppressWarnings("unchecked")
@@ -144,8 +154,8 @@ public final class FlowLoader {
             return null;
         }
         for (Object k : m.keySet()) {
-            if (!Set.of("flow", "start", "nodes").contains(String.valueOf(k))) {
-                problems.add(file + ": unknown field '" + k + "' (expected flow, start, nodes)");
+            if (!Set.of("flow", "start", "nodes", "outbound").contains(String.valueOf(k))) {
+                problems.add(file + ": unknown field '" + k + "' (expected flow, start, nodes, outbound)");
             }
         }
         if (!(m.get("nodes") instanceof Map<?, ?> rawNodes) || rawNodes.isEmpty()) {
@@ -176,7 +186,7 @@ public final class FlowLoader {
             problems.add(file + ": start node '" + start + "' is an unknown node");
             return null;
         }
-        return new RawFlow(file, name, String.valueOf(start), nodes);
+        return new RawFlow(file, name, String.valueOf(start), nodes, Boolean.TRUE.equals(m.get("outbound")));
     }
 
     private static String where(String file, String qualified) {

@@ -35,6 +35,8 @@ public final class FlowVocabulary {
         a.put("find_by_id", new ActionSpec(List.of("found", "none", "too_many", "limited"), false));
         a.put("find_by_code", new ActionSpec(List.of("found", "none", "too_many", "limited"), false));
         a.put("cancel", new ActionSpec(List.of("cancelled"), true));
+        // outbound calls only: this number wants no more calls from the hotline (none: a call that came in)
+        a.put("opt_out", new ActionSpec(List.of("done", "none"), false));
         ACTIONS = Map.copyOf(a);
     }
 

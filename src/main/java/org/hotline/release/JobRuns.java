@@ -86,7 +86,7 @@ public class JobRuns {
 
     /** A deadlock or (on Galera) a certification failure: the whole transaction is retried, a few times. */
     static <T> T retried(Supplier<T> tx) {
-        return ConflictRetry.run(4, 0,
+        return ConflictRetry.run(
                 e -> log.warn("Release transaction retried after {}", e.getClass().getSimpleName()), tx);
     }
 }

@@ -33,6 +33,15 @@ public class SmsReplies {
     private static final Pattern CANCEL = Pattern.compile("^(?:取消(?:预约)?|QX)[:：,，]?(\\d{6})$");
     /** 停诊: "1" takes the offered slice; "1" and the code (or 改约 and the code) when a phone has several offers. */
     private static final Pattern MOVE = Pattern.compile("^(?:1|改约)[:：,，]?(\\d{6})?$");
+    /** "No more calls from the hotline" (reminders and call-backs by telephone); SMS keep coming. */
+    private static final Pattern NO_CALLS = Pattern.compile("^(?:不再来电|不要来电|退订电话|TDDH)$");
+
+    /**
+     * Published (in the reply's handling) when a reply asks for no more calls: the outbound module hears it. The
+     * whole number: the listener needs it to stop dialling it; never log it whole.
+     */
+    public record NoMoreCalls(String from) {
+    }
 
     /** What a reply asks for. */
     public sealed interface Command {
@@ -41,6 +50,9 @@ public class SmsReplies {
 
         /** Take the slice a 停诊 SMS offered; {@code code} (the cancelled booking's) may be null. */
         record AcceptOffer(String code) implements Command {
+        }
+
+        record NoCalls() implements Command {
         }
 
         record Unknown() implements Command {
@@ -53,9 +65,11 @@ public class SmsReplies {
     private final SmsTemplates templates;
     private final JdbcTemplate jdbc;
     private final Clock clock;
+    private final org.springframework.context.ApplicationEventPublisher events;
 
     SmsReplies(BookingService booking, SessionCancellations cancellations, SmsOutbox outbox, SmsTemplates templates,
-            JdbcTemplate jdbc, Clock clock) {
+            JdbcTemplate jdbc, Clock clock, org.springframework.context.ApplicationEventPublisher events) {
+        this.events = events;
         this.booking = booking;
         this.cancellations = cancellations;
         this.outbox = outbox;
@@ -87,7 +101,7 @@ public class SmsReplies {
         if (move.matches() && (move.group(1) != null || sb.toString().equals("1"))) {
             return new Command.AcceptOffer(move.group(1));
         }
-        return new Command.Unknown();
+        return NO_CALLS.matcher(sb).matches() ? new Command.NoCalls() : new Command.Unknown();
     }
 
     void handle(String from, String text) {
@@ -104,6 +118,11 @@ public class SmsReplies {
             return;
         }
         if (cmd instanceof Command.AcceptOffer a && acceptOffer(from, masked, a)) {
+            return;
+        }
+        if (cmd instanceof Command.NoCalls) {
+            log.info("SMS reply from {}: no more calls from the hotline", masked);
+            events.publishEvent(new NoMoreCalls(from));
             return;
         }
         Integer today = jdbc.queryForObject(

@@ -60,7 +60,7 @@ final class SmsStore {
     }
 
     /** Bounded retries of an outbox transaction the database refused for a conflict (deadlock, Galera 1213). */
-    private static final int CONFLICT_ATTEMPTS = 5;
+    private static final int CONFLICT_ATTEMPTS = ConflictRetry.ATTEMPTS;
     /** The SMSC's clock may run a little behind ours; receipts quote whole minutes anyway. */
     private static final Duration RECEIPT_CLOCK_SKEW = Duration.ofMinutes(1);
 
@@ -338,7 +338,7 @@ final class SmsStore {
      */
     private <T> T retriedOnConflict(String what, T otherwise, java.util.function.Supplier<T> transaction) {
         try {
-            return ConflictRetry.run(CONFLICT_ATTEMPTS, 10, e -> {
+            return ConflictRetry.run(e -> {
             }, transaction);
         } catch (org.springframework.dao.ConcurrencyFailureException e) {
             if (!Thread.currentThread().isInterrupted()) {

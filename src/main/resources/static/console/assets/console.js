@@ -13,7 +13,7 @@ const LABEL = {
   pool: { PUBLIC: '普通号源', COMMUNITY: '社区号源', ONSITE: '现场号' },
   status: { ACTIVE: '有效', CANCELLED: '已取消', NO_SHOW: '爽约', ATTENDED: '已就诊' },
   callback: { OPEN: '待回拨', DONE: '已完成', GAVE_UP: '已放弃' },
-  outcome: { REACHED: '已接通并处理', NO_ANSWER: '无人接听', BUSY: '占线', WRONG_NUMBER: '号码错误或停机' },
+  outcome: { REACHED: '已接通并处理', NO_ANSWER: '无人接听', BUSY: '占线', SILENCE: '接通无声', WRONG_NUMBER: '号码错误或停机' },
   sms: { PENDING: '排队待发', SENDING: '发送中', IN_DOUBT: '发送中（核对短信中心回执）', SUBMITTED: '已提交短信中心', DELIVERED: '已送达', FAILED: '发送失败',
          EXPIRED: '已过期', CANCELLED: '已撤销' },
   smsKind: { CONFIRMATION: '预约确认', FAMILY_COPY: '家属副本', CANCELLATION: '取消通知', REMINDER: '就诊提醒',

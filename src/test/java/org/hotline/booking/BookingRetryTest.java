@@ -16,7 +16,6 @@ import java.time.Instant;
 import java.time.ZoneId;
 
 import org.junit.jupiter.api.Test;
-import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.dao.CannotAcquireLockException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -33,8 +32,8 @@ class BookingRetryTest {
     Clock clock = Clock.fixed(Instant.parse("2030-03-04T02:00:00Z"), ZoneId.of("Asia/Shanghai"));
     BookingProperties props = new BookingProperties(Duration.ofMinutes(5), Duration.ofHours(2), 5, 5,
             "a-test-key-of-some-length");
-    BookingService booking = new BookingService(jdbc, mock(TransactionTemplate.class), clock, props,
-            mock(ApplicationEventPublisher.class), metrics, new Eligibility(jdbc, clock, props, new VaccineSchedule(jdbc)));
+    Holds booking = new Holds(jdbc, mock(TransactionTemplate.class), clock, props, metrics,
+            new BookingRetry(metrics));
 
     @Test
     void aHoldRolledBackForAConflictIsTakenAgain() {

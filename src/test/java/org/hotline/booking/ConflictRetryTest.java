@@ -24,6 +24,16 @@ class ConflictRetryTest {
     }
 
     @Test
+    void everyModuleRunsTheOnePolicy() {
+        AtomicInteger runs = new AtomicInteger();
+        assertThatThrownBy(() -> ConflictRetry.run(e -> {
+        }, () -> {
+            throw new CannotAcquireLockException("deadlock " + runs.incrementAndGet());
+        })).isInstanceOf(CannotAcquireLockException.class).hasMessage("deadlock " + ConflictRetry.ATTEMPTS);
+        assertThat(runs).hasValue(5);
+    }
+
+    @Test
     void answersOnceATransactionGoesThrough() {
         AtomicInteger runs = new AtomicInteger();
         String answer = ConflictRetry.run(5, 2, e -> {

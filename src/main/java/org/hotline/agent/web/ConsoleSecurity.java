@@ -78,6 +78,10 @@ class ConsoleSecurity {
                 .requestMatchers("/api/closures", "/api/closures/**", "/console/closures")
                 .hasAnyRole(SUPERVISOR, ADMIN, HOSPITAL_ADMIN)
                 .requestMatchers("/api/users/**").hasRole(ADMIN)
+                // hospital systems' FHIR clients and tokens (org.hotline.his, docs/his.md)
+                .requestMatchers("/api/his/**").hasRole(ADMIN)
+                // a person who asks (on the phone, at the desk) to get no more calls from the hotline
+                .requestMatchers(HttpMethod.POST, "/api/opt-outs").hasAnyRole(AGENT, SUPERVISOR)
                 // catalogue, rosters, closures, policies: admins everywhere, a hospital administrator for their own
                 // facility only (org.hotline.admin.web checks which facility)
                 .requestMatchers("/api/admin/**").hasAnyRole(ADMIN, HOSPITAL_ADMIN)

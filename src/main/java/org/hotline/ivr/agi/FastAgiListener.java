@@ -45,7 +45,7 @@ public class FastAgiListener implements SmartLifecycle {
     @Autowired
     public FastAgiListener(AgiProperties props, ObjectProvider<CallHandler> handlers,
             ObjectProvider<MeterRegistry> registry, ObjectProvider<DatabaseWatch> watch,
-            org.springframework.core.env.Environment env) {
+            org.springframework.core.env.Environment env, ObjectProvider<org.hotline.ivr.OutboundAnswer> outbound) {
         this(props, (CallHandler) call -> {
             CallHandler h = handlers.getIfAvailable();
             if (h == null) {
@@ -58,8 +58,20 @@ public class FastAgiListener implements SmartLifecycle {
         });
         registry.ifAvailable(stats::bind);
         watch.ifAvailable(w -> admitting = w::reachable);
+        this.outbound = (call, token) -> {
+            org.hotline.ivr.OutboundAnswer o = outbound.getIfAvailable();
+            if (o == null) {
+                log.warn("an outbound call arrived but this node places none; hanging up");
+                call.hangUp();
+            } else {
+                o.answer(call, token);
+            }
+        };
         mediaUrl = () -> NameAudioHttp.baseUrl(env, props);
     }
+
+    /** Calls this gateway placed (Asterisk's outbound context runs AGI(...,outbound,<token>)). */
+    private org.hotline.ivr.OutboundAnswer outbound = (call, token) -> call.hangUp();
 
     /** For tests and benchmarks that bring their own call handler. */
     public FastAgiListener(AgiProperties props, CallHandler handler) {
@@ -99,8 +111,8 @@ public class FastAgiListener implements SmartLifecycle {
             s.shutdown();
             throw new IllegalStateException("FastAGI did not start listening", e);
         }
-        script[0] = new HotlineAgiScript(handler, props.soundPrefix(), connections, stats, () -> admitting.getAsBoolean(),
-                () -> mediaUrl.get());
+        script[0] = new HotlineAgiScript(handler, outbound, props.soundPrefix(), connections, stats,
+                () -> admitting.getAsBoolean(), () -> mediaUrl.get());
         server = s;
         running = true;
         log.info("FastAGI listening on agi://{}:{}/{} (up to {} calls; connections only from {})", props.bindAddress(),

@@ -23,8 +23,11 @@ final class HotlineAgiScript implements AgiScript {
     private static final Logger log = LoggerFactory.getLogger(HotlineAgiScript.class);
     /** Queue priority of a caller the flow left undecided (the dialplan's HOTLINE_FALLBACK_PRIO). */
     static final int FALLBACK_PRIORITY = 5;
+    /** agi_arg_1 of a call the gateway placed; agi_arg_2 is its token. */
+    static final String OUTBOUND = "outbound";
 
     private final CallHandler handler;
+    private final org.hotline.ivr.OutboundAnswer outbound;
     private final String soundPrefix;
     private final AgiConnections connections;
     private final CallStats stats;
@@ -38,8 +41,15 @@ final class HotlineAgiScript implements AgiScript {
 
     HotlineAgiScript(CallHandler handler, String soundPrefix, AgiConnections connections, CallStats stats,
             BooleanSupplier admitting, java.util.function.Supplier<String> mediaUrl) {
+        this(handler, (call, token) -> call.hangUp(), soundPrefix, connections, stats, admitting, mediaUrl);
+    }
+
+    HotlineAgiScript(CallHandler handler, org.hotline.ivr.OutboundAnswer outbound, String soundPrefix,
+            AgiConnections connections, CallStats stats, BooleanSupplier admitting,
+            java.util.function.Supplier<String> mediaUrl) {
         this.mediaUrl = mediaUrl;
         this.handler = handler;
+        this.outbound = outbound;
         this.soundPrefix = soundPrefix;
         this.connections = connections;
         this.stats = stats;
@@ -65,9 +75,17 @@ final class HotlineAgiScript implements AgiScript {
         }
         AgiCall call = new AgiCall(callId, caller, channel,
                 connections.find(request.getRemoteAddress(), request.getRemotePort()), soundPrefix, mediaUrl, stats);
+        String[] args = request.getArguments();
+        boolean placed = args != null && args.length >= 2 && OUTBOUND.equals(args[0]);
         try {
-            log.info("call from {} on {}", PhoneNumber.mask(caller), shortened(request.getChannel()));
-            handler.answer(call);
+            if (placed) {
+                // sip-config/extensions.conf [hotline-outbound]: AGI(<node>,outbound,<token>) once the callee answered
+                log.info("outbound call answered on {}", shortened(request.getChannel()));
+                outbound.answer(call, args[1]);
+            } else {
+                log.info("call from {} on {}", PhoneNumber.mask(caller), shortened(request.getChannel()));
+                handler.answer(call);
+            }
         } catch (CallerHungUp e) {
             // the engine lets this through only if it had nothing to release; nothing to do here either
         } catch (RuntimeException e) {

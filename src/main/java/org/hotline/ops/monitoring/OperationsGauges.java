@@ -49,6 +49,9 @@ public class OperationsGauges {
             for (String status : new String[] {"SUBMITTED", "DELIVERED", "FAILED", "EXPIRED", "CANCELLED"}) {
                 gauge("hotline.sms.messages", "SMS by final status (all time)", "status", status);
             }
+            gauge("hotline.his.push.pending", "Appointment pushes to hospital systems waiting (his_push)", null, null);
+            gauge("hotline.his.push.oldest.age.seconds", "age of the oldest Appointment push still waiting", null,
+                    null);
         }
     }
 
@@ -123,6 +126,14 @@ public class OperationsGauges {
                     LocalDateTime.class);
             set("hotline.sms.queue.oldest.age.seconds",
                     oldest == null ? 0 : Math.max(0, Duration.between(oldest, now).toSeconds()));
+        });
+        read("his pushes", () -> {
+            Map<String, Object> p = jdbc.queryForMap(
+                    "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM his_push WHERE status = 'PENDING'");
+            set("hotline.his.push.pending", ((Number) p.get("n")).longValue());
+            Object oldest = p.get("oldest");
+            set("hotline.his.push.oldest.age.seconds", oldest == null ? 0 : Math.max(0, Duration.between(
+                    oldest instanceof java.sql.Timestamp t ? t.toLocalDateTime() : (LocalDateTime) oldest, now).toSeconds()));
         });
         read("transfers", () -> jdbc.query("SELECT reason, COUNT(*) FROM call_transfer GROUP BY reason",
                 rs -> {

@@ -20,6 +20,7 @@ public final class Format {
             case AGENT -> "人工坐席";
             case COMMUNITY_DOCTOR -> "社区医生";
             case SMS_REPLY -> "短信回复";
+            case HOSPITAL -> "医院系统";
         };
     }
 

@@ -19,6 +19,7 @@ public class ModuleTables {
     public static final String SMS_MESSAGE = "sms_message";
     public static final String TRANSFER_PICKUP = "transfer_pickup";
     public static final String CALLBACK_ATTEMPT = "callback_attempt";
+    public static final String QUEUE_CALL = "queue_call";
 
     private final JdbcTemplate jdbc;
     private final Map<String, Boolean> known = new ConcurrentHashMap<>();

@@ -152,12 +152,16 @@ public class PolicyChecks {
                 List.of("医院", "社区号时段", "已放号", "最少提前", "提前不足的时段", "无放号记录的时段"), rows);
     }
 
-    /** 现场号不经电话: no booking and no hold ever took an ONSITE place. */
+    /**
+     * 现场号不经电话: no booking and no hold ever took an ONSITE place, but the hospital window's own (channel
+     * HOSPITAL: a HIS recording its walk-ins over FHIR, docs/his.md).
+     */
     PolicyCheck onsiteNotByPhone(ReportRange range) {
         List<List<String>> rows = new ArrayList<>();
         int bookings = 0;
         for (Map<String, Object> r : jdbc.queryForList("""
                 SELECT channel, COUNT(*) AS n FROM booking WHERE pool = 'ONSITE' AND slot_date BETWEEN ? AND ?
+                  AND channel <> 'HOSPITAL'
                 GROUP BY channel ORDER BY channel""", range.from(), range.to())) {
             int n = ((Number) r.get("n")).intValue();
             bookings += n;
@@ -165,12 +169,21 @@ public class PolicyChecks {
         }
         int holds = jdbc.queryForObject("""
                 SELECT COUNT(*) FROM hold h JOIN quota_pool q ON q.id = h.pool_id JOIN slot sl ON sl.id = q.slot_id
-                WHERE q.pool = 'ONSITE' AND sl.slot_date BETWEEN ? AND ?""", Integer.class, range.from(), range.to());
+                WHERE q.pool = 'ONSITE' AND sl.slot_date BETWEEN ? AND ? AND h.channel <> 'HOSPITAL'""", Integer.class,
+                range.from(), range.to());
         Map<String, Object> kept = jdbc.queryForMap("""
                 SELECT COUNT(*) AS pools, COALESCE(SUM(q.capacity), 0) AS places, COALESCE(SUM(q.booked + q.held), 0) AS taken
                 FROM quota_pool q JOIN slot sl ON sl.id = q.slot_id
                 WHERE q.pool = 'ONSITE' AND sl.slot_date BETWEEN ? AND ?""", range.from(), range.to());
-        int taken = ((Number) kept.get("taken")).intValue();
+        // the window's own bookings and holds (a hospital system over FHIR, channel HOSPITAL) are what ONSITE is for
+        int byWindow = jdbc.queryForObject("""
+                SELECT (SELECT COUNT(*) FROM booking WHERE pool = 'ONSITE' AND channel = 'HOSPITAL' AND status <> 'CANCELLED'
+                          AND slot_date BETWEEN ? AND ?)
+                     + (SELECT COUNT(*) FROM hold h JOIN quota_pool q ON q.id = h.pool_id JOIN slot sl ON sl.id = q.slot_id
+                          WHERE q.pool = 'ONSITE' AND h.channel = 'HOSPITAL' AND h.status = 'ACTIVE'
+                            AND sl.slot_date BETWEEN ? AND ?)""", Integer.class, range.from(), range.to(), range.from(),
+                range.to());
+        int taken = ((Number) kept.get("taken")).intValue() - byWindow;
         rows.add(0, List.of("现场号源（时段数 " + kept.get("pools") + "）", String.valueOf(kept.get("places"))));
         rows.add(List.of("电话预约的现场号（合计）", String.valueOf(bookings)));
         rows.add(List.of("占用现场号的锁号（任何状态）", String.valueOf(holds)));

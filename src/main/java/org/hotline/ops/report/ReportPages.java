@@ -110,6 +110,8 @@ class ReportPages {
         ReportRange all = new ReportRange(range.from(), range.to(), null);
         model.addAttribute("transfers", reports.transfers(all));
         model.addAttribute("callbacks", reports.callbacks(all));
+        model.addAttribute("queue", reports.queue(all));
+        model.addAttribute("queueRecorded", reports.queueRecorded());
         model.addAttribute("releases", releases.releases(range));
         model.addAttribute("sms", sms.sms(range));
     }

@@ -222,6 +222,53 @@ public class SupervisionReports {
                 range.from().atStartOfDay(), range.end().atStartOfDay());
     }
 
+    /**
+     * The agents' queue as Asterisk reported it (AMI queue events, {@code queue_call}), by the hour callers joined
+     * and the caller's age band (from the caller's transfer; UNKNOWN when the menu did not learn it).
+     *
+     * @param answered           callers a member took (AgentConnect)
+     * @param avgSecondsToAnswer mean HoldTime of those (AgentConnect), null when none
+     * @param abandoned          callers who hung up waiting (QueueCallerAbandon)
+     * @param avgAbandonWait     mean HoldTime of those, null when none
+     */
+    public record QueueFigures(LocalDate day, int hour, String ageBand, int joined, int answered,
+            Double avgSecondsToAnswer, Integer maxSecondsToAnswer, int abandoned, Double avgAbandonWait) {
+
+        public String ageBandLabel() {
+            return "UNKNOWN".equals(ageBand) ? "未知" : AgeBand.valueOf(ageBand).label();
+        }
+    }
+
+    /** Whether queue events are recorded (an Asterisk's AMI is configured: the outbound module's queue_call). */
+    public boolean queueRecorded() {
+        return tables.has(ModuleTables.QUEUE_CALL);
+    }
+
+    public List<QueueFigures> queue(ReportRange range) {
+        checked(range);
+        if (!queueRecorded()) {
+            return List.of();
+        }
+        return jdbc.query("""
+                SELECT d, h, band, COUNT(*), SUM(connected_at IS NOT NULL),
+                       AVG(CASE WHEN connected_at IS NOT NULL THEN hold_seconds END),
+                       MAX(CASE WHEN connected_at IS NOT NULL THEN hold_seconds END),
+                       SUM(abandoned), AVG(CASE WHEN abandoned = 1 THEN hold_seconds END)
+                FROM (SELECT DATE(q.joined_at) AS d, HOUR(q.joined_at) AS h, q.connected_at, q.hold_seconds, q.abandoned,
+                        CASE WHEN a.age IS NULL THEN 'UNKNOWN' WHEN a.age >= 80 THEN 'FROM_80'
+                             WHEN a.age >= 60 THEN 'FROM_60_TO_79' ELSE 'UNDER_60' END AS band
+                      FROM queue_call q
+                      LEFT JOIN (SELECT call_id, MAX(patient_age) AS age FROM call_transfer GROUP BY call_id) a
+                        ON a.call_id = q.uniqueid
+                      WHERE q.joined_at >= ? AND q.joined_at < ?) x
+                GROUP BY d, h, band ORDER BY d, h, band""",
+                (rs, i) -> new QueueFigures(rs.getObject(1, LocalDate.class), rs.getInt(2), rs.getString(3),
+                        rs.getInt(4), rs.getInt(5), rs.getObject(6) == null ? null : rs.getDouble(6),
+                        rs.getObject(7) == null ? null : rs.getInt(7), rs.getInt(8),
+                        rs.getObject(9) == null ? null : rs.getDouble(9)),
+                range.from().atStartOfDay(), range.end().atStartOfDay());
+    }
+
     /** Whether the data records when an agent answered a transfer (the agent console's pick-ups). */
     public boolean answerTimeRecorded() {
         return tables.has(ModuleTables.TRANSFER_PICKUP);

@@ -1,0 +1,16 @@
+package org.hotline.his;
+
+import java.time.LocalDateTime;
+import java.util.Set;
+
+/**
+ * A hospital system that talks FHIR to us: the facilities it may read and write, where its Appointment pushes go,
+ * and how many requests a minute it may make. (No client sees a resident ID in clear: we do not keep one.)
+ */
+public record HisClient(long id, String name, Set<Long> facilityIds, String pushUrl,
+        int ratePerMinute, String createdBy, LocalDateTime createdAt) {
+
+    public boolean reaches(long facilityId) {
+        return facilityIds.contains(facilityId);
+    }
+}

@@ -1,0 +1,165 @@
+package org.hotline.his.fhir;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.util.List;
+import java.util.Optional;
+
+import org.hl7.fhir.r4.model.Appointment;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Component;
+
+import org.hotline.his.HisClient;
+import org.hotline.his.HisClients;
+import org.hotline.his.PushSignal;
+
+/**
+ * Sends the {@code his_push} outbox: each change of an Appointment to every hospital system that reaches its
+ * facility, as a FHIR R4 REST-hook with payload does ({@code PUT <push_url>/Appointment/<id>}, the Appointment as
+ * it is now, FHIR JSON). At least once, in order per appointment and client (a row waits while an earlier one of
+ * the same pair is pending), retried with back-off (5 s doubling to 1 h); a delivered version covers every earlier
+ * one still waiting. Claimed by a short lease on the row, so several nodes share the work without sending a row
+ * twice at once. Wakes on commit, else polls every second.
+ */
+@Component
+public class AppointmentPush implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(AppointmentPush.class);
+    static final Duration FIRST_RETRY = Duration.ofSeconds(5);
+    static final Duration MAX_RETRY = Duration.ofHours(1);
+    static final Duration LEASE = Duration.ofSeconds(60);
+
+    private record Due(long id, long clientId, long bookingId, int version, int attempts, LocalDateTime nextAt) {
+    }
+
+    private final JdbcTemplate jdbc;
+    private final Clock clock;
+    private final HisClients clients;
+    private final AppointmentResources appointments;
+    private final PushSignal signal;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+            .followRedirects(HttpClient.Redirect.NEVER).build();
+    private volatile Thread loop;
+    private volatile boolean running;
+
+    AppointmentPush(JdbcTemplate jdbc, Clock clock, HisClients clients, AppointmentResources appointments,
+            PushSignal signal) {
+        this.jdbc = jdbc;
+        this.clock = clock;
+        this.clients = clients;
+        this.appointments = appointments;
+        this.signal = signal;
+    }
+
+    /** Sends what is due now; returns how many pushes were delivered. */
+    public synchronized int pushDue() {
+        LocalDateTime now = LocalDateTime.now(clock);
+        List<Due> due = jdbc.query("""
+                SELECT p.id, p.client_id, p.booking_id, p.version, p.attempts, p.next_at FROM his_push p
+                WHERE p.status = 'PENDING' AND p.next_at <= ?
+                  AND NOT EXISTS (SELECT 1 FROM his_push e WHERE e.client_id = p.client_id AND e.booking_id = p.booking_id
+                                  AND e.status = 'PENDING' AND e.id < p.id)
+                ORDER BY p.id LIMIT 100""", (rs, i) -> new Due(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getInt(4),
+                rs.getInt(5), rs.getObject(6, LocalDateTime.class)), now);
+        int sent = 0;
+        if (!due.isEmpty()) {
+            log.info("HIS push: {} due", due.size());
+        }
+        for (Due d : due) {
+            int claimed = jdbc.update("UPDATE his_push SET next_at = ? WHERE id = ? AND status = 'PENDING' AND next_at = ?",
+                    now.plus(LEASE), d.id(), d.nextAt());
+            if (claimed == 1 && send(d, now)) {
+                sent++;
+            }
+        }
+        return sent;
+    }
+
+    private boolean send(Due d, LocalDateTime now) {
+        Optional<HisClient> client = clients.find(d.clientId());
+        Optional<Appointment> a = client.flatMap(c -> appointments.read(c, d.bookingId()));
+        if (client.isEmpty() || client.get().pushUrl() == null || a.isEmpty()) {
+            // the client no longer reaches the facility or pushes: nothing to say to it
+            jdbc.update("UPDATE his_push SET status = 'DROPPED', last_error = 'no longer subscribed' WHERE id = ?", d.id());
+            return false;
+        }
+        int version = Integer.parseInt(a.get().getMeta().getVersionId());
+        String url = client.get().pushUrl().replaceAll("/+$", "") + "/Appointment/" + d.bookingId();
+        String error;
+        try {
+            HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
+                    .header("Content-Type", Fhir.FHIR_JSON.toString())
+                    .PUT(HttpRequest.BodyPublishers.ofByteArray(Fhir.bytes(a.get()))).build(),
+                    HttpResponse.BodyHandlers.discarding());
+            if (r.statusCode() / 100 == 2) {
+                jdbc.update("""
+                        UPDATE his_push SET status = 'SENT', sent_at = ?, attempts = attempts + 1
+                        WHERE client_id = ? AND booking_id = ? AND status = 'PENDING' AND version <= ?""",
+                        LocalDateTime.now(clock), d.clientId(), d.bookingId(), version);
+                return true;
+            }
+            error = "HTTP " + r.statusCode();
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            error = e.getClass().getSimpleName();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            error = "interrupted";
+        }
+        long backoff = Math.min(MAX_RETRY.toMillis(), FIRST_RETRY.toMillis() << Math.min(20, d.attempts()));
+        jdbc.update("UPDATE his_push SET attempts = attempts + 1, next_at = ?, last_error = ? WHERE id = ?",
+                now.plus(Duration.ofMillis(backoff)), error, d.id());
+        log.warn("Push of Appointment {} v{} to HIS client {} failed ({}), attempt {}: retry in {} s", d.bookingId(),
+                d.version(), d.clientId(), error, d.attempts() + 1, backoff / 1000);
+        return false;
+    }
+
+    @Override
+    public synchronized void start() {
+        log.info("HIS push loop starting");
+        running = true;
+        loop = new Thread(() -> {
+            while (running) {
+                try {
+                    signal.await(1000);
+                    if (running) {
+                        pushDue();
+                    }
+                } catch (InterruptedException e) {
+                    return;
+                } catch (RuntimeException e) {
+                    // the database away, a bad row: log and poll again
+                    log.warn("HIS push loop: {}", e.toString());
+                }
+            }
+        }, "his-push");
+        loop.setDaemon(true);
+        loop.start();
+    }
+
+    @Override
+    public synchronized void stop() {
+        running = false;
+        Thread t = loop;
+        if (t != null) {
+            t.interrupt();
+            try {
+                t.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+}

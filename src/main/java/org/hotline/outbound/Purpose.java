@@ -1,0 +1,13 @@
+package org.hotline.outbound;
+
+/** Why the gateway calls someone. */
+public enum Purpose {
+    /** The day-before reminder of a booking (ref: booking id), ivr-flows/reminder.yaml. */
+    REMINDER,
+    /** A person asked to be called back (ref: call-back request id): hello, then the agents' queue, first in line. */
+    CALLBACK,
+    /** A session was cancelled (停诊) (ref: booking id); reserved for that feature, played as a reminder until it has a flow. */
+    SESSION_CANCELLED,
+    /** A place freed up for someone on a waiting list (ref: the offer's id); reserved for that feature. */
+    WAITLIST_OFFER
+}
