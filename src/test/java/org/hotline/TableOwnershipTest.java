@@ -34,7 +34,8 @@ class TableOwnershipTest {
     /** Which module owns each table: the same list as docs/architecture.md. */
     static final Map<String, String> OWNER = owners(
             "booking", "facility vaccine service clinic_session slot quota_pool patient caller_day hold booking "
-                    + "booking_phone name_audio booking_reminder",
+                    + "booking_phone name_audio booking_reminder session_cancellation cancellation_notice cancellation_call "
+                    + "vaccine_dose",
             "release", "release_policy schedule_template release_step release_job_run release_audit "
                     + "closure policy_override "
                     + "qrtz_job_details qrtz_triggers qrtz_simple_triggers qrtz_cron_triggers qrtz_simprop_triggers "

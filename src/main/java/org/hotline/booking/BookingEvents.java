@@ -30,6 +30,16 @@ public final class BookingEvents {
     }
 
     /**
+     * A hospital cancelled the session of this booking (停诊, {@link SessionCancellations}): the booking is
+     * CANCELLED with reason HOSPITAL and its place closed, not freed. {@code alternative} is the nearest free
+     * slice of the same department ({@link Alternatives#forMove}) offered to the patient ("reply 1 to move to it"), or null when there is none.
+     * Published in the cancellation's transaction; the SMS module queues the patient's and every family phone's
+     * message in it.
+     */
+    public record CancelledByHospital(Booking booking, String reason, Alternatives.Alternative alternative) {
+    }
+
+    /**
      * A booking was checked in (ATTENDED) by a desk or a hospital system. Published by the caller of
      * {@link BookingService#checkIn} after it answered (the check-in is one statement of its own), so a listener
      * writes in its own transaction.

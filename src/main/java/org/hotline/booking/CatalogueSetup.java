@@ -65,12 +65,14 @@ public class CatalogueSetup {
         return homes;
     }
 
-    public void addVaccine(String code, String name, int doses, int minIntervalDays, int minAgeYears,
+    /** @return the new vaccine's id */
+    public long addVaccine(String code, String name, int doses, int minIntervalDays, int minAgeYears,
             int maxAgeYears, String bringNote) {
         jdbc.update("""
                 INSERT INTO vaccine (code, name, doses, min_interval_days, min_age_years, max_age_years, bring_note)
                 VALUES (?, ?, ?, ?, ?, ?, ?)""", code, name, doses, minIntervalDays, minAgeYears, maxAgeYears,
                 bringNote);
+        return jdbc.queryForObject("SELECT id FROM vaccine WHERE code = ?", Long.class, code);
     }
 
     /** @return the new facility's id */

@@ -3,7 +3,6 @@ package org.hotline.booking;
 import java.time.Clock;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
-import java.util.List;
 import java.util.Optional;
 
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -11,7 +10,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * Who may book what: the patient rules (no-show block on the phone, one booking per service and day, the
- * most active bookings), the vaccine rules (age band, doses, interval) and the community referral. Asked
+ * most active bookings), the vaccine rules ({@link VaccineSchedule}: seasons, doses, per-dose intervals and ages,
+ * boosters) and the community referral. Asked
  * early, without locks ({@link BookingService#checkPatient}), by {@link Alternatives} to leave out what
  * would be refused, and again when a booking is written, under the patient row's lock.
  */
@@ -20,10 +20,6 @@ class Eligibility {
 
     /** What the rules decided about a booking that may be made: its vaccine dose, and when the next one is due. */
     record Result(Long vaccineId, Integer doseNumber, LocalDate nextDoseFrom) {
-    }
-
-    /** A vaccine's rule. */
-    record VaccineRule(int doses, int intervalDays, int minAge, int maxAge) {
     }
 
     /** A date before any slice: no earliest date. */
@@ -46,9 +42,11 @@ class Eligibility {
     private final Clock clock;
     private final BookingProperties props;
     private final KeyedHash hash;
+    private final VaccineSchedule schedule;
 
-    Eligibility(JdbcTemplate jdbc, Clock clock, BookingProperties props) {
+    Eligibility(JdbcTemplate jdbc, Clock clock, BookingProperties props, VaccineSchedule schedule) {
         this.jdbc = jdbc;
+        this.schedule = schedule;
         this.clock = clock;
         this.props = props;
         this.hash = new KeyedHash(props.idHashKey());
@@ -102,29 +100,8 @@ class Eligibility {
         if (vaccineId == null) {
             return new Result(null, null, null);
         }
-        VaccineRule v = jdbc.queryForObject("""
-                SELECT v.doses, v.min_interval_days, v.min_age_years, v.max_age_years
-                FROM vaccine v WHERE v.id = ?""",
-                (rs, i) -> new VaccineRule(rs.getInt(1), rs.getInt(2), rs.getInt(3), rs.getInt(4)), vaccineId);
-        if (patient.youngestOn(date) < v.minAge() || patient.oldestOn(date) > v.maxAge()) {
-            throw new RefusedException(Refusal.AGE_OUT_OF_RANGE, null);
-        }
-        List<LocalDate> doses = jdbc.queryForList("""
-                SELECT slot_date FROM booking WHERE patient_hash = ? AND vaccine_id = ?
-                  AND status IN ('ACTIVE', 'ATTENDED') ORDER BY slot_date""", LocalDate.class, patientHash,
-                vaccineId);
-        int doseNumber = doses.size() + 1;
-        if (doseNumber > v.doses()) {
-            throw new RefusedException(Refusal.ALL_DOSES_DONE, null);
-        }
-        if (!doses.isEmpty()) {
-            LocalDate earliest = doses.get(doses.size() - 1).plusDays(v.intervalDays());
-            if (date.isBefore(earliest)) {
-                throw new RefusedException(Refusal.DOSE_TOO_SOON, earliest);
-            }
-        }
-        LocalDate next = doseNumber < v.doses() ? date.plusDays(v.intervalDays()) : null;
-        return new Result(vaccineId, doseNumber, next);
+        // seasons, per-dose intervals and ages, boosters
+        return schedule.check(patient, vaccineId, date);
     }
 
     /**
@@ -134,26 +111,12 @@ class Eligibility {
      * @param excludingBookingId a booking that does not count (the one being moved), or 0
      */
     Window window(Patient patient, long serviceId, long excludingBookingId) {
-        record Doses(Long vaccineId, int doses, int interval, int minAge, int maxAge, int taken, LocalDate last) {
-        }
-        Doses d = jdbc.queryForObject("""
-                SELECT v.id, v.doses, v.min_interval_days, v.min_age_years, v.max_age_years,
-                       (SELECT COUNT(*) FROM booking b WHERE b.patient_hash = ? AND b.vaccine_id = v.id
-                          AND b.status IN ('ACTIVE', 'ATTENDED') AND b.id <> ?),
-                       (SELECT MAX(b.slot_date) FROM booking b WHERE b.patient_hash = ? AND b.vaccine_id = v.id
-                          AND b.status IN ('ACTIVE', 'ATTENDED') AND b.id <> ?)
-                FROM service s LEFT JOIN vaccine v ON v.id = s.vaccine_id WHERE s.id = ?""",
-                (rs, i) -> new Doses(rs.getObject(1, Long.class), rs.getInt(2), rs.getInt(3), rs.getInt(4),
-                        rs.getInt(5), rs.getInt(6), rs.getObject(7, LocalDate.class)),
-                patient.hash(), excludingBookingId, patient.hash(), excludingBookingId, serviceId);
-        if (d.vaccineId() == null) {
+        Long vaccineId = jdbc.query("SELECT vaccine_id FROM service WHERE id = ?",
+                rs -> rs.next() ? rs.getObject(1, Long.class) : null, serviceId);
+        if (vaccineId == null) {
             return new Window(true, patient, NO_EARLIEST, Integer.MIN_VALUE, Integer.MAX_VALUE);
         }
-        if (d.taken() >= d.doses()) {
-            return Window.NONE;
-        }
-        LocalDate earliest = d.last() == null ? NO_EARLIEST : d.last().plusDays(d.interval());
-        return new Window(true, patient, earliest, d.minAge(), d.maxAge());
+        return schedule.window(patient, vaccineId, excludingBookingId);
     }
 
     /** A COMMUNITY place needs a referral from a community centre. */

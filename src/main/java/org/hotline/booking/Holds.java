@@ -95,7 +95,7 @@ class Holds {
             int taken = jdbc.update("""
                     UPDATE quota_pool SET held = held + 1
                     WHERE slot_id = ? AND pool = ? AND held + booked < capacity AND opens_at <= ? AND closes_at > ?
-                      AND EXISTS (SELECT 1 FROM slot WHERE id = ? AND starts_at > ?)""", slotId, p.name(), now, now,
+                      AND closed_by IS NULL AND EXISTS (SELECT 1 FROM slot WHERE id = ? AND starts_at > ?)""", slotId, p.name(), now, now,
                     slotId, now);
             if (taken != 1) {
                 return 0L;
@@ -120,14 +120,16 @@ class Holds {
 
     /** After take_hold found no place: why not, in the words a caller should hear. */
     Refusal whyNoPlace(long slotId, List<Pool> candidates, LocalDateTime now) {
-        record PoolRow(Pool pool, int free, LocalDateTime opens, LocalDateTime closes, LocalDateTime startsAt) {
+        record PoolRow(Pool pool, int free, LocalDateTime opens, LocalDateTime closes, LocalDateTime startsAt,
+                boolean cancelled) {
         }
         List<PoolRow> pools = jdbc.query("""
-                SELECT q.pool, q.capacity - q.held - q.booked, q.opens_at, q.closes_at, sl.starts_at
+                SELECT q.pool, q.capacity - q.held - q.booked, q.opens_at, q.closes_at, sl.starts_at,
+                       q.closed_by IS NOT NULL
                 FROM quota_pool q JOIN slot sl ON sl.id = q.slot_id WHERE q.slot_id = ?""",
                 (rs, i) -> new PoolRow(Pool.valueOf(rs.getString(1)), rs.getInt(2),
                         rs.getObject(3, LocalDateTime.class), rs.getObject(4, LocalDateTime.class),
-                        rs.getObject(5, LocalDateTime.class)), slotId);
+                        rs.getObject(5, LocalDateTime.class), rs.getBoolean(6)), slotId);
         if (pools.isEmpty()) {
             return Refusal.NOT_FOUND;
         }
@@ -137,7 +139,7 @@ class Holds {
         Refusal why = null;
         for (Pool p : candidates) {
             PoolRow row = pools.stream().filter(r -> r.pool() == p).findFirst().orElse(null);
-            if (row != null && (now.isBefore(row.opens()) || !now.isBefore(row.closes()))) {
+            if (row != null && (row.cancelled() || now.isBefore(row.opens()) || !now.isBefore(row.closes()))) {
                 why = worst(why, Refusal.POOL_CLOSED);
             } else {
                 why = worst(why, Refusal.FULL);

@@ -81,7 +81,7 @@ class Moves {
 
     /** The old booking's row as the move reads it under its lock. */
     private record MovingRow(BookingStatus status, long poolId, LocalDateTime startsAt, String patientHash,
-            String patientMasked, int patientAge, LocalDate date, Long referringFacilityId) {
+            String patientMasked, int patientAge, LocalDate date, Long referringFacilityId, String cancelReason) {
     }
 
     /** A pool of the target slot as the move chooses it: the place, and its room and window now. */
@@ -174,11 +174,11 @@ class Moves {
         // the first lock: the old booking
         MovingRow row = jdbc.query("""
                 SELECT status, pool_id, slot_starts_at, patient_hash, patient_masked, patient_age, slot_date,
-                       referring_facility_id
+                       referring_facility_id, cancel_reason
                 FROM booking WHERE id = ? FOR UPDATE""", rs -> rs.next()
                 ? new MovingRow(BookingStatus.valueOf(rs.getString(1)), rs.getLong(2),
                         rs.getObject(3, LocalDateTime.class), rs.getString(4), rs.getString(5), rs.getInt(6),
-                        rs.getObject(7, LocalDate.class), rs.getObject(8, Long.class))
+                        rs.getObject(7, LocalDate.class), rs.getObject(8, Long.class), rs.getString(9))
                 : null, req.bookingId());
         if (row == null) {
             throw new RefusedException(Refusal.NOT_FOUND, null);
@@ -186,10 +186,14 @@ class Moves {
         if (givenId != null && !hash.of(givenId.value()).equals(row.patientHash())) {
             throw new RefusedException(Refusal.NOT_ALLOWED, null); // the ID given is not this booking's patient
         }
-        if (row.status() != BookingStatus.ACTIVE) {
+        // 停诊 (SessionCancellations): a booking the hospital cancelled moves by the patient's SMS reply to the
+        // slice offered; it is already cancelled and its place closed, so nothing is cancelled or given back
+        boolean reinstating = asBooked && row.status() == BookingStatus.CANCELLED
+                && SessionCancellations.HOSPITAL.equals(row.cancelReason());
+        if (row.status() != BookingStatus.ACTIVE && !reinstating) {
             throw new RefusedException(Refusal.NOT_ACTIVE, null);
         }
-        if (now.isAfter(row.startsAt().minus(props.cancelCutoff()))) {
+        if (!reinstating && now.isAfter(row.startsAt().minus(props.cancelCutoff()))) {
             throw new RefusedException(Refusal.CANCEL_TOO_LATE, null);
         }
         if (!bookingChannel.mayBook(target.pool())) {
@@ -199,10 +203,14 @@ class Moves {
         if (target.pool() == Pool.COMMUNITY) {
             eligibility.requireCommunityReferral(referring);
         }
-        jdbc.update("UPDATE booking SET status = 'CANCELLED', cancelled_at = ?, cancel_channel = ? WHERE id = ?", now,
-                req.channel().name(), req.bookingId());
+        if (!reinstating) {
+            jdbc.update("UPDATE booking SET status = 'CANCELLED', cancelled_at = ?, cancel_channel = ? WHERE id = ?",
+                    now, req.channel().name(), req.bookingId());
+        }
         Booking cancelled = queries.findById(req.bookingId()).orElseThrow();
-        events.publishEvent(new BookingEvents.BookingCancelled(cancelled, req.channel(), req.context()));
+        if (!reinstating) {
+            events.publishEvent(new BookingEvents.BookingCancelled(cancelled, req.channel(), req.context()));
+        }
 
         Patient patient = givenId != null ? Patient.of(givenId, hash)
                 : new Patient(row.patientHash(), row.patientMasked(), null, row.patientAge(), row.date());
@@ -211,7 +219,11 @@ class Moves {
                 null, req.context()), now);
 
         // last: the two hot rows, in id order
-        if (target.poolId() != row.poolId()) {
+        if (reinstating) {
+            if (!pools.takeBooked(target.poolId(), now)) {
+                throw new PlaceGone();
+            }
+        } else if (target.poolId() != row.poolId()) {
             boolean newFirst = target.poolId() < row.poolId();
             if (!newFirst) {
                 pools.giveBack(row.poolId());

@@ -29,7 +29,7 @@ class PoolRows {
     boolean takeBooked(long poolId, LocalDateTime now) {
         return jdbc.update("""
                 UPDATE quota_pool SET booked = booked + 1
-                WHERE id = ? AND held + booked < capacity AND opens_at <= ? AND closes_at > ?""",
+                WHERE id = ? AND held + booked < capacity AND opens_at <= ? AND closes_at > ? AND closed_by IS NULL""",
                 poolId, now, now) == 1;
     }
 

@@ -130,6 +130,10 @@ public class QuotaPools {
             return s == null ? new Reshaped(0, false, 0, 0, 0, 0) : new Reshaped(s.id(), true, s.slots(), 0, 0, 0);
         }
         long sessionId = ids.get(0);
+        if (jdbc.queryForObject("SELECT cancellation_id IS NOT NULL FROM clinic_session WHERE id = ?", Boolean.class,
+                sessionId)) {
+            return new Reshaped(sessionId, false, 0, 0, 0, 0); // 停诊: a cancelled session is never reshaped or reopened
+        }
         record PoolRow(long id, long slotId, String pool, int capacity, int taken, LocalDateTime slotStart) {
         }
         List<PoolRow> pools = jdbc.query("""
@@ -242,10 +246,10 @@ public class QuotaPools {
         jdbc.update("UPDATE quota_pool SET opens_at = ? WHERE id = ?", NOT_RELEASED, poolId);
     }
 
-    /** The new closing time of a slot's phone-bookable pools that are not released yet. */
+    /** The new closing time of a slot's phone-bookable pools that are not released yet (a 停诊's stay closed). */
     public void setClosingOfUnreleased(long slotId, LocalDateTime closesAt) {
-        jdbc.update("UPDATE quota_pool SET closes_at = ? WHERE slot_id = ? AND pool <> 'ONSITE' AND opens_at = ?",
-                closesAt, slotId, NOT_RELEASED);
+        jdbc.update("UPDATE quota_pool SET closes_at = ? WHERE slot_id = ? AND pool <> 'ONSITE' AND opens_at = ?"
+                + " AND closed_by IS NULL", closesAt, slotId, NOT_RELEASED);
     }
 
     /**

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.LocalTime;
+import java.time.MonthDay;
 import java.util.List;
 
 import org.quartz.Scheduler;
@@ -27,6 +28,9 @@ import org.hotline.booking.CatalogueSetup;
 import org.hotline.booking.FacilityKind;
 import org.hotline.booking.QuotaPools;
 import org.hotline.booking.ServiceKind;
+import org.hotline.booking.VaccineSchedule;
+import org.hotline.booking.VaccineSchedule.Dose;
+import org.hotline.booking.VaccineSchedule.Schedule;
 import org.hotline.release.JobRuns;
 import org.hotline.release.QuotaRelease;
 import org.hotline.release.ReleasePolicies;
@@ -63,13 +67,15 @@ public class DemoData implements ApplicationRunner {
     private final QuotaRelease release;
     private final PlatformTransactionManager txManager;
     private final ObjectProvider<Scheduler> scheduler;
+    private final VaccineSchedule schedules;
 
     /** The node name of the release runs a fresh demo writes for its past (release_job_run.node). */
     public static final String HISTORY_NODE = "demo-history";
 
     public DemoData(JdbcTemplate jdbc, TransactionTemplate tx, Clock clock, ScheduleGenerator generator,
             ReleasePolicies policies, QuotaRelease release, PlatformTransactionManager txManager,
-            ObjectProvider<Scheduler> scheduler, CatalogueSetup catalogue) {
+            ObjectProvider<Scheduler> scheduler, CatalogueSetup catalogue, VaccineSchedule schedules) {
+        this.schedules = schedules;
         this.jdbc = jdbc;
         this.catalogue = catalogue;
         this.tx = tx;
@@ -153,9 +159,19 @@ public class DemoData implements ApplicationRunner {
     }
 
     private void loadCatalogue() {
-        vaccine("FLU", "流感疫苗", 1, 0, 3, 150, "请带身份证");
-        vaccine("PPV23", "二十三价肺炎疫苗", 1, 0, 2, 150, "请带身份证和接种本");
-        vaccine("HZV", "带状疱疹疫苗", 2, 60, 50, 150, "请带身份证和接种本");
+        // schedules as the vaccines have them (docs/booking.md, "Vaccine schedules")
+        // flu: one dose each season, September to April
+        schedules.define(vaccine("FLU", "流感疫苗", 1, 0, 3, 150, "请带身份证"), new Schedule(1, 0, 3, 150,
+                MonthDay.of(9, 1), MonthDay.of(4, 30), null, List.of()));
+        // 23-valent pneumococcal: one dose, re-vaccination after 5 years
+        schedules.define(vaccine("PPV23", "二十三价肺炎疫苗", 1, 0, 2, 150, "请带身份证和接种本"), new Schedule(1, 0, 2, 150,
+                null, null, 5 * 365 + 1, List.of()));
+        // recombinant zoster: from 50, the second dose 2 to 6 months after the first
+        schedules.define(vaccine("HZV", "带状疱疹疫苗", 2, 60, 50, 150, "请带身份证和接种本"), new Schedule(2, 60, 50, 150,
+                null, null, null, List.of(new Dose(2, 60, 180, null, null))));
+        // COVID-19: one dose, again at least 6 months after the last one (the elders' yearly booster)
+        schedules.define(vaccine("COVID", "新冠病毒疫苗", 1, 0, 18, 150, "请带身份证和接种本"), new Schedule(1, 0, 18, 150,
+                null, null, 180, List.of()));
 
         ReleasePolicy standard = policies.defaults();
         long h1 = facility("CY1", "朝阳区第一人民医院", "DISTRICT_HOSPITAL", "朝阳区", "朝阳路一号", 1);
@@ -186,6 +202,7 @@ public class DemoData implements ApplicationRunner {
         exceptSunday(service(v1, "FLU", "VACCINE", "流感疫苗", null, "FLU", 1), 2, 0, 8);
         exceptSunday(service(v1, "PPV23", "VACCINE", "二十三价肺炎疫苗", null, "PPV23", 2), 2, 0, 8);
         exceptSunday(service(v1, "HZV", "VACCINE", "带状疱疹疫苗", null, "HZV", 3), 2, 0, 8);
+        exceptSunday(service(v1, "COVID", "VACCINE", "新冠病毒疫苗", null, "COVID", 4), 2, 0, 8);
     }
 
     /** Adds the sessions, slots and pools missing between {@code from} and {@code from + days}. */
@@ -213,8 +230,8 @@ public class DemoData implements ApplicationRunner {
         generator.saveTemplate(new WeeklyTemplate(serviceId, d, "AFTERNOON", LocalTime.of(14, 0), LocalTime.of(17, 0),
                 30, onsite, community, pub));
     }
-    private void vaccine(String code, String name, int doses, int interval, int minAge, int maxAge, String bring) {
-        catalogue.addVaccine(code, name, doses, interval, minAge, maxAge, bring);
+    private long vaccine(String code, String name, int doses, int interval, int minAge, int maxAge, String bring) {
+        return catalogue.addVaccine(code, name, doses, interval, minAge, maxAge, bring);
     }
 
     private long facility(String code, String name, String kind, String district, String address, int order) {

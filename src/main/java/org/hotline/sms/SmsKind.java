@@ -8,6 +8,11 @@ public enum SmsKind {
     FAMILY_COPY,
     /** To the patient and every family phone when a booking is cancelled (also the answer to a reply). */
     CANCELLATION,
+    /**
+     * The hospital cancelled the session (停诊): to the patient and every family phone, with the nearest free slice
+     * and "reply 1 to move to it".
+     */
+    HOSPITAL_CANCELLATION,
     /** The day before the visit, to the patient and family phones. */
     REMINDER,
     /** Vaccines: the next dose may be booked from a date (sent on that date). */

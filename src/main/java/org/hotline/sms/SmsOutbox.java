@@ -80,6 +80,23 @@ public class SmsOutbox {
         }
     }
 
+    /** 停诊: scheduled messages withdrawn, and the patient and every family phone told, with the alternative. */
+    @EventListener
+    void onCancelledByHospital(BookingEvents.CancelledByHospital event) {
+        Booking b = event.booking();
+        jdbc.update("""
+                UPDATE sms_message SET status = 'CANCELLED', done_at = ?
+                WHERE booking_id = ? AND kind IN ('REMINDER', 'NEXT_DOSE') AND status = 'PENDING'""", now(), b.id());
+        if (b.smsPhone() != null) {
+            enqueue(b.id(), SmsKind.HOSPITAL_CANCELLATION, b.smsPhone(),
+                    templates.hospitalCancellation(b, event.alternative(), false), null);
+        }
+        for (String family : b.familyPhones()) {
+            enqueue(b.id(), SmsKind.HOSPITAL_CANCELLATION, family,
+                    templates.hospitalCancellation(b, event.alternative(), true), null);
+        }
+    }
+
     @EventListener
     void onReminderDue(BookingEvents.ReminderDue event) {
         Booking b = event.booking();

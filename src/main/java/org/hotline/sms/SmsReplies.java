@@ -16,6 +16,7 @@ import org.hotline.booking.BookingService;
 import org.hotline.booking.CancelOutcome;
 import org.hotline.booking.Channel;
 import org.hotline.booking.PhoneNumber;
+import org.hotline.booking.SessionCancellations;
 
 /**
  * Replies from phones. {@code 取消 123456} or {@code QX123456} cancels through the booking core, which
@@ -30,6 +31,8 @@ public class SmsReplies {
     private static final Logger log = LoggerFactory.getLogger(SmsReplies.class);
     static final int HELP_PER_DAY = 5;
     private static final Pattern CANCEL = Pattern.compile("^(?:取消(?:预约)?|QX)[:：,，]?(\\d{6})$");
+    /** 停诊: "1" takes the offered slice; "1" and the code (or 改约 and the code) when a phone has several offers. */
+    private static final Pattern MOVE = Pattern.compile("^(?:1|改约)[:：,，]?(\\d{6})?$");
     /** "No more calls from the hotline" (reminders and call-backs by telephone); SMS keep coming. */
     private static final Pattern NO_CALLS = Pattern.compile("^(?:不再来电|不要来电|退订电话|TDDH)$");
 
@@ -45,6 +48,10 @@ public class SmsReplies {
         record Cancel(String code) implements Command {
         }
 
+        /** Take the slice a 停诊 SMS offered; {@code code} (the cancelled booking's) may be null. */
+        record AcceptOffer(String code) implements Command {
+        }
+
         record NoCalls() implements Command {
         }
 
@@ -53,16 +60,18 @@ public class SmsReplies {
     }
 
     private final BookingService booking;
+    private final SessionCancellations cancellations;
     private final SmsOutbox outbox;
     private final SmsTemplates templates;
     private final JdbcTemplate jdbc;
     private final Clock clock;
     private final org.springframework.context.ApplicationEventPublisher events;
 
-    SmsReplies(BookingService booking, SmsOutbox outbox, SmsTemplates templates, JdbcTemplate jdbc, Clock clock,
-            org.springframework.context.ApplicationEventPublisher events) {
+    SmsReplies(BookingService booking, SessionCancellations cancellations, SmsOutbox outbox, SmsTemplates templates,
+            JdbcTemplate jdbc, Clock clock, org.springframework.context.ApplicationEventPublisher events) {
         this.events = events;
         this.booking = booking;
+        this.cancellations = cancellations;
         this.outbox = outbox;
         this.templates = templates;
         this.jdbc = jdbc;
@@ -88,6 +97,10 @@ public class SmsReplies {
         if (m.matches()) {
             return new Command.Cancel(m.group(1));
         }
+        Matcher move = MOVE.matcher(sb);
+        if (move.matches() && (move.group(1) != null || sb.toString().equals("1"))) {
+            return new Command.AcceptOffer(move.group(1));
+        }
         return NO_CALLS.matcher(sb).matches() ? new Command.NoCalls() : new Command.Unknown();
     }
 
@@ -104,6 +117,9 @@ public class SmsReplies {
             }
             return;
         }
+        if (cmd instanceof Command.AcceptOffer a && acceptOffer(from, masked, a)) {
+            return;
+        }
         if (cmd instanceof Command.NoCalls) {
             log.info("SMS reply from {}: no more calls from the hotline", masked);
             events.publishEvent(new NoMoreCalls(from));
@@ -116,5 +132,32 @@ public class SmsReplies {
         if (today < HELP_PER_DAY) {
             outbox.enqueue(null, SmsKind.REPLY, from, templates.help(), null);
         }
+    }
+
+    /**
+     * "1": the booking core moves the booking a 停诊 cancelled into the slice offered, only for a phone the offer
+     * went to. Moved: the new booking's confirmation (to every phone of it) is the answer. False when this phone
+     * has no open offer (the reply is then answered as any text not understood, so a stranger learns nothing).
+     */
+    private boolean acceptOffer(String from, String masked, Command.AcceptOffer a) {
+        SessionCancellations.OfferOutcome out = cancellations.acceptOffer(from, a.code());
+        String answer = null;
+        if (out instanceof SessionCancellations.OfferOutcome.Renewed r) {
+            answer = templates.offerRenewed(r.cancelled(), r.offer());
+        } else if (out instanceof SessionCancellations.OfferOutcome.NoneLeft) {
+            answer = templates.offerNoneLeft();
+        } else if (out instanceof SessionCancellations.OfferOutcome.Refused r) {
+            answer = templates.offerRefused(r.reason());
+        } else if (out instanceof SessionCancellations.OfferOutcome.Ambiguous) {
+            answer = templates.offerWhich();
+        }
+        log.info("SMS reply from {}: move to the 停诊 offer: {}", masked, out.getClass().getSimpleName());
+        if (out instanceof SessionCancellations.OfferOutcome.NotFound) {
+            return false;
+        }
+        if (answer != null) {
+            outbox.enqueue(null, SmsKind.REPLY, from, answer, null);
+        }
+        return true;
     }
 }

@@ -13,6 +13,7 @@ import org.hotline.booking.Catalogue;
 import org.hotline.booking.Facility;
 import org.hotline.booking.Refusal;
 import org.hotline.booking.ServiceKind;
+import org.hotline.booking.Alternatives;
 
 /**
  * The Chinese texts. Each starts with the signature carriers require (【健康热线】). A copy for
@@ -63,6 +64,44 @@ public class SmsTemplates {
                 + when(b) + "的" + what(b) + "预约（预约码" + b.code() + "）已取消。如需重新预约请拨打" + hotline + "。";
     }
 
+    /**
+     * 停诊: the booking was cancelled by the hospital; the nearest free slice of the same department is offered
+     * (reply "1" moves the booking there), or the hotline is named when there is none. The hospital's own reason
+     * is not sent (it may name a doctor's illness).
+     */
+    public String hospitalCancellation(Booking b, Alternatives.Alternative alternative, boolean family) {
+        return signature + "因医院停诊，" + (family ? "您家人（身份证" + b.patientMasked() + "）" : "您") + "在"
+                + b.facilityName() + when(b) + "的" + what(b) + "预约（预约码" + b.code() + "）已取消，非常抱歉。"
+                + (alternative == null ? "同科室近期暂无可约时段，请拨打" + hotline + "预约其他时间。"
+                        : "最近可约" + where(alternative) + "，回复“1”即改约到该时段；其他时间请拨打" + hotline + "。");
+    }
+
+    /** The answer to "1" when the offered place was taken meanwhile: the next one is offered instead. */
+    public String offerRenewed(Booking cancelled, Alternatives.Alternative next) {
+        return signature + "您要改约的时段刚刚约满。现可改约到" + where(next) + "，回复“1”即改约；其他时间请拨打" + hotline + "。";
+    }
+
+    /** "同科室6月3日（星期三）下午14:00-14:30", or another facility's name and department when it is elsewhere. */
+    private static String where(Alternatives.Alternative a) {
+        return (a.sameFacility() ? "同科室" : a.facilityName() + a.serviceName()) + date(a.offer().date())
+                + slice(a.offer().startsAt(), a.offer().endsAt());
+    }
+
+    /** The answer to "1" when nothing of that department is free any more. */
+    public String offerNoneLeft() {
+        return signature + "您要改约的时段已约满，同科室近期暂无可约时段，请拨打" + hotline + "预约其他时间。";
+    }
+
+    /** The answer to "1" when the booking rules refuse the move. */
+    public String offerRefused(Refusal why) {
+        return signature + "未能改约：" + why.text() + "。请拨打" + hotline + "。";
+    }
+
+    /** The answer to "1" from a phone with several open offers: the code tells which. */
+    public String offerWhich() {
+        return signature + "您有多个因停诊取消的预约可改约，请回复“1”加原预约码，例如“1 123456”。";
+    }
+
     public String reminder(Booking b, Place p, boolean family) {
         return signature + "温馨提醒：" + (family ? "您家人（身份证" + b.patientMasked() + "）" : "您") + "明天" + when(b)
                 + "在" + where(b, p) + "有" + what(b) + "预约，预约码" + b.code() + "。请携带" + p.bring() + "。"
@@ -98,6 +137,7 @@ public class SmsTemplates {
             case CONFIRMATION -> "预约确认";
             case FAMILY_COPY -> "家属副本";
             case CANCELLATION -> "取消通知";
+            case HOSPITAL_CANCELLATION -> "停诊通知";
             case REMINDER -> "就诊提醒";
             case NEXT_DOSE -> "下一剂提醒";
             case REPLY -> "短信回复";

@@ -188,6 +188,77 @@ class RefusalsDoNotLeakTest {
         System.out.println("[refusals] " + seen.size() + " answers checked:\n  " + String.join("\n  ", seen));
     }
 
+    /**
+     * 停诊 over HTTP: only an administrator cancels; roles without the screen get 403 with nothing of any patient; a
+     * supervisor reads the worklist and records calls; an unknown notice is 404 like one out of reach.
+     */
+    @Test
+    void sessionClosuresAnswerOnlyTheirRolesAndNothingOfPatientsToOthers() {
+        String id = Fixtures.residentIdAged(77);
+        String sms = Fixtures.mobile();
+        String family = Fixtures.mobile();
+        LocalDateTime at = morning.plusDays(3).withHour(9);
+        long slot = fx.slot(dept, at, 0, 0, 3, morning.minusDays(1), at.minusHours(2));
+        Booking b = ((BookingOutcome.Booked) booking.book(slot, null, new BookingRequest(0, id, sms, List.of(family),
+                null, Channel.AGENT, "agent-z", null))).booking();
+        List<String> secrets = secrets(b, id);
+        Map<String, Object> cancel = new HashMap<>(Map.of("facilityId", hospital, "serviceId", dept, "date",
+                at.toLocalDate().toString(), "period", "MORNING", "reason", "医生临时停诊"));
+        for (ConsoleRole role : List.of(ConsoleRole.AGENT, ConsoleRole.FRONT_DESK, ConsoleRole.COMMUNITY_DOCTOR,
+                ConsoleRole.SUPERVISOR)) {
+            Long facility = role == ConsoleRole.FRONT_DESK ? Long.valueOf(hospital)
+                    : role == ConsoleRole.COMMUNITY_DOCTOR ? Long.valueOf(centre) : null;
+            ConsoleClient c = as(role, facility);
+            ConsoleClient.Answer refused = c.post("/api/closures", cancel);
+            assertThat(refused.status()).as(role + " " + refused.body()).isEqualTo(403);
+            if (role != ConsoleRole.SUPERVISOR) {
+                assertThat(c.get("/api/closures/elders").status()).as(role.name()).isEqualTo(403);
+                assertThat(c.get("/console/closures").status()).as(role.name()).isEqualTo(403);
+            }
+        }
+        assertThat(jdbc.queryForObject("SELECT status FROM booking WHERE id = ?", String.class, b.id()))
+                .isEqualTo("ACTIVE");
+
+        ConsoleClient admin = as(ConsoleRole.ADMIN, null);
+        assertThat(admin.get("/console/closures").body()).contains("停诊与回访", "closure-submit");
+        ConsoleClient.Answer done = admin.post("/api/closures", cancel);
+        assertThat(done.status()).as(done.body()).isEqualTo(200);
+        assertThat(done.json().get("bookingsCancelled").asInt()).isEqualTo(1);
+        ConsoleClient.Answer again = admin.post("/api/closures", cancel);
+        assertThat(again.status()).isEqualTo(422);
+        assertThat(again.json().get("refusal").asString()).isEqualTo("ALREADY_CANCELLED");
+
+        ConsoleClient supervisor = as(ConsoleRole.SUPERVISOR, null);
+        ConsoleClient.Answer elders = supervisor.get("/api/closures/elders");
+        assertThat(elders.status()).isEqualTo(200);
+        long notice = -1;
+        for (var a : elders.json()) {
+            if (a.get("bookingId").asLong() == b.id()) {
+                notice = a.get("noticeId").asLong();
+                assertThat(a.get("smsPhone").asString()).isEqualTo(sms); // the number to dial, for those who may
+            }
+        }
+        assertThat(notice).isPositive();
+        assertThat(supervisor.post("/api/closures/notices/" + notice + "/calls", Map.of("outcome", "REACHED"))
+                .status()).isEqualTo(200);
+        ConsoleClient.Answer missing = supervisor.post("/api/closures/notices/" + Long.MAX_VALUE + "/calls",
+                Map.of("outcome", "REACHED"));
+        assertThat(missing.status()).isEqualTo(404);
+        ConsoleClient agent = as(ConsoleRole.AGENT, null);
+        ConsoleClient.Answer notHis = agent.post("/api/closures/notices/" + notice + "/calls", Map.of("outcome",
+                "NO_ANSWER"));
+        assertThat(notHis.status()).isEqualTo(403);
+        for (String secret : secrets) {
+            if (secret == null) {
+                continue; // no calling number
+            }
+            assertThat(String.valueOf(notHis.body())).doesNotContain(secret);
+            assertThat(String.valueOf(missing.body())).doesNotContain(secret);
+        }
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM cancellation_call WHERE notice_id = ?", Integer.class,
+                notice)).isEqualTo(1);
+    }
+
     @Test
     void aDeskLooksCodesUpAtADesksPaceAndAnotherDeskIsNotSlowedByIt() {
         ConsoleClient desk = as(ConsoleRole.FRONT_DESK, hospital);

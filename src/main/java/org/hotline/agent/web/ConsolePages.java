@@ -27,6 +27,15 @@ class ConsolePages {
         return "console/login";
     }
 
+    /** 停诊: cancel a session or day, and phone the elders it affected (docs/operations.md). */
+    @GetMapping("/console/closures")
+    String closures(@AuthenticationPrincipal ConsoleUserDetails me, Model model) {
+        model.addAttribute("user", me.user());
+        model.addAttribute("mayCancel", me.user().role() == org.hotline.agent.ConsoleRole.ADMIN
+                || me.user().role() == org.hotline.agent.ConsoleRole.HOSPITAL_ADMIN);
+        return "console/closures";
+    }
+
     @GetMapping("/console")
     String console(@AuthenticationPrincipal ConsoleUserDetails me, Model model) {
         model.addAttribute("user", me.user());

@@ -75,6 +75,8 @@ class ConsoleSecurity {
                 .requestMatchers("/api/bookings/**").hasAnyRole(AGENT, DOCTOR)
                 .requestMatchers("/api/check-ins/**", "/api/check-ins").hasRole(DESK)
                 .requestMatchers("/api/audit/**").hasAnyRole(SUPERVISOR, ADMIN)
+                .requestMatchers("/api/closures", "/api/closures/**", "/console/closures")
+                .hasAnyRole(SUPERVISOR, ADMIN, HOSPITAL_ADMIN)
                 .requestMatchers("/api/users/**").hasRole(ADMIN)
                 // hospital systems' FHIR clients and tokens (org.hotline.his, docs/his.md)
                 .requestMatchers("/api/his/**").hasRole(ADMIN)
