@@ -40,7 +40,6 @@ class ClosureReportPages {
         model.addAttribute("range", range);
         model.addAttribute("facilities", reports.facilities());
         model.addAttribute("closures", closures.closures(range));
-        model.addAttribute("smsRecorded", closures.smsRecorded());
         model.addAttribute("fmt", ClosureReports.Fmt.INSTANCE);
         return "ops/closures";
     }

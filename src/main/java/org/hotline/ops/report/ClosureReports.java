@@ -38,29 +38,21 @@ public class ClosureReports {
 
     private final JdbcTemplate jdbc;
     private final SupervisionReports reports;
-    private final ModuleTables tables;
 
-    public ClosureReports(JdbcTemplate jdbc, SupervisionReports reports, ModuleTables tables) {
+    public ClosureReports(JdbcTemplate jdbc, SupervisionReports reports) {
         this.jdbc = jdbc;
         this.reports = reports;
-        this.tables = tables;
-    }
-
-    /** Whether the SMS outbox is in this database (else "told" cannot be computed: every figure of it is 0). */
-    public boolean smsRecorded() {
-        return tables.has(ModuleTables.SMS_MESSAGE);
     }
 
     public List<ClosureFigures> closures(ReportRange range) {
         reports.checked(range);
-        String told = smsRecorded() ? """
+        String told = """
                 LEFT JOIN (SELECT m.booking_id, MIN(m.submitted_at) AS sent_at,
                                   MIN(CASE WHEN m.status = 'DELIVERED' THEN m.done_at END) AS delivered_at
                            FROM sms_message m
                            WHERE m.kind = 'HOSPITAL_CANCELLATION'
                              AND m.booking_id IN (SELECT booking_id FROM cancellation_notice)
-                           GROUP BY m.booking_id) t ON t.booking_id = n.booking_id"""
-                : " LEFT JOIN (SELECT NULL AS booking_id, NULL AS sent_at, NULL AS delivered_at) t ON 1 = 0";
+                           GROUP BY m.booking_id) t ON t.booking_id = n.booking_id""";
         return jdbc.query("""
                 SELECT c.id, c.session_date, c.facility_id, MAX(f.name), MAX(s.name), MAX(c.period), MAX(c.reason),
                        MAX(c.actor), MAX(c.created_at), COUNT(n.id), SUM(t.sent_at IS NOT NULL),
