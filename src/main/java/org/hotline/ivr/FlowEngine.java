@@ -252,6 +252,10 @@ public class FlowEngine implements CallHandler {
             if (k.equals("*") && repeatAllowed(s)) {
                 continue;
             }
+            if (k.isEmpty() && n.timeout() != null) {
+                s.failures = 0;
+                return n.timeout();
+            }
             String t = n.options().get(k);
             if (t != null) {
                 s.failures = 0;
@@ -279,6 +283,12 @@ public class FlowEngine implements CallHandler {
         while (true) {
             List<String> p = new ArrayList<>(lead);
             p.addAll(values.render(n.prompt(), s));
+            if (page == 0) {
+                // how many there are, before the first: 共三项
+                p.add("list_count");
+                p.addAll(MandarinSpeech.number(items.size()));
+                p.add("ordinal_item");
+            }
             int from = page * PAGE;
             int count = Math.min(PAGE, items.size() - from);
             for (int i = 0; i < count; i++) {
@@ -402,6 +412,10 @@ public class FlowEngine implements CallHandler {
                     }
                     // fall through: too many repeats count as a failure
                 default:
+                    if (n.options().containsKey(k)) {
+                        s.failures = 0;
+                        return n.options().get(k);
+                    }
                     lead = failed(s, k.isEmpty() ? "no_input" : "invalid_key");
                     if (lead == null) {
                         return null;

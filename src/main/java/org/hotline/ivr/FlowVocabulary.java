@@ -58,5 +58,5 @@ public final class FlowVocabulary {
     public static final Set<String> ENGINE_PROMPTS = Set.of("press_key", "more_options", "invalid_key", "no_input",
             "invalid_entry", "offer_person", "transfer_now", "agent_hours_intro", "hours_to", "callback_offer_outside",
             "callback_long_wait", "callback_recorded", "callback_unavailable", "goodbye", "earliest_date",
-            "ordinal_di", "ordinal_item", "readback_and", "booking_code_is");
+            "ordinal_di", "ordinal_item", "readback_and", "booking_code_is", "list_count");
 }

@@ -62,10 +62,14 @@ class TimeToBookTest {
         double keySeconds;
         int questions;
 
+        /** What was heard, step by step (written next to the table, to see where the time goes). */
+        final StringBuilder steps = new StringBuilder();
+
         @Override
         public char play(List<String> ids) {
             char k = super.play(ids);
             promptSeconds += seconds(ids, ids.size());
+            steps.append(String.format("  %5.1f s  %s%n", seconds(ids, ids.size()), ids));
             return k;
         }
 
@@ -91,6 +95,8 @@ class TimeToBookTest {
                 }
             }
             promptSeconds += seconds(ids, upTo);
+            steps.append(String.format("  %5.1f s  %s → %s%n", seconds(ids, upTo), ids.subList(0, upTo),
+                    a.length() > 1 ? a.length() + " digits" : a));
             keys += a.length();
             keySeconds += maxKeys == 1 ? MENU_KEY_SECONDS : DIGIT_SECONDS * a.length();
             return a;
@@ -110,8 +116,11 @@ class TimeToBookTest {
         return ask -> q.isEmpty() ? ScriptedCaller.HANG_UP : q.poll();
     }
 
+    final StringBuilder detail = new StringBuilder();
+
     Timing run(String path, TimedCaller c) {
         CallResult r = engine.run(c);
+        detail.append(path).append(":\n").append(c.steps).append('\n');
         boolean done = r.end() == CallResult.End.GOODBYE && c.hungUpByUs;
         return new Timing(path, c.questions, c.keys, c.promptSeconds, c.keySeconds, done);
     }
@@ -141,7 +150,7 @@ class TimeToBookTest {
                     (int) Math.round(t.total()) % 60));
         }
         Files.createDirectories(Path.of("target"));
-        Files.writeString(Path.of("target/ivr-time-to-book.md"), table);
+        Files.writeString(Path.of("target/ivr-time-to-book.md"), table + "\n" + detail);
         System.out.println(table);
 
         String docs = Files.readString(Path.of("docs/ivr.md"));
