@@ -33,7 +33,7 @@ public final class FlowLoader {
     private static final Map<String, Set<String>> FIELDS = Map.of(
             "say", Set.of("prompt", "next"),
             "menu", Set.of("prompt", "options", "timeout"),
-            "choice", Set.of("prompt", "list", "next", "empty"),
+            "choice", Set.of("prompt", "list", "next", "empty", "other", "other_prompt"),
             "collect", Set.of("prompt", "min", "max", "star", "check", "store", "next", "empty"),
             "confirm", Set.of("prompt", "confirmed", "again", "options"),
             "action", Set.of("action", "outcomes"),
@@ -208,7 +208,12 @@ public final class FlowLoader {
                 if (list != null && !FlowVocabulary.LISTS.contains(list)) {
                     problems.add(at + "unknown list '" + list + "' (known: " + sorted(FlowVocabulary.LISTS) + ")");
                 }
-                yield new FlowNode.Choice(id, c.prompt(true), list, c.target("next", true), c.target("empty", true));
+                String otherPrompt = c.string("other_prompt", fields.containsKey("other"));
+                if (otherPrompt != null && !prompts.has(otherPrompt)) {
+                    problems.add(at + "missing prompt '" + otherPrompt + "' (not in " + prompts.dir().resolve("catalogue.tsv") + ")");
+                }
+                yield new FlowNode.Choice(id, c.prompt(true), list, c.target("next", true), c.target("empty", true),
+                        otherPrompt, fields.containsKey("other") ? c.target("other", true) : null);
             }
             case "collect" -> c.collect(id);
             case "confirm" -> {
@@ -462,6 +467,7 @@ public final class FlowLoader {
         } else if (n instanceof FlowNode.Choice c) {
             out.add(c.next());
             out.add(c.empty());
+            out.add(c.other());
         } else if (n instanceof FlowNode.Collect c) {
             out.add(c.next());
             out.add(c.empty());

@@ -32,9 +32,14 @@ public sealed interface FlowNode {
 
     /**
      * A numbered choice from a live list (keys 1–8 in a stable order, 9 for more); {@code empty} is where
-     * the call goes when the list has nothing to offer.
+     * the call goes when the list has nothing to offer. {@code other} (optional, with {@code otherPrompt}) is one
+     * more entry after the list's own: "为其他人预约请按三" → that node.
      */
-    record Choice(String id, List<String> prompt, String list, String next, String empty) implements FlowNode {
+    record Choice(String id, List<String> prompt, String list, String next, String empty, String otherPrompt,
+            String other) implements FlowNode {
+        public Choice(String id, List<String> prompt, String list, String next, String empty) {
+            this(id, prompt, list, next, empty, null, null);
+        }
     }
 
     /**
