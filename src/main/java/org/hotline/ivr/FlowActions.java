@@ -339,7 +339,7 @@ final class FlowActions {
             family = s.smsPhone != null && !s.smsPhone.equals(s.elderPhone) ? List.of(s.smsPhone) : List.of();
         }
         BookingOutcome out = booking.confirm(new BookingRequest(s.hold.holdId(), s.residentId, sms, family,
-                s.caller.isEmpty() ? null : s.caller, PHONE, s.call.callId(), null,
+                s.caller.isEmpty() ? null : s.caller, PHONE, s.call.callId(), null, null,
                 s.residentId == null && s.patient != null ? s.patient.ref() : null));
         if (out instanceof BookingOutcome.Booked b) {
             s.hold = null;
