@@ -233,6 +233,16 @@ final class AgiCall implements CallChannel {
         log.info("handed to the agent queue: transfer {} priority {}", transferId, priority);
     }
 
+    /**
+     * Left on the channel at once: should this node die before the menu ends, sip-config/extensions.conf queues the
+     * caller with this priority and transfer id instead of HOTLINE_FALLBACK_PRIO.
+     */
+    @Override
+    public void priorityKnown(int priority, String transferId) {
+        send(new SetVariableCommand(QUEUE_PRIORITY, Integer.toString(Math.max(0, priority))));
+        send(new SetVariableCommand(TRANSFER_ID, transferId == null ? "" : transferId));
+    }
+
     @Override
     public void hangUp() {
         send(new SetVariableCommand(NEXT, "HANGUP"));
