@@ -11,12 +11,18 @@ import java.util.List;
  * @param callingNumber       the caller's number (caller ID), null when unknown
  * @param actor               agent or doctor user name, or the call id on the menu
  * @param referringFacilityId the community centre making a referral (community doctor channel)
+ * @param patient             instead of {@code residentId}: a patient booked before, tied to {@code callingNumber}
  */
 public record BookingRequest(long holdId, String residentId, String smsPhone, List<String> familyPhones,
-        String callingNumber, Channel channel, String actor, Long referringFacilityId) {
+        String callingNumber, Channel channel, String actor, Long referringFacilityId, PatientRef patient) {
 
     public BookingRequest {
         familyPhones = familyPhones == null ? List.of() : List.copyOf(familyPhones);
+    }
+
+    public BookingRequest(long holdId, String residentId, String smsPhone, List<String> familyPhones,
+            String callingNumber, Channel channel, String actor, Long referringFacilityId) {
+        this(holdId, residentId, smsPhone, familyPhones, callingNumber, channel, actor, referringFacilityId, null);
     }
 
     public static BookingRequest phone(long holdId, String residentId, String smsPhone, String callingNumber,

@@ -243,18 +243,137 @@ public class BookingService {
         try {
             Long vaccineId = jdbc.query("SELECT vaccine_id FROM service WHERE id = ?",
                     rs -> rs.next() ? rs.getObject(1, Long.class) : null, serviceId);
-            checkRules(parsed.id(), hash.of(parsed.id().value()), serviceId, vaccineId, date, channel);
+            checkRules(Patient.of(parsed.id(), hash), serviceId, vaccineId, date, channel);
             return Optional.empty();
         } catch (RefusedException e) {
             return Optional.of(e.refused);
         }
     }
 
+    /**
+     * {@link #checkPatient(long, LocalDate, String, Channel)} for a patient booked before from this phone:
+     * NOT_FOUND when the reference is not tied to the phone, ID_NEEDED when a vaccine's age range needs the ID.
+     */
+    public Optional<BookingOutcome.Refused> checkPatient(long serviceId, LocalDate date, PatientRef ref, String phone,
+            Channel channel) {
+        try {
+            Patient p = patientOf(ref, phone);
+            Long vaccineId = jdbc.query("SELECT vaccine_id FROM service WHERE id = ?",
+                    rs -> rs.next() ? rs.getObject(1, Long.class) : null, serviceId);
+            checkRules(p, serviceId, vaccineId, date, channel);
+            return Optional.empty();
+        } catch (RefusedException e) {
+            return Optional.of(e.refused);
+        }
+    }
+
+    /**
+     * The people booked before from or for this phone (bookings tied to it, {@link PhoneTie}), the most recently
+     * booked first, at most {@code max}. For a verified calling number only: the caller must pass nothing else.
+     */
+    public List<KnownPatient> patientsTiedTo(String phone, int max) {
+        String p = PhoneNumber.normalise(phone);
+        if (p == null || p.isEmpty() || max <= 0) {
+            return List.of();
+        }
+        record Row(long id, String hash, String masked, String sms) {
+        }
+        List<Row> rows = jdbc.query("SELECT b.id, b.patient_hash, b.patient_masked, b.sms_phone FROM booking b WHERE "
+                + PhoneTie.SQL + " ORDER BY b.created_at DESC, b.id DESC LIMIT 200",
+                (rs, i) -> new Row(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4)),
+                PhoneTie.args(p, hash));
+        java.util.LinkedHashMap<String, Row> newest = new java.util.LinkedHashMap<>();
+        for (Row r : rows) {
+            newest.putIfAbsent(r.hash(), r);
+        }
+        List<KnownPatient> out = new ArrayList<>();
+        LocalDate today = now().toLocalDate();
+        for (Row r : newest.values()) {
+            if (out.size() == max) {
+                break;
+            }
+            int youngest = ageSpan(r.hash()).lo(today);
+            List<String> family = jdbc.queryForList(
+                    "SELECT phone FROM booking_phone WHERE booking_id = ? AND role = 'FAMILY' ORDER BY phone",
+                    String.class, r.id());
+            String masked = r.masked();
+            out.add(new KnownPatient(new PatientRef(r.id()), masked.substring(Math.max(0, masked.length() - 4)),
+                    youngest, r.sms(), family));
+        }
+        return out;
+    }
+
+    /** A patient as the rules and the booking row need them: the keyed hash, the masked ID, the age on a day. */
+    private record Patient(String hash, String masked, AgeSpan age) {
+        static Patient of(ResidentId id, KeyedHash hash) {
+            return new Patient(hash.of(id.value()), id.masked(), AgeSpan.exact(id.birthDate()));
+        }
+    }
+
+    /**
+     * What is known of a birth date: between {@code earliest} and {@code latest}. From a resident ID it is
+     * exact; from earlier bookings (each keeps the age in whole years on its slot's day, not the birth date)
+     * it is the intersection of what each says, widened by a day for leap days.
+     */
+    private record AgeSpan(LocalDate earliest, LocalDate latest) {
+        static AgeSpan exact(LocalDate birth) {
+            return new AgeSpan(birth, birth);
+        }
+
+        /** The youngest the patient can be on that day. */
+        int lo(LocalDate on) {
+            return java.time.Period.between(latest, on).getYears();
+        }
+
+        int hi(LocalDate on) {
+            return java.time.Period.between(earliest, on).getYears();
+        }
+    }
+
+    /** The birth-date span the patient's bookings allow (age a on day d: born after d - (a+1) years, by d - a years). */
+    private AgeSpan ageSpan(String patientHash) {
+        LocalDate[] span = {LocalDate.MIN, LocalDate.MAX};
+        jdbc.query("SELECT slot_date, patient_age FROM booking WHERE patient_hash = ?", rs -> {
+            LocalDate d = rs.getObject(1, LocalDate.class);
+            int a = rs.getInt(2);
+            LocalDate earliest = d.minusYears(a + 1L).plusDays(1).minusDays(1);
+            LocalDate latest = d.minusYears(a).plusDays(1);
+            if (earliest.isAfter(span[0])) {
+                span[0] = earliest;
+            }
+            if (latest.isBefore(span[1])) {
+                span[1] = latest;
+            }
+        }, patientHash);
+        if (span[0].equals(LocalDate.MIN) || span[0].isAfter(span[1])) {
+            // no booking, or bookings that disagree (a typing error long ago): unknown, the rules will ask for the ID
+            return new AgeSpan(LocalDate.of(1880, 1, 1), now().toLocalDate());
+        }
+        return new AgeSpan(span[0], span[1]);
+    }
+
+    /** The patient of an earlier booking, only when that booking is tied to this phone; else NOT_FOUND. */
+    private Patient patientOf(PatientRef ref, String phone) {
+        String p = PhoneNumber.normalise(phone);
+        if (ref == null || p == null || p.isEmpty()) {
+            throw new RefusedException(Refusal.NOT_FOUND, null);
+        }
+        Object[] tie = PhoneTie.args(p, hash);
+        List<String[]> rows = jdbc.query("SELECT b.patient_hash, b.patient_masked FROM booking b WHERE b.id = ? AND "
+                + PhoneTie.SQL, (rs, i) -> new String[] {rs.getString(1), rs.getString(2)}, ref.bookingId(), tie[0],
+                tie[1]);
+        if (rows.isEmpty()) {
+            throw new RefusedException(Refusal.NOT_FOUND, null);
+        }
+        return new Patient(rows.get(0)[0], rows.get(0)[1], ageSpan(rows.get(0)[0]));
+    }
+
     private record RuleResult(Long vaccineId, Integer doseNumber, LocalDate nextDoseFrom) {
     }
 
-    private RuleResult checkRules(ResidentId id, String patientHash, long serviceId, Long vaccineId, LocalDate date,
+    private RuleResult checkRules(Patient patient, long serviceId, Long vaccineId, LocalDate date,
             Channel channel) {
+        String patientHash = patient.hash();
         LocalDate today = LocalDate.now(clock);
         // one round trip for the three per-patient facts
         record PatientFacts(LocalDate blockedUntil, int sameDay, int active) {
@@ -283,9 +402,16 @@ public class BookingService {
                 FROM vaccine v WHERE v.id = ?""",
                 rs -> rs.next() ? Map.<String, Object>of("id", rs.getLong(1), "doses", rs.getInt(2), "interval",
                         rs.getInt(3), "min", rs.getInt(4), "max", rs.getInt(5)) : null, vaccineId);
-        int age = id.ageOn(date);
-        if (age < (int) v.get("min") || age > (int) v.get("max")) {
+        int youngest = patient.age().lo(date);
+        int oldest = patient.age().hi(date);
+        int min = (int) v.get("min");
+        int max = (int) v.get("max");
+        if (oldest < min || youngest > max) {
             throw new RefusedException(Refusal.AGE_OUT_OF_RANGE, null);
+        }
+        if (youngest < min || oldest > max) {
+            // known only from earlier bookings, and on the edge of the range: the ID decides
+            throw new RefusedException(Refusal.ID_NEEDED, null);
         }
         List<LocalDate> doses = jdbc.queryForList("""
                 SELECT slot_date FROM booking WHERE patient_hash = ? AND vaccine_id = ?
@@ -320,9 +446,19 @@ public class BookingService {
     }
 
     private BookingOutcome confirmOnce(BookingRequest req) {
-        ResidentId.Parsed parsed = ResidentId.parse(req.residentId());
-        if (!parsed.valid()) {
-            return new BookingOutcome.Refused(parsed.refusal());
+        Patient patient;
+        if (req.residentId() == null && req.patient() != null) {
+            try {
+                patient = patientOf(req.patient(), req.callingNumber());
+            } catch (RefusedException e) {
+                return e.refused;
+            }
+        } else {
+            ResidentId.Parsed parsed = ResidentId.parse(req.residentId());
+            if (!parsed.valid()) {
+                return new BookingOutcome.Refused(parsed.refusal());
+            }
+            patient = Patient.of(parsed.id(), hash);
         }
         List<String> phones = new ArrayList<>();
         String sms = null;
@@ -345,7 +481,7 @@ public class BookingService {
             try {
                 String smsPhone = sms;
                 Booking booking = retrying("confirm",
-                        () -> tx.execute(status -> confirmInTx(req, h, parsed.id(), smsPhone, phones)));
+                        () -> tx.execute(status -> confirmInTx(req, h, patient, smsPhone, phones)));
                 log.info("Booked {} (code {}) slot {} for {} via {} (sms {})", booking.id(),
                         Booking.maskCode(booking.code()), booking.slotId(), booking.patientMasked(), req.channel(),
                         PhoneNumber.mask(smsPhone));
@@ -422,7 +558,7 @@ public class BookingService {
         }, holdId);
     }
 
-    private Booking confirmInTx(BookingRequest req, Map<String, Object> h, ResidentId id, String smsPhone,
+    private Booking confirmInTx(BookingRequest req, Map<String, Object> h, Patient patient, String smsPhone,
             List<String> familyPhones) {
         LocalDateTime now = now();
         if (h == null) {
@@ -444,14 +580,14 @@ public class BookingService {
         }
         long serviceId = (long) h.get("service_id");
         LocalDate date = (LocalDate) h.get("slot_date");
-        String patientHash = hash.of(id.value());
+        String patientHash = patient.hash();
 
         // patient row lock: serialises this patient's bookings so the per-patient limits hold under races.
         // Only the keyed hash: no part of the ID and no birth date (docs/security.md)
         jdbc.update("""
                 INSERT INTO patient (id_hash, created_at) VALUES (?, ?)
                 ON DUPLICATE KEY UPDATE id_hash = id_hash""", patientHash, now);
-        RuleResult rules = checkRules(id, patientHash, serviceId, (Long) h.get("vaccine_id"), date, req.channel());
+        RuleResult rules = checkRules(patient, serviceId, (Long) h.get("vaccine_id"), date, req.channel());
 
         String callerHash = null;
         if (req.callingNumber() != null && !req.callingNumber().isBlank()) {
@@ -469,7 +605,8 @@ public class BookingService {
 
         String code = freeCode();
         // the age on the day of the slot is what the reports and the voice menu read; the birth date is not kept
-        int age = id.ageOn(date);
+        // (by reference, the youngest the earlier bookings allow: at most a year short, as CallerProfile says)
+        int age = patient.age().lo(date);
         GeneratedKeyHolder key = new GeneratedKeyHolder();
         String ch = callerHash;
         jdbc.update(c -> {
@@ -491,7 +628,7 @@ public class BookingService {
             ps.setObject(i++, date);
             ps.setObject(i++, h.get("starts_at"));
             ps.setString(i++, patientHash);
-            ps.setString(i++, id.masked());
+            ps.setString(i++, patient.masked());
             ps.setInt(i++, age);
             ps.setString(i++, smsPhone);
             ps.setString(i++, req.callingNumber());
@@ -520,7 +657,7 @@ public class BookingService {
                 (String) h.get("facility_name"), serviceId, (String) h.get("service_name"),
                 ServiceKind.valueOf((String) h.get("service_kind")), rules.vaccineId(), rules.doseNumber(),
                 (long) h.get("slot_id"), date, (LocalDateTime) h.get("starts_at"), (LocalDateTime) h.get("ends_at"),
-                pool, id.masked(), age, smsPhone, List.copyOf(new ArrayList<>(tied).subList(
+                pool, patient.masked(), age, smsPhone, List.copyOf(new ArrayList<>(tied).subList(
                         smsPhone == null ? 0 : 1, tied.size())), req.callingNumber(), req.channel(), req.actor(), now,
                 rules.nextDoseFrom());
         events.publishEvent(new BookingEvents.BookingConfirmed(booking));

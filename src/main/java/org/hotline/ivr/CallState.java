@@ -49,6 +49,10 @@ final class CallState {
     SlotOffer slot;
     HoldOutcome.Held hold;
     String residentId;
+    /** Instead of {@link #residentId}: a person booked before from this (verified) number. */
+    org.hotline.booking.KnownPatient patient;
+    /** The people booked before from this number (read once per call). */
+    List<org.hotline.booking.KnownPatient> known;
     Integer patientAge;
     String smsPhone;
     String elderPhone;
@@ -91,6 +95,8 @@ final class CallState {
         }
         if (residentId != null) {
             c.put(elderPhone != null ? "家人身份证" : "身份证", ResidentId.mask(residentId.replace('*', 'X')));
+        } else if (patient != null) {
+            c.put("身份证", "**************" + patient.lastFour() + "（以前约过的人）");
         }
         if (elderPhone != null) {
             c.put("家人手机", PhoneNumber.mask(elderPhone));
@@ -110,7 +116,7 @@ final class CallState {
 
     String patientMasked() {
         if (residentId == null) {
-            return null;
+            return patient == null ? null : "**************" + patient.lastFour();
         }
         ResidentId.Parsed p = ResidentId.parse(residentId);
         return p.valid() ? p.id().masked() : null;

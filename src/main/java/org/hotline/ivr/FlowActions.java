@@ -19,6 +19,8 @@ import org.hotline.booking.Catalogue;
 import org.hotline.booking.Channel;
 import org.hotline.booking.Facility;
 import org.hotline.booking.HoldOutcome;
+import org.hotline.booking.KnownPatient;
+import org.hotline.booking.PatientRef;
 import org.hotline.booking.PhoneNumber;
 import org.hotline.booking.Refusal;
 import org.hotline.booking.ServiceKind;
@@ -93,8 +95,37 @@ final class FlowActions {
                     : numbered(catalogue.slots(s.service.id(), s.date, PHONE),
                             (o, n) -> MandarinSpeech.time(o.startsAt().toLocalTime()), o -> st -> st.slot = o);
             case "bookings" -> numbered(s.found, (b, n) -> values.booking(b), b -> st -> st.booking = b);
+            case "known_patients" -> numbered(known(s), (p, n) -> {
+                List<String> say = new ArrayList<>(List.of("for_tail"));
+                say.addAll(MandarinSpeech.digits(p.lastFour()));
+                say.add("for_person_end");
+                return say;
+            }, p -> st -> choosePatient(st, p));
             default -> throw new IllegalArgumentException("no list " + name);
         };
+    }
+
+    /** At most this many people are offered by the number's history (the menu stays short). */
+    static final int KNOWN_MAX = 3;
+
+    /** The people booked before from this verified number; none for a withheld or unverified one. */
+    private List<KnownPatient> known(CallState s) {
+        if (s.known == null) {
+            s.known = s.caller.isEmpty() ? List.of() : booking.patientsTiedTo(s.caller, KNOWN_MAX);
+        }
+        return s.known;
+    }
+
+    /**
+     * Books for a person booked before: no ID keyed (the core takes the patient from the earlier booking), and
+     * the SMS goes where it went then: to their own phone when it was not this one, with a copy to this phone.
+     */
+    private static void choosePatient(CallState s, KnownPatient p) {
+        s.patient = p;
+        s.residentId = null;
+        s.patientAge = p.ageNow();
+        s.elderPhone = p.smsPhone() != null && !p.smsPhone().equals(s.caller) && PhoneNumber.isMobile(p.smsPhone())
+                ? p.smsPhone() : null;
     }
 
     private List<LocalDate> dates(CallState s) {
@@ -188,6 +219,8 @@ final class FlowActions {
             case "find_by_code" -> lookUp(s, () -> s.bookingCode == null ? List.of()
                     : booking.findActiveByCodeTiedTo(s.bookingCode, s.caller).map(List::of).orElse(List.of()));
             case "cancel" -> cancel(s);
+            case "known_patients" -> Outcome.of(known(s).isEmpty() ? "none" : "some");
+            case "same_again" -> sameAgain(s);
             default -> throw new IllegalArgumentException("no action " + action);
         };
     }
@@ -215,6 +248,44 @@ final class FlowActions {
         return Outcome.of("found");
     }
 
+    /**
+     * "The same again" in one key: the person of the number's last outpatient booking, at the first date and
+     * slice of that department the core accepts for them, held. "none" (and nothing held) when there is none,
+     * and the caller chooses step by step instead.
+     */
+    private Outcome sameAgain(CallState s) {
+        Optional<Booking> last = profile(s).lastOutpatient();
+        if (last.isEmpty() || s.service == null || s.caller.isEmpty()) {
+            return Outcome.of("none");
+        }
+        Booking b = last.get();
+        KnownPatient p = new KnownPatient(new PatientRef(b.id()),
+                b.patientMasked().substring(Math.max(0, b.patientMasked().length() - 4)),
+                b.patientAge() == null ? null : CallerProfile.ageToday(b, LocalDate.now(clock)), b.smsPhone(),
+                b.familyPhones());
+        int tried = 0;
+        for (LocalDate d : catalogue.dates(s.service.id(), PHONE)) {
+            if (++tried > 3) {
+                break;
+            }
+            if (booking.checkPatient(s.service.id(), d, p.ref(), s.caller, PHONE).isPresent()) {
+                continue; // booked that day already, or the rules need the ID: the next date, or step by step
+            }
+            for (SlotOffer o : catalogue.slots(s.service.id(), d, PHONE)) {
+                HoldOutcome out = booking.hold(o.slotId(), PHONE);
+                if (out instanceof HoldOutcome.Held h) {
+                    s.date = d;
+                    s.slot = o;
+                    s.hold = h;
+                    s.holdsTaken.add(h.holdId());
+                    choosePatient(s, p);
+                    return Outcome.of("held");
+                }
+            }
+        }
+        return Outcome.of("none");
+    }
+
     private Outcome hold(CallState s) {
         releaseHold(s);
         SlotOffer slot = s.slot;
@@ -238,17 +309,21 @@ final class FlowActions {
     }
 
     private Outcome checkPatient(CallState s) {
-        if (s.service == null || s.date == null || s.residentId == null) {
+        if (s.service == null || s.date == null || s.residentId == null && s.patient == null) {
             return Outcome.refused(Refusal.NOT_FOUND, null);
         }
-        Optional<BookingOutcome.Refused> no = booking.checkPatient(s.service.id(), s.date, s.residentId, PHONE);
+        Optional<BookingOutcome.Refused> no = s.residentId == null
+                ? booking.checkPatient(s.service.id(), s.date, s.patient.ref(), s.caller, PHONE)
+                : booking.checkPatient(s.service.id(), s.date, s.residentId, PHONE);
         if (no.isPresent()) {
             if (no.get().reason() == Refusal.DOSE_TOO_SOON) {
                 s.earliestDate = no.get().earliestDate();
             }
             return Outcome.refused(no.get().reason(), no.get().earliestDate());
         }
-        s.patientAge = org.hotline.booking.ResidentId.of(s.residentId).ageOn(LocalDate.now(clock));
+        if (s.residentId != null) {
+            s.patientAge = org.hotline.booking.ResidentId.of(s.residentId).ageOn(LocalDate.now(clock));
+        }
         return Outcome.of("ok");
     }
 
@@ -264,7 +339,8 @@ final class FlowActions {
             family = s.smsPhone != null && !s.smsPhone.equals(s.elderPhone) ? List.of(s.smsPhone) : List.of();
         }
         BookingOutcome out = booking.confirm(new BookingRequest(s.hold.holdId(), s.residentId, sms, family,
-                s.caller.isEmpty() ? null : s.caller, PHONE, s.call.callId(), null));
+                s.caller.isEmpty() ? null : s.caller, PHONE, s.call.callId(), null,
+                s.residentId == null && s.patient != null ? s.patient.ref() : null));
         if (out instanceof BookingOutcome.Booked b) {
             s.hold = null;
             s.booking = b.booking();

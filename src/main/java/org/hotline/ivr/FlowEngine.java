@@ -252,6 +252,10 @@ public class FlowEngine implements CallHandler {
             if (k.equals("*") && repeatAllowed(s)) {
                 continue;
             }
+            if (k.isEmpty() && n.timeout() != null) {
+                s.failures = 0;
+                return n.timeout();
+            }
             String t = n.options().get(k);
             if (t != null) {
                 s.failures = 0;
@@ -267,11 +271,19 @@ public class FlowEngine implements CallHandler {
     private String choice(CallState s, FlowNode.Choice n) {
         // choosing again: a place held for an earlier choice goes back at once
         List<FlowActions.Item> items = databaseStep(() -> {
-            actions.releaseHold(s);
+            if (!n.list().equals("known_patients")) {
+                // (choosing whom to book for is after the place is held, and keeps it)
+                actions.releaseHold(s);
+            }
             return actions.list(n.list(), s);
         });
         if (items.isEmpty()) {
             return n.empty();
+        }
+        if (n.other() != null) {
+            // one more entry after the list's own; choosing it goes to n.other()
+            items = new ArrayList<>(items);
+            items.add(new FlowActions.Item(List.of(n.otherPrompt()), null));
         }
         int pages = (items.size() + PAGE - 1) / PAGE;
         int page = 0;
@@ -279,6 +291,12 @@ public class FlowEngine implements CallHandler {
         while (true) {
             List<String> p = new ArrayList<>(lead);
             p.addAll(values.render(n.prompt(), s));
+            if (page == 0) {
+                // how many there are, before the first: 共三项
+                p.add("list_count");
+                p.addAll(MandarinSpeech.number(items.size()));
+                p.add("ordinal_item");
+            }
             int from = page * PAGE;
             int count = Math.min(PAGE, items.size() - from);
             for (int i = 0; i < count; i++) {
@@ -306,8 +324,12 @@ public class FlowEngine implements CallHandler {
                 continue;
             }
             if (k.length() == 1 && k.charAt(0) >= '1' && k.charAt(0) <= '0' + count) {
-                items.get(from + k.charAt(0) - '1').choose().accept(s);
+                FlowActions.Item chosen = items.get(from + k.charAt(0) - '1');
                 s.failures = 0;
+                if (chosen.choose() == null) {
+                    return n.other();
+                }
+                chosen.choose().accept(s);
                 return n.next();
             }
             lead = failed(s, k.isEmpty() ? "no_input" : "invalid_key");
@@ -372,6 +394,8 @@ public class FlowEngine implements CallHandler {
         switch (store) {
             case "resident_id" -> {
                 s.residentId = in.replace('*', 'X');
+                s.patient = null;
+                s.elderPhone = null;
                 s.patientAge = null;
             }
             case "sms_phone" -> s.smsPhone = PhoneNumber.normalise(in);
@@ -402,6 +426,10 @@ public class FlowEngine implements CallHandler {
                     }
                     // fall through: too many repeats count as a failure
                 default:
+                    if (n.options().containsKey(k)) {
+                        s.failures = 0;
+                        return n.options().get(k);
+                    }
                     lead = failed(s, k.isEmpty() ? "no_input" : "invalid_key");
                     if (lead == null) {
                         return null;

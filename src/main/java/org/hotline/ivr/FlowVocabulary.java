@@ -35,6 +35,8 @@ public final class FlowVocabulary {
         a.put("find_by_id", new ActionSpec(List.of("found", "none", "too_many", "limited"), false));
         a.put("find_by_code", new ActionSpec(List.of("found", "none", "too_many", "limited"), false));
         a.put("cancel", new ActionSpec(List.of("cancelled"), true));
+        a.put("known_patients", new ActionSpec(List.of("some", "none"), false));
+        a.put("same_again", new ActionSpec(List.of("held", "none"), false));
         ACTIONS = Map.copyOf(a);
     }
 
@@ -42,7 +44,7 @@ public final class FlowVocabulary {
     public static final String REFUSED = "refused";
 
     public static final Set<String> LISTS = Set.of("hospitals", "departments", "vaccines", "vaccine_clinics", "dates",
-            "slots", "bookings");
+            "slots", "bookings", "known_patients");
 
     public static final Set<String> VALUES = Set.of("hospital", "department", "facility", "service", "vaccine",
             "clinic", "date", "time", "code", "sms_tail", "sms_targets", "caller_tail", "id_tail", "next_dose_date",
@@ -58,5 +60,5 @@ public final class FlowVocabulary {
     public static final Set<String> ENGINE_PROMPTS = Set.of("press_key", "more_options", "invalid_key", "no_input",
             "invalid_entry", "offer_person", "transfer_now", "agent_hours_intro", "hours_to", "callback_offer_outside",
             "callback_long_wait", "callback_recorded", "callback_unavailable", "goodbye", "earliest_date",
-            "ordinal_di", "ordinal_item", "readback_and", "booking_code_is");
+            "ordinal_di", "ordinal_item", "readback_and", "booking_code_is", "list_count", "sms_this_phone", "tail_word", "for_tail", "for_person_end");
 }

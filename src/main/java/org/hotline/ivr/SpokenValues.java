@@ -56,11 +56,16 @@ final class SpokenValues {
             case "sms_tail":
                 return tail(s.smsPhone);
             case "sms_targets": {
-                List<String> out = new ArrayList<>(tail(s.elderPhone));
+                if (s.elderPhone == null && s.smsPhone != null && s.smsPhone.equals(s.caller)) {
+                    return List.of("sms_this_phone"); // 本机: the phone the caller is holding
+                }
+                List<String> out = new ArrayList<>();
+                if (s.elderPhone != null) {
+                    out.add("tail_word");
+                    out.addAll(tail(s.elderPhone));
+                }
                 if (s.smsPhone != null && !s.smsPhone.equals(s.elderPhone)) {
-                    if (!out.isEmpty()) {
-                        out.add("readback_and");
-                    }
+                    out.add(out.isEmpty() ? "tail_word" : "readback_and");
                     out.addAll(tail(s.smsPhone));
                 }
                 return out;
@@ -68,7 +73,8 @@ final class SpokenValues {
             case "caller_tail":
                 return tail(s.caller);
             case "id_tail":
-                return tail(s.residentId);
+                return s.residentId == null && s.patient != null ? MandarinSpeech.digits(s.patient.lastFour())
+                        : tail(s.residentId);
             case "next_dose_date":
                 return s.booking == null || s.booking.nextDoseFrom() == null ? List.of()
                         : MandarinSpeech.date(s.booking.nextDoseFrom());
