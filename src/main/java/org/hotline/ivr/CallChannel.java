@@ -49,6 +49,15 @@ public interface CallChannel {
      */
     void transferToAgent(String transferId, int priority);
 
+    /**
+     * The caller's queue priority is known (their age just became known) and the id a transfer of this call will
+     * carry: an adapter whose peer can still queue the caller when this node is gone (FastAGI: Asterisk's dialplan
+     * reads {@code QUEUE_PRIO} and {@code HOTLINE_TRANSFER_ID} when no node answers) leaves them there at once.
+     * Called again when the priority changes; {@link #transferToAgent} still passes both.
+     */
+    default void priorityKnown(int priority, String transferId) {
+    }
+
     /** Ends the call from our side (after the goodbye prompt). */
     void hangUp();
 }

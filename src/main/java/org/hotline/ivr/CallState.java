@@ -35,6 +35,10 @@ final class CallState {
     int failures;
     CallResult.End end;
     String transferId;
+    /** The id a transfer of this call will carry, told to the adapter as soon as the caller's age was known. */
+    String reservedTransferId;
+    /** The priority last told to the adapter ({@link CallChannel#priorityKnown}); null: none yet. */
+    Integer toldPriority;
     Long callbackId;
     String error;
 

@@ -440,6 +440,7 @@ public class FlowEngine implements CallHandler {
 
     private String action(CallState s, FlowNode.Action n) {
         FlowActions.Outcome out = databaseStep(() -> actions.run(n.action(), s));
+        tellPriorityWhenKnown(s);
         if (out.refusal() == null) {
             return n.outcomes().get(out.name());
         }
@@ -485,14 +486,44 @@ public class FlowEngine implements CallHandler {
 
     // ------------------------------------------------------------ a person
 
+    /**
+     * Issue 16: as soon as an action made the caller's age known (their earlier bookings, or the ID keyed for
+     * themselves), the adapter gets the queue priority and the transfer id this call will use, so that a node
+     * dying mid-call leaves an 81-year-old at priority 10, not at the dialplan's fallback. Uses only what the
+     * call already read: no database work of its own.
+     */
+    private void tellPriorityWhenKnown(CallState s) {
+        Integer age = s.profile != null && s.profile.age() != null ? s.profile.age() : s.patientAge;
+        if (age == null) {
+            return;
+        }
+        int priority = priorityFor(age);
+        if (s.toldPriority != null && s.toldPriority == priority) {
+            return;
+        }
+        if (s.reservedTransferId == null) {
+            s.reservedTransferId = newTransferId();
+        }
+        s.toldPriority = priority;
+        s.call.priorityKnown(priority, s.reservedTransferId);
+    }
+
+    private int priorityFor(Integer age) {
+        return age == null ? props.priorityNormal() : age >= props.priorityAge() ? props.priorityVeryOld()
+                : age >= props.elderAge() ? props.priorityElder() : props.priorityNormal();
+    }
+
+    private static String newTransferId() {
+        return "T" + UUID.randomUUID().toString().replace("-", "");
+    }
+
     /** Hands the call to a person (or records a call-back when none can answer soon). Always ends the call. */
     private String transfer(CallState s, TransferReason reason) {
         releaseHoldQuietly(s);
         Integer age = callerAge(s);
-        int priority = age == null ? props.priorityNormal() : age >= props.priorityAge() ? props.priorityVeryOld()
-                : age >= props.elderAge() ? props.priorityElder() : props.priorityNormal();
+        int priority = priorityFor(age);
         LocalDateTime now = LocalDateTime.now(clock);
-        TransferContext ctx = new TransferContext("T" + UUID.randomUUID().toString().replace("-", ""),
+        TransferContext ctx = new TransferContext(s.reservedTransferId != null ? s.reservedTransferId : newTransferId(),
                 s.call.callId(), s.caller.isEmpty() ? null : s.caller, PhoneNumber.mask(s.caller), s.patientMasked(),
                 age, reason, FlowSet.flowOf(s.at), FlowSet.nodeOf(s.at), s.choices(), priority, now);
         if (!agentsAnswerAt(now.toLocalTime())) {
