@@ -76,7 +76,16 @@ public class BookingService {
         return out;
     }
 
+    /** A hold that lasts {@code ttl} instead of the hold-ttl (a waitlist offer waits for the SMS reply). */
+    HoldOutcome holdFor(long slotId, Channel channel, java.time.Duration ttl) {
+        return holdOnce(slotId, null, channel, ttl);
+    }
+
     private HoldOutcome holdOnce(long slotId, Pool pool, Channel channel) {
+        return holdOnce(slotId, pool, channel, props.holdTtl());
+    }
+
+    private HoldOutcome holdOnce(long slotId, Pool pool, Channel channel, java.time.Duration ttl) {
         if (pool != null && !channel.mayBook(pool)) {
             return new HoldOutcome.Refused(Refusal.POOL_NOT_FOR_CHANNEL);
         }
@@ -85,7 +94,7 @@ public class BookingService {
             return new HoldOutcome.Refused(Refusal.POOL_NOT_FOR_CHANNEL);
         }
         LocalDateTime now = now();
-        LocalDateTime expires = now.plus(props.holdTtl());
+        LocalDateTime expires = now.plus(ttl);
         for (Pool p : candidates) {
             Long holdId = retrying("hold", () -> galera()
                     ? takeHoldInTransaction(slotId, p, channel, now, expires)
@@ -469,6 +478,41 @@ public class BookingService {
                 return new BookingOutcome.Refused(parsed.refusal());
             }
         }
+        return confirmAs(req, byRef != null ? byRef : Patient.of(parsed.id(), hash));
+    }
+
+    /** What the waitlist keeps of a patient (as a booking row does): hash, masked ID, age on a day. */
+    record PatientFacts(String hash, String masked, int age, LocalDate on) {
+    }
+
+    /** The patient of a keyed ID or of a reference tied to the phone; a refusal when neither is good. */
+    PatientFacts patientFacts(String residentId, PatientRef ref, String phone) {
+        if (residentId == null) {
+            Patient p = patientOf(ref, phone); // throws RefusedException → caller maps
+            return new PatientFacts(p.hash(), p.masked(), p.knownAge(), p.knownOn());
+        }
+        ResidentId id = ResidentId.of(residentId);
+        LocalDate today = now().toLocalDate();
+        return new PatientFacts(hash.of(id.value()), id.masked(), id.ageOn(today), today);
+    }
+
+    /** The refusal a {@link #patientFacts} failure carries, or null when it was something else. */
+    static Refusal refusalOf(RuntimeException e) {
+        return e instanceof RefusedException r ? r.refused.reason() : null;
+    }
+
+    /** Confirms a hold for a patient the waitlist kept (no ID: the vaccine age rule uses the kept age). */
+    BookingOutcome confirmWaiting(BookingRequest req, PatientFacts p) {
+        BookingOutcome out = confirmAs(req, new Patient(p.hash(), p.masked(), null, p.age(), p.on()));
+        if (out instanceof BookingOutcome.Refused r) {
+            metrics.refused("confirm", req.channel(), r.reason());
+        } else {
+            metrics.booked(req.channel());
+        }
+        return out;
+    }
+
+    private BookingOutcome confirmAs(BookingRequest req, Patient patient) {
         Phones phones = phones(req);
         if (phones == null) {
             return new BookingOutcome.Refused(Refusal.PHONE_NOT_MOBILE);
@@ -476,7 +520,6 @@ public class BookingService {
         // what the hold is for never changes: read it without locks, before the transaction, so the
         // transaction's snapshot starts only after the patient row is locked (per-patient limits)
         Place place = holdPlace(req.holdId());
-        Patient patient = byRef != null ? byRef : Patient.of(parsed.id(), hash);
         try {
             Booking booking = withFreshCode(() -> retrying("confirm",
                     () -> tx.execute(status -> confirmInTx(req, place, patient, phones))));
