@@ -42,10 +42,11 @@ public class BookingService {
     private final KeyedHash hash;
     private final ApplicationEventPublisher events;
     private final BookingMetrics metrics;
+    private final Eligibility eligibility;
     private final SecureRandom random = new SecureRandom();
 
     public BookingService(JdbcTemplate jdbc, TransactionTemplate tx, Clock clock, BookingProperties props,
-            ApplicationEventPublisher events, BookingMetrics metrics) {
+            ApplicationEventPublisher events, BookingMetrics metrics, Eligibility eligibility) {
         this.jdbc = jdbc;
         this.tx = tx;
         this.clock = clock;
@@ -53,6 +54,7 @@ public class BookingService {
         this.hash = new KeyedHash(props.idHashKey());
         this.events = events;
         this.metrics = metrics;
+        this.eligibility = eligibility;
     }
 
     /** The keyed hash used for resident IDs and calling numbers (for modules that match on them). */
@@ -244,18 +246,7 @@ public class BookingService {
      */
     public Optional<BookingOutcome.Refused> checkPatient(long serviceId, LocalDate date, String residentIdInput,
             Channel channel) {
-        ResidentId.Parsed parsed = ResidentId.parse(residentIdInput);
-        if (!parsed.valid()) {
-            return Optional.of(new BookingOutcome.Refused(parsed.refusal()));
-        }
-        try {
-            Long vaccineId = jdbc.query("SELECT vaccine_id FROM service WHERE id = ?",
-                    rs -> rs.next() ? rs.getObject(1, Long.class) : null, serviceId);
-            checkRules(Patient.of(parsed.id(), hash), serviceId, vaccineId, date, channel);
-            return Optional.empty();
-        } catch (RefusedException e) {
-            return Optional.of(e.refused);
-        }
+        return eligibility.checkPatient(serviceId, date, residentIdInput, channel);
     }
 
     /**
@@ -269,7 +260,7 @@ public class BookingService {
             Patient p = patientOf(ref, phone);
             Long vaccineId = jdbc.query("SELECT vaccine_id FROM service WHERE id = ?",
                     rs -> rs.next() ? rs.getObject(1, Long.class) : null, serviceId);
-            checkRules(p, serviceId, vaccineId, date, channel);
+            eligibility.check(p, serviceId, vaccineId, date, channel);
             return Optional.empty();
         } catch (RefusedException e) {
             return Optional.of(e.refused);
@@ -330,104 +321,6 @@ public class BookingService {
         return rows.get(0);
     }
 
-    /**
-     * Who a booking is for: the keyed hash, the masked ID, and the age on a day. With the whole ID the age
-     * is exact; with only the age kept on a booking ({@code knownAge} on {@code knownOn}) it is a range of
-     * two years, as a birthday may fall in between. {@code idCanBeAsked}: a caller booking by reference
-     * ({@link PatientRef}) can key the ID when that range straddles a vaccine's age limit (ID_NEEDED).
-     */
-    private record Patient(String hash, String masked, ResidentId id, int knownAge, LocalDate knownOn,
-            boolean idCanBeAsked) {
-
-        Patient(String hash, String masked, ResidentId id, int knownAge, LocalDate knownOn) {
-            this(hash, masked, id, knownAge, knownOn, false);
-        }
-
-        static Patient of(ResidentId id, KeyedHash hash) {
-            return new Patient(hash.of(id.value()), id.masked(), id, 0, null);
-        }
-
-        int youngestOn(LocalDate day) {
-            if (id != null) {
-                return id.ageOn(day);
-            }
-            if (!day.isBefore(knownOn)) {
-                return knownAge + java.time.Period.between(knownOn, day).getYears();
-            }
-            java.time.Period back = java.time.Period.between(day, knownOn);
-            return knownAge - back.getYears() - (back.getMonths() == 0 && back.getDays() == 0 ? 0 : 1);
-        }
-
-        int oldestOn(LocalDate day) {
-            if (id != null) {
-                return id.ageOn(day);
-            }
-            if (!day.isBefore(knownOn)) {
-                java.time.Period p = java.time.Period.between(knownOn, day);
-                return knownAge + p.getYears() + (p.getMonths() == 0 && p.getDays() == 0 ? 0 : 1);
-            }
-            return knownAge - java.time.Period.between(day, knownOn).getYears();
-        }
-    }
-
-    private record RuleResult(Long vaccineId, Integer doseNumber, LocalDate nextDoseFrom) {
-    }
-
-    private record VaccineRule(int doses, int intervalDays, int minAge, int maxAge) {
-    }
-
-    private RuleResult checkRules(Patient patient, long serviceId, Long vaccineId, LocalDate date, Channel channel) {
-        LocalDate today = LocalDate.now(clock);
-        String patientHash = patient.hash();
-        // one round trip for the three per-patient facts
-        record PatientFacts(LocalDate blockedUntil, int sameDay, int active) {
-        }
-        PatientFacts facts = jdbc.queryForObject("""
-                SELECT (SELECT phone_blocked_until FROM patient WHERE id_hash = ?),
-                       (SELECT COUNT(*) FROM booking WHERE patient_hash = ? AND service_id = ? AND slot_date = ?
-                          AND status = 'ACTIVE'),
-                       (SELECT COUNT(*) FROM booking WHERE patient_hash = ? AND status = 'ACTIVE' AND slot_starts_at > ?)""",
-                (rs, i) -> new PatientFacts(rs.getObject(1, LocalDate.class), rs.getInt(2), rs.getInt(3)), patientHash,
-                patientHash, serviceId, date, patientHash, now());
-        if (channel == Channel.PHONE_MENU && facts.blockedUntil() != null && !facts.blockedUntil().isBefore(today)) {
-            throw new RefusedException(Refusal.PATIENT_BLOCKED, facts.blockedUntil().plusDays(1));
-        }
-        if (facts.sameDay() > 0) {
-            throw new RefusedException(Refusal.DUPLICATE_SAME_DAY, null);
-        }
-        if (facts.active() >= props.maxActivePerPatient()) {
-            throw new RefusedException(Refusal.TOO_MANY_FOR_PATIENT, null);
-        }
-        if (vaccineId == null) {
-            return new RuleResult(null, null, null);
-        }
-        VaccineRule v = jdbc.queryForObject("""
-                SELECT v.doses, v.min_interval_days, v.min_age_years, v.max_age_years
-                FROM vaccine v WHERE v.id = ?""",
-                (rs, i) -> new VaccineRule(rs.getInt(1), rs.getInt(2), rs.getInt(3), rs.getInt(4)), vaccineId);
-        if (patient.youngestOn(date) < v.minAge() || patient.oldestOn(date) > v.maxAge()) {
-            boolean maybe = patient.oldestOn(date) >= v.minAge() && patient.youngestOn(date) <= v.maxAge();
-            throw new RefusedException(maybe && patient.idCanBeAsked() ? Refusal.ID_NEEDED : Refusal.AGE_OUT_OF_RANGE,
-                    null);
-        }
-        List<LocalDate> doses = jdbc.queryForList("""
-                SELECT slot_date FROM booking WHERE patient_hash = ? AND vaccine_id = ?
-                  AND status IN ('ACTIVE', 'ATTENDED') ORDER BY slot_date""", LocalDate.class, patientHash,
-                vaccineId);
-        int doseNumber = doses.size() + 1;
-        if (doseNumber > v.doses()) {
-            throw new RefusedException(Refusal.ALL_DOSES_DONE, null);
-        }
-        if (!doses.isEmpty()) {
-            LocalDate earliest = doses.get(doses.size() - 1).plusDays(v.intervalDays());
-            if (date.isBefore(earliest)) {
-                throw new RefusedException(Refusal.DOSE_TOO_SOON, earliest);
-            }
-        }
-        LocalDate next = doseNumber < v.doses() ? date.plusDays(v.intervalDays()) : null;
-        return new RuleResult(vaccineId, doseNumber, next);
-    }
-
     // ---------------------------------------------------------------- confirm
 
     /** Turns a hold into a booking, or refuses with a typed reason (the hold then stays, so the caller can correct). */
@@ -464,36 +357,36 @@ public class BookingService {
     }
 
     private BookingOutcome confirmOnce(BookingRequest req) {
-        Patient byRef = null;
-        ResidentId.Parsed parsed = null;
         if (req.residentId() == null && req.patient() != null) {
             try {
-                byRef = patientOf(req.patient(), req.callingNumber());
+                return confirmAs(req, patientOf(req.patient(), req.callingNumber()));
             } catch (RefusedException e) {
                 return e.refused;
             }
-        } else {
-            parsed = ResidentId.parse(req.residentId());
-            if (!parsed.valid()) {
-                return new BookingOutcome.Refused(parsed.refusal());
-            }
         }
-        return confirmAs(req, byRef != null ? byRef : Patient.of(parsed.id(), hash));
+        ResidentId.Parsed parsed = ResidentId.parse(req.residentId());
+        if (!parsed.valid()) {
+            return new BookingOutcome.Refused(parsed.refusal());
+        }
+        return confirmAs(req, Patient.of(parsed.id(), hash));
     }
 
     /** What the waitlist keeps of a patient (as a booking row does): hash, masked ID, age on a day. */
     record PatientFacts(String hash, String masked, int age, LocalDate on) {
     }
 
-    /** The patient of a keyed ID or of a reference tied to the phone; a refusal when neither is good. */
+    /** The patient of a keyed ID or of a reference tied to the phone; throws RefusedException when neither is good. */
     PatientFacts patientFacts(String residentId, PatientRef ref, String phone) {
         if (residentId == null) {
-            Patient p = patientOf(ref, phone); // throws RefusedException → caller maps
+            Patient p = patientOf(ref, phone);
             return new PatientFacts(p.hash(), p.masked(), p.knownAge(), p.knownOn());
         }
-        ResidentId id = ResidentId.of(residentId);
+        ResidentId.Parsed parsed = ResidentId.parse(residentId);
+        if (!parsed.valid()) {
+            throw new RefusedException(parsed.refusal(), null);
+        }
         LocalDate today = now().toLocalDate();
-        return new PatientFacts(hash.of(id.value()), id.masked(), id.ageOn(today), today);
+        return new PatientFacts(hash.of(parsed.id().value()), parsed.id().masked(), parsed.id().ageOn(today), today);
     }
 
     /** The refusal a {@link #patientFacts} failure carries, or null when it was something else. */
@@ -622,7 +515,7 @@ public class BookingService {
             throw new RefusedException(Refusal.POOL_NOT_FOR_CHANNEL, null);
         }
         if (place.pool() == Pool.COMMUNITY) {
-            requireCommunityReferral(req.referringFacilityId());
+            eligibility.requireCommunityReferral(req.referringFacilityId());
         }
         Booking booking = insertBooking(new NewBooking(place, patient, phones.sms(), phones.family(),
                 req.callingNumber(), req.channel(), req.actor(), req.referringFacilityId(), req.holdId(),
@@ -655,7 +548,7 @@ public class BookingService {
         jdbc.update("""
                 INSERT INTO patient (id_hash, created_at) VALUES (?, ?)
                 ON DUPLICATE KEY UPDATE id_hash = id_hash""", patient.hash(), now);
-        RuleResult rules = checkRules(patient, place.serviceId(), place.vaccineId(), place.date(), nb.channel());
+        Eligibility.Result rules = eligibility.check(patient, place.serviceId(), place.vaccineId(), place.date(), nb.channel());
 
         String callerHash = null;
         if (nb.callingNumber() != null && !nb.callingNumber().isBlank()) {
@@ -876,7 +769,7 @@ public class BookingService {
         }
         Long referring = asBooked ? row.referringFacilityId() : req.referringFacilityId();
         if (target.pool() == Pool.COMMUNITY) {
-            requireCommunityReferral(referring);
+            eligibility.requireCommunityReferral(referring);
         }
         jdbc.update("UPDATE booking SET status = 'CANCELLED', cancelled_at = ?, cancel_channel = ? WHERE id = ?", now,
                 req.channel().name(), req.bookingId());
@@ -927,17 +820,6 @@ public class BookingService {
 
     private void giveBack(long poolId) {
         jdbc.update("UPDATE quota_pool SET booked = booked - 1 WHERE id = ?", poolId);
-    }
-
-    private void requireCommunityReferral(Long referringFacilityId) {
-        if (referringFacilityId == null) {
-            throw new RefusedException(Refusal.REFERRAL_REQUIRED, null);
-        }
-        String kind = jdbc.query("SELECT kind FROM facility WHERE id = ?", rs -> rs.next() ? rs.getString(1) : null,
-                referringFacilityId);
-        if (!FacilityKind.COMMUNITY_CENTRE.name().equals(kind)) {
-            throw new RefusedException(Refusal.REFERRAL_REQUIRED, null);
-        }
     }
 
     /**
@@ -1174,15 +1056,5 @@ public class BookingService {
 
     private LocalDateTime now() {
         return LocalDateTime.now(clock);
-    }
-
-    /** Carries a refusal out of a transaction so that it rolls back. */
-    private static final class RefusedException extends RuntimeException {
-        final BookingOutcome.Refused refused;
-
-        RefusedException(Refusal reason, LocalDate earliest) {
-            super(reason.name(), null, false, false);
-            this.refused = new BookingOutcome.Refused(reason, earliest);
-        }
     }
 }
