@@ -237,8 +237,10 @@ final class FlowActions {
                 s.waitlisting = waitlist != null && s.service != null;
                 yield Outcome.of(s.waitlisting ? "ok" : "unavailable");
             }
-            case "waitlisting" -> Outcome.of(s.waitlisting ? "yes" : "no");
+            case "waitlisting" -> Outcome.of(s.waitlisting ? "waiting" : "booking");
             case "join_waitlist" -> joinWaitlist(s);
+            case "change_start" -> changeStart(s);
+            case "move" -> move(s);
             default -> throw new IllegalArgumentException("no action " + action);
         };
     }
@@ -338,6 +340,47 @@ final class FlowActions {
         s.date = alt.offer().date();
         s.slot = alt.offer();
         return hold(s);
+    }
+
+    /** 改约: the chosen booking's department or vaccine becomes the choice, for its dates and slices. */
+    private Outcome changeStart(CallState s) {
+        if (s.booking == null || s.caller.isEmpty()) {
+            return Outcome.of("none");
+        }
+        Optional<BookableService> svc = catalogue.service(s.booking.serviceId());
+        Optional<Facility> f = catalogue.facility(s.booking.facilityId());
+        if (svc.isEmpty() || f.isEmpty() || catalogue.dates(svc.get().id(), PHONE).isEmpty()) {
+            return Outcome.of("none");
+        }
+        s.facility = f.get();
+        s.service = svc.get();
+        s.vaccine = null;
+        s.date = null;
+        s.slot = null;
+        return Outcome.of("ok");
+    }
+
+    /**
+     * Moves the chosen booking to the chosen slice in one transaction (booking core's move): only a booking tied
+     * to this calling number (asked again inside the move), the patient the booking's own (no ID keyed).
+     */
+    private Outcome move(CallState s) {
+        if (s.booking == null || s.slot == null || s.caller.isEmpty()) {
+            return Outcome.refused(Refusal.NOT_FOUND, null);
+        }
+        org.hotline.booking.MoveOutcome out = booking.move(new org.hotline.booking.MoveRequest(s.booking.id(),
+                s.slot.slotId(), null, null, PHONE, s.call.callId(), null, s.caller, null));
+        if (out instanceof org.hotline.booking.MoveOutcome.Moved m) {
+            s.found = s.found.stream().filter(b -> b.id() != m.from().id()).toList();
+            s.booking = m.to();
+            s.booked.add(m.to());
+            return Outcome.of("moved");
+        }
+        var r = (org.hotline.booking.MoveOutcome.Refused) out;
+        if (r.reason() == Refusal.DOSE_TOO_SOON) {
+            s.earliestDate = r.earliestDate();
+        }
+        return Outcome.refused(r.reason(), r.earliestDate());
     }
 
     private Outcome joinWaitlist(CallState s) {

@@ -41,8 +41,10 @@ public final class FlowVocabulary {
         a.put("alternative", new ActionSpec(List.of("found", "none"), false));
         a.put("take_alternative", new ActionSpec(List.of("held"), true));
         a.put("wait", new ActionSpec(List.of("ok", "unavailable"), false));
-        a.put("waitlisting", new ActionSpec(List.of("yes", "no"), false));
+        a.put("waitlisting", new ActionSpec(List.of("waiting", "booking"), false));
         a.put("join_waitlist", new ActionSpec(List.of("joined"), true));
+        a.put("change_start", new ActionSpec(List.of("ok", "none"), false));
+        a.put("move", new ActionSpec(List.of("moved"), true));
         ACTIONS = Map.copyOf(a);
     }
 
