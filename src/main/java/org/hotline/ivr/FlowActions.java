@@ -260,7 +260,9 @@ final class FlowActions {
         }
         Optional<Facility> f = catalogue.facility(last.get().facilityId());
         Optional<BookableService> svc = catalogue.service(last.get().serviceId());
-        if (f.isEmpty() || svc.isEmpty() || catalogue.dates(svc.get().id(), PHONE).isEmpty()) {
+        // (offered even when that department is full now: "the same again" then offers the nearest place
+        // elsewhere or the waitlist, issue 16)
+        if (f.isEmpty() || svc.isEmpty()) {
             return Outcome.of("none");
         }
         s.facility = f.get();

@@ -40,6 +40,7 @@ class FlowsTest {
     @Autowired TestClock clock;
     @Autowired JdbcTemplate jdbc;
     @Autowired MeterRegistry registry;
+    @Autowired org.hotline.booking.Waitlist waitlist;
 
     IvrWorld world;
 
@@ -661,6 +662,154 @@ class FlowsTest {
         assertThat(t.callerNumber()).isNull();
         assertThat(t.choices()).containsEntry("来电号码（未验证）", PhoneNumber.mask(mobile));
         assertThat(t.priority()).isEqualTo(1);
+    }
+
+    // ------------------------------------------------------------ issue 16: part B
+
+    @Test
+    void aNumberThatBookedBeforeOffersItsPeopleByTheLastFourAndBooksThemWithoutTheId() {
+        String mobile = Fixtures.mobile();
+        String elderPhone = Fixtures.mobile();
+        String selfId = world.idAged(45);
+        String elderId = world.idAged(83);
+        bookedBefore(mobile, selfId, slotOf(world.dept, 2, 9, 0));
+        // the elder, booked from this phone: the SMS to the elder's phone, a copy here
+        booking.book(slotOf(world.dept2, 2, 9, 30), null,
+                new BookingRequest(0, elderId, elderPhone, List.of(mobile), mobile, Channel.PHONE_MENU, "earlier", null));
+        // 2 skips "the same again"; then 1 everywhere, and at "for whom" 1: the one booked last (the elder)
+        ScriptedCaller call = new ScriptedCaller(mobile, new java.util.function.Function<>() {
+            int n;
+
+            @Override
+            public String apply(ScriptedCaller.Ask ask) {
+                return ++n == 1 ? "2" : n > 12 ? GONE : "1";
+            }
+        });
+
+        Booking b = only(engine.run(call));
+
+        ScriptedCaller.Ask whom = call.asks.stream().filter(a -> a.heard("who_for")).findFirst().orElseThrow();
+        assertThat(whom.prompts()).containsSubsequence(concat(List.of("for_tail"),
+                MandarinSpeech.digits(elderId.substring(14))).toArray(String[]::new));
+        assertThat(whom.prompts()).containsSubsequence(concat(List.of("for_tail"),
+                MandarinSpeech.digits(selfId.substring(14))).toArray(String[]::new));
+        assertThat(whom.prompts()).contains("for_someone_else").doesNotContain("whose_booking");
+        assertThat(call.asks).noneMatch(a -> a.maxKeys() == 18);
+        assertThat(b.patientMasked()).isEqualTo(ResidentId.mask(elderId));
+        assertThat(b.smsPhone()).isEqualTo(elderPhone);
+        assertThat(b.familyPhones()).containsExactly(mobile);
+        assertThat(b.patientAge()).isBetween(82, 83);
+
+        // the same number unverified (an untrusted SIP peer) is offered nobody: it keys an ID
+        ScriptedCaller stranger = ScriptedCaller.script(mobile, "1", "1", "1", "1", "1", GONE).unverified();
+        engine.run(stranger);
+        assertThat(stranger.heard()).contains("whose_booking").doesNotContain("who_for", "for_tail");
+    }
+
+    @Test
+    void pressingOneWithEveryPlaceTakenReachesAPersonWithinTwoDeadEnds() {
+        IvrWorld full = IvrWorld.open(fx, clock, 0);
+        ScriptedCaller c = ScriptedCaller.pressingOne(Fixtures.mobile(), full.idAged(50), 40);
+
+        CallResult r = engine.run(c);
+
+        // before issue 16: main menu → "no places" → main menu … until the step limit (66 rounds)
+        assertThat(r.end()).isEqualTo(CallResult.End.TRANSFERRED);
+        assertThat(transfers.find(r.transferId()).orElseThrow().reason()).isEqualTo(TransferReason.NOT_IN_MENU);
+        assertThat(c.heard().stream().filter("no_places"::equals).count()).isEqualTo(2);
+        assertThat(c.heard()).contains("dead_end_person");
+        assertThat(c.asks).hasSizeLessThanOrEqualTo(3);
+    }
+
+    /** Every place of a department taken (what is booked stays). */
+    void fill(long service) {
+        jdbc.update("UPDATE quota_pool q JOIN slot s ON s.id = q.slot_id SET q.capacity = q.booked + q.held"
+                + " WHERE s.service_id = ?", service);
+    }
+
+    @Test
+    void aFullDepartmentOffersTheNearestPlaceAtAnotherHospitalAndOneKeyTakesIt() {
+        String mobile = Fixtures.mobile();
+        String id = world.idAged(70);
+        bookedBefore(mobile, id, slotOf(world.dept2, 1, 9, 0));
+        fill(world.dept2);
+        long h2 = fx.facility("DISTRICT_HOSPITAL");
+        jdbc.update("""
+                INSERT INTO service (facility_id, code, kind, name, sort_order)
+                SELECT ?, code, kind, name, 1 FROM service WHERE id = ?""", h2, world.dept2);
+        long other = jdbc.queryForObject("SELECT id FROM service WHERE facility_id = ?", Long.class, h2);
+        long otherSlot = fx.slot(other, world.today().plusDays(2).atTime(10, 0), 0, 0, 2);
+        ScriptedCaller c = ScriptedCaller.pressingOne(mobile, id, 40);
+
+        Booking b = only(engine.run(c));
+
+        assertThat(c.heard()).contains("returning_again", "alt_intro");
+        assertThat(b.slotId()).isEqualTo(otherSlot);
+        assertThat(b.patientMasked()).isEqualTo(ResidentId.mask(id));
+        assertThat(c.asks).noneMatch(a -> a.maxKeys() == 18);
+    }
+
+    @Test
+    void withNothingFreeAnywhereTheCallerJoinsTheWaitlistAndACancellationOffersThemThePlace() {
+        String mobile = Fixtures.mobile();
+        String id = world.idAged(77);
+        Booking earlier = bookedBefore(mobile, world.idAged(40), slotOf(world.dept2, 1, 9, 0));
+        bookedBefore(mobile, id, slotOf(world.dept2, 2, 9, 0));
+        fill(world.dept2);
+        // the same again → nothing free, no alternative → 候补: for the person booked last, this phone, yes
+        ScriptedCaller c = ScriptedCaller.pressingOne(mobile, id, 40);
+
+        CallResult r = engine.run(c);
+
+        assertThat(r.end()).isEqualTo(CallResult.End.GOODBYE);
+        assertThat(r.bookings()).isEmpty();
+        assertThat(c.heard()).containsSubsequence("wait_offer", "who_for", "wl_readback", "wl_joined");
+        assertThat(c.asks).noneMatch(a -> a.maxKeys() == 18);
+        Long entry = jdbc.queryForObject("SELECT id FROM waitlist_entry WHERE service_id = ? AND sms_phone = ?"
+                + " AND status = 'WAITING'", Long.class, world.dept2, mobile);
+
+        // a place frees: it is held for them and texted with a code; their reply books it
+        booking.cancel(earlier.id(), Channel.PHONE_MENU, mobile, "test");
+        assertThat(jdbc.queryForObject("SELECT status FROM waitlist_entry WHERE id = ?", String.class, entry))
+                .isEqualTo("OFFERED");
+        String code = jdbc.queryForObject("SELECT offer_code FROM waitlist_entry WHERE id = ?", String.class, entry);
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM sms_message WHERE phone = ? AND kind = 'WAITLIST_OFFER'"
+                + " AND body LIKE ?", Integer.class, mobile, "%确认" + code + "%")).isEqualTo(1);
+        assertThat(waitlist.confirmByReply(mobile, code)).isInstanceOf(BookingOutcome.Booked.class);
+        Booking got = booking.findById(jdbc.queryForObject("SELECT booking_id FROM waitlist_entry WHERE id = ?",
+                Long.class, entry)).orElseThrow();
+        assertThat(got.slotId()).isEqualTo(earlier.slotId());
+        assertThat(got.patientMasked()).isEqualTo(ResidentId.mask(id));
+    }
+
+    @Test
+    void aCallerMovesABookingToAnotherDayAndEveryPhoneOfTheFirstSmsHearsOfIt() {
+        String mobile = Fixtures.mobile();
+        String family = Fixtures.mobile();
+        String id = world.idAged(75);
+        Booking b = ((BookingOutcome.Booked) booking.book(slotOf(world.dept, 1, 9, 30), null, new BookingRequest(0, id,
+                mobile, List.of(family), mobile, Channel.PHONE_MENU, "earlier", null))).booking();
+        // the returning offer's 3 (check, cancel or change), the booking, 4 改约, the second date, its first slice, yes
+        ScriptedCaller c = ScriptedCaller.script(mobile, "3", "1", "4", "2", "1", "1", GONE);
+
+        CallResult r = engine.run(c);
+
+        assertThat(r.end()).isEqualTo(CallResult.End.GOODBYE);
+        assertThat(c.heard()).containsSubsequence("change_readback", "moved", "booking_code_is");
+        assertThat(booking.findById(b.id()).orElseThrow().status()).isEqualTo(Booking.BookingStatus.CANCELLED);
+        assertThat(r.bookings()).hasSize(1);
+        Booking moved = booking.findById(r.bookings().get(0).id()).orElseThrow();
+        assertThat(moved.status()).isEqualTo(Booking.BookingStatus.ACTIVE);
+        assertThat(moved.serviceId()).isEqualTo(world.dept);
+        assertThat(moved.date()).isEqualTo(world.today().plusDays(2));
+        assertThat(moved.patientMasked()).isEqualTo(b.patientMasked());
+        assertThat(moved.smsPhone()).isEqualTo(mobile);
+        assertThat(moved.familyPhones()).containsExactly(family);
+        assertThat(c.heard()).containsSubsequence(MandarinSpeech.digits(moved.code()));
+        // the new booking's confirmation to the SMS phone and a copy to the family phone, as the first one went
+        assertThat(jdbc.queryForList("SELECT phone FROM sms_message WHERE booking_id = ?", String.class, moved.id()))
+                .contains(mobile, family);
+        assertThat(fx.counts(slotOf(world.dept, 1, 9, 30), "PUBLIC")).containsExactly(5, 0, 0);
     }
 
     static List<String> concat(List<String> a, List<String> b) {
