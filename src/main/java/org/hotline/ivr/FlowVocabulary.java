@@ -37,6 +37,7 @@ public final class FlowVocabulary {
         a.put("cancel", new ActionSpec(List.of("cancelled"), true));
         a.put("known_patients", new ActionSpec(List.of("some", "none"), false));
         a.put("same_again", new ActionSpec(List.of("held", "none"), false));
+        a.put("record_complaint", new ActionSpec(List.of("recorded", "not_recorded"), false));
         ACTIONS = Map.copyOf(a);
     }
 
