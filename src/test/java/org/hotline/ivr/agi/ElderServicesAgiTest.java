@@ -208,7 +208,7 @@ class ElderServicesAgiTest {
         String name = role.name().toLowerCase().replace('_', '-') + "-c" + EPOCH.incrementAndGet() + "-"
                 + java.util.UUID.randomUUID().toString().substring(0, 6);
         users.create(null, name, "test-password-123", "测试" + role.label(), role,
-                role == org.hotline.agent.ConsoleRole.AGENT ? fx.facility("DISTRICT_HOSPITAL") : null)
+                null)
                 .ifPresent(p -> {
                     throw new IllegalStateException(p.toString());
                 });
