@@ -17,14 +17,14 @@ dir="$here/zh-CN"
 voice="cmn-latn-pinyin"
 # Speech rate (issue 16). Measured with soxi: 115 wpm gave 2.1 syllables/s (main_menu: 39 syllables in 19.0 s,
 # ask_own_id 36 in 16.8 s), about half of ordinary Mandarin (4-5 syllables/s read aloud), and long sentences at
-# that rate are harder for an elder to hold in memory than a short one said at a moderate pace. 180 wpm
-# measures about 3.5 syllables/s with the pauses (170: main_menu 3.25, ask_own_id 3.36; 190: 3.72, 3.86):
-# a quarter slower than ordinary read speech, inside the deliberate "clear speech" range, while faster
+# that rate are harder for an elder to hold in memory than a short one said at a moderate pace. 190 wpm
+# measures about 3.8 syllables/s with the pauses (170: main_menu 3.25, ask_own_id 3.36; 190: 3.72, 3.86;
+# 210: 4.18, 4.30): still below ordinary read speech (4-5/s), the deliberate "clear speech" pace, while faster
 # (time-compressed) speech is where older listeners lose words first (Gordon-Salant & Fitzgibbons, J Speech
 # Lang Hear Res, on age and speech rate). Pieces joined into values (digits of a code, dates, names) stay a
-# little slower (170): a digit has no context to guess it from.
-speed_sentence=180   # words per minute; espeak's default is 175
-speed_piece=170
+# little slower (175): a digit has no context to guess it from.
+speed_sentence=190   # words per minute; espeak's default is 175
+speed_piece=175
 force=0
 [ "${1:-}" = "-f" ] && force=1
 

@@ -40,7 +40,7 @@ class TableOwnershipTest {
                     + "qrtz_blob_triggers qrtz_calendars qrtz_paused_trigger_grps qrtz_fired_triggers "
                     + "qrtz_scheduler_state qrtz_locks",
             "sms", "sms_message sms_part sms_receipt_waiting sms_agent_notice",
-            "handoff", "call_transfer callback_request callback_attempt transfer_pickup",
+            "handoff", "call_transfer callback_request callback_attempt transfer_pickup complaint",
             "agent", "console_user audit_event agent_presence",
             "ivr", "phone_lookup_day");
 

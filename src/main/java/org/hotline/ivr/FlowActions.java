@@ -100,7 +100,12 @@ final class FlowActions {
             case "slots" -> s.service == null || s.date == null ? List.of()
                     : numbered(catalogue.slots(s.service.id(), s.date, PHONE),
                             (o, n) -> MandarinSpeech.time(o.startsAt().toLocalTime()), o -> st -> st.slot = o);
-            case "bookings" -> numbered(s.found, (b, n) -> values.booking(b), b -> st -> st.booking = b);
+            case "bookings" -> {
+                // all at one hospital: the hospital's name once is enough (it is in the code's SMS): date, time, department
+                boolean oneFacility = s.found.stream().map(Booking::facilityId).distinct().count() == 1;
+                yield numbered(s.found, (b, n) -> oneFacility ? values.bookingWithoutFacility(b) : values.booking(b),
+                        b -> st -> st.booking = b);
+            }
             case "known_patients" -> numbered(known(s), (p, n) -> {
                 List<String> say = new ArrayList<>(List.of("for_tail"));
                 say.addAll(MandarinSpeech.digits(p.lastFour()));

@@ -92,7 +92,7 @@ public class FlowEngine implements CallHandler {
     /** The same engine with another view of the agents' queue (tests, a console that knows the wait). */
     public FlowEngine withAgentQueue(AgentQueue q) {
         return new FlowEngine(flows, prompts, booking, catalogue, transfers, q, props, clock, lookups, databaseUp,
-                alternatives, waitlist);
+                alternatives, waitlist).complaints(complaints);
     }
 
     public FlowSet flows() {
@@ -188,7 +188,8 @@ public class FlowEngine implements CallHandler {
     }
 
     /** Actions and lists that work on what the call already holds, without the database. */
-    private static final java.util.Set<String> IN_MEMORY = java.util.Set.of("has_next_dose", "caller_mobile", "bookings");
+    private static final java.util.Set<String> IN_MEMORY = java.util.Set.of("has_next_dose", "caller_mobile", "bookings",
+            "record_complaint");
 
     private static boolean needsDatabase(FlowNode node) {
         if (node instanceof FlowNode.Action a) {
@@ -456,7 +457,59 @@ public class FlowEngine implements CallHandler {
         }
     }
 
+    private volatile org.hotline.handoff.Complaints complaints;
+
+    /** Where complaints are kept (issue 16); without, a caller who wants to complain is handed to a person. */
+    public FlowEngine complaints(org.hotline.handoff.Complaints c) {
+        this.complaints = c;
+        return this;
+    }
+
+    /** Longest complaint recording. */
+    static final Duration COMPLAINT_MAX = Duration.ofMinutes(3);
+
+    /**
+     * The caller's complaint in their own voice: recorded by the adapter (FastAGI: Asterisk's RECORD FILE), then
+     * kept in {@code complaint}. Not recorded (the adapter cannot, nothing was said, or it cannot be stored):
+     * "not_recorded", and the flow hands the caller to a person (reason COMPLAINT). A caller who hangs up while
+     * recording has their words kept all the same.
+     */
+    private String recordComplaint(CallState s) {
+        org.hotline.handoff.Complaints c = complaints;
+        if (c == null) {
+            return "not_recorded";
+        }
+        CallChannel.Recording r;
+        try {
+            r = s.call.record("complaint-" + s.call.callId().replaceAll("[^A-Za-z0-9._-]", "_"), COMPLAINT_MAX);
+        } catch (CallerHungUp e) {
+            CallChannel.Recording kept = s.call.lastRecording();
+            if (kept != null) {
+                storeComplaint(c, s, kept);
+            }
+            throw e;
+        }
+        if (r == null) {
+            return "not_recorded";
+        }
+        return storeComplaint(c, s, r) ? "recorded" : "not_recorded";
+    }
+
+    private boolean storeComplaint(org.hotline.handoff.Complaints c, CallState s, CallChannel.Recording r) {
+        try {
+            databaseStep(() -> c.recorded(s.call.callId(), s.caller, PhoneNumber.mask(s.caller), r.location(),
+                    (int) Math.max(1, r.length().toSeconds())));
+            return true;
+        } catch (RuntimeException e) {
+            log.error("Complaint recording {} could not be stored ({}): a person takes it", r.location(), e.toString());
+            return false;
+        }
+    }
+
     private String action(CallState s, FlowNode.Action n) {
+        if (n.action().equals("record_complaint")) {
+            return n.outcomes().get(recordComplaint(s));
+        }
         FlowActions.Outcome out = databaseStep(() -> actions.run(n.action(), s));
         tellPriorityWhenKnown(s);
         if (out.refusal() == null) {
@@ -570,6 +623,15 @@ public class FlowEngine implements CallHandler {
         s.call.transferToAgent(ctx.transferId(), priority);
         s.end = CallResult.End.TRANSFERRED;
         transfers.recordAfterTransfer(ctx);
+        if (reason == TransferReason.COMPLAINT && complaints != null && databaseUp.getAsBoolean()) {
+            try {
+                databaseStep(() -> complaints.takenByPerson(s.call.callId(), s.caller, PhoneNumber.mask(s.caller),
+                        ctx.transferId()));
+            } catch (RuntimeException e) {
+                log.warn("Complaint for transfer {} not listed ({}); the transfer record has it", ctx.transferId(),
+                        e.toString());
+            }
+        }
         return null;
     }
 

@@ -45,6 +45,7 @@ public final class FlowVocabulary {
         a.put("join_waitlist", new ActionSpec(List.of("joined"), true));
         a.put("change_start", new ActionSpec(List.of("ok", "none"), false));
         a.put("move", new ActionSpec(List.of("moved"), true));
+        a.put("record_complaint", new ActionSpec(List.of("recorded", "not_recorded"), false));
         ACTIONS = Map.copyOf(a);
     }
 

@@ -116,6 +116,16 @@ final class SpokenValues {
         return names.service(svc, f).orElse(List.of("name_service"));
     }
 
+    /** 十一月二十五日 星期三 上午九点 内科. */
+    List<String> bookingWithoutFacility(Booking b) {
+        List<String> out = new ArrayList<>(MandarinSpeech.date(b.date()));
+        out.addAll(MandarinSpeech.time(b.startsAt().toLocalTime()));
+        Facility f = catalogue.facility(b.facilityId()).orElse(null);
+        BookableService svc = catalogue.service(b.serviceId()).orElse(null);
+        out.addAll(svc == null ? List.of("name_service") : service(svc, f));
+        return out;
+    }
+
     /** 十一月二十五日 星期三 上午九点 朝阳区第一人民医院 内科. */
     List<String> booking(Booking b) {
         List<String> out = new ArrayList<>(MandarinSpeech.date(b.date()));

@@ -243,6 +243,46 @@ final class AgiCall implements CallChannel {
         send(new SetVariableCommand(TRANSFER_ID, transferId == null ? "" : transferId));
     }
 
+    /** Where Asterisk writes complaint recordings (on the Asterisk server; docs/asterisk.md). */
+    static final String RECORDINGS = "/var/spool/asterisk/hotline-complaints/";
+    private Recording lastRecording;
+
+    /**
+     * RECORD FILE (res_agi.c handle_recordfile): {@code RECORD FILE <file> wav "#" <ms> 0 BEEP s=4}: offset 0,
+     * a beep, ends on #, 4 s of silence or the time limit. Replies {@code 200 result=35 (dtmf) endpos=N},
+     * {@code 200 result=<n> (timeout) endpos=N}, {@code 200 result=-1 (hangup) endpos=N}; endpos is in samples
+     * (8000 a second), {@code (writefile)} when Asterisk could not create the file.
+     */
+    @Override
+    public Recording record(String name, Duration max) {
+        String file = RECORDINGS + name;
+        AgiReply reply;
+        try {
+            reply = send(new org.asteriskjava.fastagi.command.RecordFileCommand(file, "wav", "#",
+                    (int) Math.min(Integer.MAX_VALUE, max.toMillis()), 0, true, 4));
+        } catch (IllegalStateException refused) {
+            log.warn("Asterisk did not record ({}): the caller goes to a person", refused.getMessage());
+            return null;
+        }
+        String first = reply.getFirstLine();
+        long samples = endpos(reply);
+        Recording r = samples >= 8000 ? new Recording(file + ".wav", Duration.ofMillis(samples / 8)) : null;
+        if (reply.getResultCode() < 0 || first.contains("(hangup)")) {
+            lastRecording = r;
+            requireAlive();
+        }
+        if (first.contains("(writefile)") || first.contains("(randomerror)")) {
+            log.warn("Asterisk could not record ({}): the caller goes to a person", first);
+            return null;
+        }
+        return r;
+    }
+
+    @Override
+    public Recording lastRecording() {
+        return lastRecording;
+    }
+
     @Override
     public void hangUp() {
         send(new SetVariableCommand(NEXT, "HANGUP"));

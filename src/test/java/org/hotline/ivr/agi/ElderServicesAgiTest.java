@@ -42,6 +42,9 @@ class ElderServicesAgiTest {
     @Autowired Fixtures fx;
     @Autowired TestClock clock;
     @Autowired JdbcTemplate jdbc;
+    @Autowired org.hotline.handoff.Complaints complaints;
+    @Autowired org.hotline.agent.ConsoleUsers users;
+    @Autowired org.springframework.web.context.WebApplicationContext web;
 
     LocalDateTime now;
     long dept;
@@ -123,5 +126,152 @@ class ElderServicesAgiTest {
         List<String> ids = t.commands.stream().filter(c -> c.contains("HOTLINE_TRANSFER_ID")).distinct().toList();
         assertThat(ids).as("one transfer id for the whole call").hasSize(1);
         assertThat(transfers.find(t.variable("HOTLINE_TRANSFER_ID"))).isPresent();
+    }
+
+    List<org.hotline.handoff.Complaints.Complaint> complaintsOf(String callId) {
+        return complaints.list(null, 1000).stream().filter(c -> c.callId().equals(callId)).toList();
+    }
+
+    @Test
+    void aComplaintIsRecordedAsTheCallersVoiceAndListedForSupervisors() throws Exception {
+        String mobile = Fixtures.mobile();
+        // main menu: 4 = a complaint; then 12 s of speech and #
+        AsteriskCall a = asterisk(mobile).answers(script("4")).speaks(12, "#").build();
+        var t = a.run();
+        FastAgiWireTest.waitFor(() -> agi.activeCalls() == 0);
+
+        String record = t.commands.stream().filter(c -> c.startsWith("RECORD FILE")).findFirst().orElseThrow();
+        assertThat(record).contains("hotline-complaints/complaint-").contains("wav").contains("BEEP");
+        assertThat(t.replies.get(t.commands.indexOf(record))).startsWith("200 result=35 (dtmf) endpos=");
+        assertThat(t.recordings).hasSize(1);
+        assertThat(t.sounds).contains("beep");
+        List<String> ids = t.sounds.stream().map(x -> x.substring(x.lastIndexOf('/') + 1)).toList();
+        assertThat(ids).containsSubsequence("complaint_intro", "beep", "complaint_recorded", "goodbye");
+
+        var listed = complaintsOf(a.uniqueId());
+        assertThat(listed).hasSize(1);
+        var c = listed.get(0);
+        assertThat(c.takenAs()).isEqualTo(org.hotline.handoff.Complaints.TakenAs.RECORDING);
+        assertThat(c.recording()).endsWith(".wav").contains("hotline-complaints");
+        assertThat(c.recordingSeconds()).isBetween(11, 12);
+        assertThat(c.callerMasked()).doesNotContain(mobile).endsWith(mobile.substring(7));
+        assertThat(c.status()).isEqualTo(org.hotline.handoff.Complaints.Status.OPEN);
+
+        // supervisors only: they see it and mark it handled; an administrator and an agent are refused
+        var mvc = org.springframework.test.web.servlet.setup.MockMvcBuilders.webAppContextSetup(web)
+                .addFilters(web.getBean("springSecurityFilterChain", jakarta.servlet.Filter.class)).build();
+        String sup = user(org.hotline.agent.ConsoleRole.SUPERVISOR);
+        String admin = user(org.hotline.agent.ConsoleRole.ADMIN);
+        String agent = user(org.hotline.agent.ConsoleRole.AGENT);
+        var page = mvc.perform(org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get("/ops/complaints")
+                .header("Authorization", basic(sup))).andReturn().getResponse();
+        assertThat(page.getStatus()).isEqualTo(200);
+        assertThat(page.getContentAsString()).contains("complaint-" + c.id()).contains(c.callerMasked())
+                .doesNotContain(mobile).contains("待处理");
+        for (String other : List.of(admin, agent)) {
+            assertThat(mvc.perform(org.springframework.test.web.servlet.request.MockMvcRequestBuilders
+                    .get("/ops/complaints").header("Authorization", basic(other))).andReturn().getResponse().getStatus())
+                    .as(other).isEqualTo(403);
+        }
+        assertThat(complaints.markHandled(c.id(), sup, "已回电致歉")).isTrue();
+        assertThat(complaints.markHandled(c.id(), sup, "again")).isFalse();
+        var handled = complaintsOf(a.uniqueId()).get(0);
+        assertThat(handled.status()).isEqualTo(org.hotline.handoff.Complaints.Status.HANDLED);
+        assertThat(handled.handledBy()).isEqualTo(sup);
+        var counts = complaints.counts(now.toLocalDate().minusDays(1), now.toLocalDate().plusDays(1));
+        assertThat(counts.recorded()).isGreaterThanOrEqualTo(1);
+        assertThat(counts.handled()).isGreaterThanOrEqualTo(1);
+        var report = mvc.perform(org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get("/ops/reports")
+                .param("from", now.toLocalDate().toString()).param("to", now.toLocalDate().toString())
+                .header("Authorization", basic(sup))).andReturn().getResponse();
+        assertThat(report.getStatus()).isEqualTo(200);
+        assertThat(report.getContentAsString()).contains("投诉受理");
+    }
+
+    @Test
+    void whenAsteriskCannotRecordAPersonTakesTheComplaintWithReasonComplaint() throws Exception {
+        String mobile = Fixtures.mobile();
+        AsteriskCall a = asterisk(mobile).answers(script("4")).refusing(cmd -> cmd.equals("record file")).build();
+        var t = a.run();
+        FastAgiWireTest.waitFor(() -> agi.activeCalls() == 0);
+
+        assertThat(t.variable("HOTLINE_NEXT")).isEqualTo("AGENT");
+        var ctx = transfers.find(t.variable("HOTLINE_TRANSFER_ID")).orElseThrow();
+        assertThat(ctx.reason()).isEqualTo(org.hotline.handoff.TransferReason.COMPLAINT);
+        var listed = complaintsOf(a.uniqueId());
+        assertThat(listed).hasSize(1);
+        assertThat(listed.get(0).takenAs()).isEqualTo(org.hotline.handoff.Complaints.TakenAs.PERSON);
+        assertThat(listed.get(0).transferId()).isEqualTo(ctx.transferId());
+    }
+
+    String user(org.hotline.agent.ConsoleRole role) {
+        String name = role.name().toLowerCase().replace('_', '-') + "-c" + EPOCH.incrementAndGet() + "-"
+                + java.util.UUID.randomUUID().toString().substring(0, 6);
+        users.create(null, name, "test-password-123", "测试" + role.label(), role,
+                null)
+                .ifPresent(p -> {
+                    throw new IllegalStateException(p.toString());
+                });
+        return name;
+    }
+
+    static String basic(String user) {
+        return "Basic " + java.util.Base64.getEncoder().encodeToString((user + ":test-password-123")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    static List<String> ids(AsteriskCall.Transcript t) {
+        return t.sounds.stream().map(x -> x.substring(x.lastIndexOf('/') + 1)).toList();
+    }
+
+    @Test
+    void aLandlineCallerWithNoMobileBooksWithoutAnSmsAndHearsTheCodeTwice() throws Exception {
+        String landline = "010" + Fixtures.mobile().substring(3);
+        String id = idAged(77);
+        // outpatient, first hospital/department/date/slice, for myself, the ID, # = no mobile, 2 = no SMS, 1 = book
+        AsteriskCall a = asterisk(landline).answers(script("1", "1", "1", "1", "1", "1", id.replace('X', '*') + "#",
+                "#", "2", "1")).build();
+        var t = a.run();
+        FastAgiWireTest.waitFor(() -> agi.activeCalls() == 0);
+
+        List<Booking> bs = booking.findByResidentId(id);
+        assertThat(bs).hasSize(1);
+        assertThat(bs.get(0).smsPhone()).isNull();
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM sms_message WHERE booking_id = ?", Integer.class,
+                bs.get(0).id())).isZero();
+        List<String> heard = ids(t);
+        assertThat(heard).containsSubsequence("ask_sms_number", "no_mobile_hash", "no_mobile_offer", "readback_no_sms",
+                "booked", "booking_code_is", "code_once_more", "no_sms_note", "goodbye");
+        assertThat(heard).doesNotContain("offer_person", "no_input", "invalid_entry", "booked_sms");
+        List<String> code = org.hotline.ivr.MandarinSpeech.digits(bs.get(0).code());
+        assertThat(java.util.Collections.indexOfSubList(heard, code)).as("the code is read")
+                .isNotEqualTo(java.util.Collections.lastIndexOfSubList(heard, code)).isNotNegative();
+        assertThat(t.variable("HOTLINE_NEXT")).isEqualTo("HANGUP");
+    }
+
+    @Test
+    void aLandlineCallerWithNoMobileMaySendTheSmsToAFamilyMobileInstead() throws Exception {
+        String landline = "010" + Fixtures.mobile().substring(3);
+        String family = Fixtures.mobile();
+        String id = idAged(78);
+        var t = call(asterisk(landline).answers(script("1", "1", "1", "1", "1", "1", id.replace('X', '*') + "#",
+                "#", "1", family + "#", "1")));
+
+        List<Booking> bs = booking.findByResidentId(id);
+        assertThat(bs).hasSize(1);
+        assertThat(bs.get(0).smsPhone()).isEqualTo(family);
+        assertThat(jdbc.queryForList("SELECT phone FROM sms_message WHERE booking_id = ?", String.class, bs.get(0).id()))
+                .contains(family);
+        assertThat(ids(t)).containsSubsequence("no_mobile_offer", "ask_family_sms", "readback_intro").doesNotContain(
+                "offer_person");
+    }
+
+    @Test
+    void everyCallStartsWithTheEmergencyAdviceBeforeAnyMenu() throws Exception {
+        var t = call(asterisk(Fixtures.mobile()).answers(q -> AsteriskCall.HANG_UP));
+        List<String> heard = ids(t);
+        assertThat(heard).contains("emergency_120");
+        assertThat(heard.indexOf("emergency_120")).isLessThan(heard.indexOf("main_menu"));
+        assertThat(heard.subList(0, heard.indexOf("emergency_120"))).containsOnly("welcome");
     }
 }

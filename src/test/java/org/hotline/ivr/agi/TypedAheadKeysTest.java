@@ -128,7 +128,7 @@ class TypedAheadKeysTest {
         assertThat(bs.get(0).familyPhones()).containsExactly(caller);
         assertThat(jdbc.queryForList("SELECT phone FROM sms_message WHERE booking_id = ?", String.class, bs.get(0).id()))
                 .as("the family gets its SMS, and so does the caller").contains(familyMobile, caller);
-        assertThat(ids(t)).containsSubsequence("ask_elder_id", "ask_elder_phone", "sms_to_this_phone", "readback_intro");
+        assertThat(ids(t)).containsSubsequence("ask_elder_id", "ask_elder_phone", "readback_intro");
     }
 
     @Test
@@ -149,8 +149,8 @@ class TypedAheadKeysTest {
         String mobile = Fixtures.mobile();
         String id = idAged(66);
         bookedBefore(mobile, id);
-        // returning caller: 2 = not the same again, 3 = my bookings, 2 = by ID, ID + #, 1 = the booking, 2 = keep, 0
-        var t = call(asterisk(mobile).answers(script("2", "3", "2", id.replace('X', '*') + "#", "1", "2", "0")));
+        // returning caller: 3 = my bookings (listed at once), 2 = other bookings, 2 = by ID, ID + #, 1 = the booking, 0
+        var t = call(asterisk(mobile).answers(script("3", "2", "2", id.replace('X', '*') + "#", "1", "0")));
 
         hashSwallowed(t);
         assertThat(ids(t)).containsSubsequence("ask_lookup_id", "choose_booking", "booking_detail");
@@ -160,7 +160,7 @@ class TypedAheadKeysTest {
     void aBookingCodeWithHashFindsTheBooking() throws Exception {
         String mobile = Fixtures.mobile();
         Booking b = bookedBefore(mobile, idAged(67));
-        var t = call(asterisk(mobile).answers(script("2", "3", "3", b.code() + "#", "1", "2", "0")));
+        var t = call(asterisk(mobile).answers(script("3", "2", "3", b.code() + "#", "1", "0")));
 
         hashSwallowed(t);
         assertThat(ids(t)).containsSubsequence("ask_code", "choose_booking", "booking_detail");
