@@ -22,9 +22,9 @@ voice="cmn-latn-pinyin"
 # 210: 4.18, 4.30): still below ordinary read speech (4-5/s), the deliberate "clear speech" pace, while faster
 # (time-compressed) speech is where older listeners lose words first (Gordon-Salant & Fitzgibbons, J Speech
 # Lang Hear Res, on age and speech rate). Pieces joined into values (digits of a code, dates, names) stay a
-# little slower (175): a digit has no context to guess it from.
+# little slower than the short sentences they sit in would be at their pace alone (190, trimmed of silence).
 speed_sentence=190   # words per minute; espeak's default is 175
-speed_piece=175
+speed_piece=190
 force=0
 [ "${1:-}" = "-f" ] && force=1
 

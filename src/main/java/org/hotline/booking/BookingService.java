@@ -57,6 +57,13 @@ public class BookingService {
         this.eligibility = eligibility;
     }
 
+    private volatile java.util.function.Consumer<Booking> placeFreed = b -> { };
+
+    /** Told, inside a cancellation's transaction, of the place it gave back ({@link Waitlist}). */
+    void onPlaceFreed(java.util.function.Consumer<Booking> hook) {
+        this.placeFreed = hook;
+    }
+
     /** The keyed hash used for resident IDs and calling numbers (for modules that match on them). */
     public String hashOf(String value) {
         return hash.of(value);
@@ -880,6 +887,9 @@ public class BookingService {
                 events.publishEvent(new BookingEvents.BookingCancelled(b, channel, context));
                 // last: the hot row
                 giveBack(row.poolId());
+                // the waitlist's first gets the freed place held in this same transaction, under the pool row's
+                // lock: nobody can book it in between (issue 16)
+                placeFreed.accept(b);
                 return b;
             }));
             log.info("Cancelled {} (code {}) via {} by {}", cancelled.id(), Booking.maskCode(cancelled.code()), channel,

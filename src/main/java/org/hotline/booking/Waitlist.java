@@ -51,6 +51,48 @@ public class Waitlist {
         this.booking = booking;
         this.props = props;
         this.events = events;
+        booking.onPlaceFreed(this::offerFreedPlace);
+    }
+
+    /**
+     * Inside a cancellation's transaction, after it gave the place back (the pool row is locked by it): the first
+     * one waiting for that service on that day gets the place held, so no caller can take it in between.
+     */
+    void offerFreedPlace(Booking b) {
+        if (!PHONE.mayBook(b.pool())) {
+            return; // an on-site or community place: not the phone's to offer
+        }
+        LocalDateTime now = LocalDateTime.now(clock);
+        List<Waiting> first = jdbc.query("""
+                SELECT id, from_date, until_date, sms_phone FROM waitlist_entry
+                WHERE service_id = ? AND status = 'WAITING' AND from_date <= ? AND until_date >= ?
+                ORDER BY id LIMIT 1 FOR UPDATE""", (rs, i) -> new Waiting(rs.getLong(1),
+                rs.getObject(2, LocalDate.class), rs.getObject(3, LocalDate.class), rs.getString(4)),
+                b.serviceId(), b.date(), b.date());
+        if (first.isEmpty() || !b.startsAt().isAfter(now)) {
+            return;
+        }
+        Long poolId = jdbc.query("SELECT id FROM quota_pool WHERE slot_id = ? AND pool = ?",
+                rs -> rs.next() ? rs.getLong(1) : null, b.slotId(), b.pool().name());
+        if (poolId == null || jdbc.update("""
+                UPDATE quota_pool SET held = held + 1
+                WHERE id = ? AND held + booked < capacity AND opens_at <= ? AND closes_at > ?""", poolId, now, now) != 1) {
+            return;
+        }
+        LocalDateTime expires = now.plus(props.offerTtl());
+        org.springframework.jdbc.support.GeneratedKeyHolder key = new org.springframework.jdbc.support.GeneratedKeyHolder();
+        jdbc.update(c -> {
+            var ps = c.prepareStatement("""
+                    INSERT INTO hold (pool_id, slot_id, channel, status, created_at, expires_at)
+                    VALUES (?, ?, ?, 'ACTIVE', ?, ?)""", new String[] {"id"});
+            ps.setLong(1, poolId);
+            ps.setLong(2, b.slotId());
+            ps.setString(3, PHONE.name());
+            ps.setObject(4, now);
+            ps.setObject(5, expires);
+            return ps;
+        }, key);
+        offer(first.get(0), new HoldOutcome.Held(key.getKey().longValue(), b.slotId(), b.pool(), expires), now);
     }
 
     /** Joining: the entry (and how many wait before it), or why not. */

@@ -159,7 +159,7 @@ class FlowsTest {
         ScriptedCaller stranger = ScriptedCaller.script(Fixtures.mobile(), "0");
         engine.run(stranger);
         assertThat(stranger.heard()).doesNotContain("elder_person_hint", "returning_again");
-        assertThat(stranger.asks.get(0).prompts()).containsExactly("main_menu");
+        assertThat(stranger.asks.get(0).prompts()).containsExactly("main_menu", "main_menu_complaint");
         assertThat(stranger.transferPriority).isEqualTo(1);
     }
 
@@ -197,7 +197,7 @@ class FlowsTest {
         assertThat(caller.asks.get(1).prompts()).startsWith("no_input", "main_menu");
         assertThat(caller.asks.get(2).prompts()).startsWith("invalid_key", "main_menu");
         assertThat(caller.asks.get(3).prompts()).containsExactly("no_input", "offer_person");
-        assertThat(caller.asks.get(4).prompts()).containsExactly("main_menu");
+        assertThat(caller.asks.get(4).prompts()).containsExactly("main_menu", "main_menu_complaint");
         assertThat(caller.asks.get(7).prompts()).containsExactly("no_input", "offer_person");
         assertThat(r.end()).isEqualTo(CallResult.End.TRANSFERRED);
         assertThat(transfers.find(r.transferId()).orElseThrow().reason()).isEqualTo(TransferReason.REPEATED_FAILURE);
@@ -422,7 +422,7 @@ class FlowsTest {
 
         ScriptedCaller back = ScriptedCaller.script("", "3", "2", "0");
         engine.run(back);
-        assertThat(back.asks.get(2).prompts()).containsExactly("main_menu");
+        assertThat(back.asks.get(2).prompts()).containsExactly("main_menu", "main_menu_complaint");
 
         // what a network sends for a withheld number is no number: every "anonymous" caller is not one person
         ScriptedCaller anonymous = ScriptedCaller.script("anonymous", "3", GONE);
@@ -656,7 +656,7 @@ class FlowsTest {
 
         CallResult r = engine.run(call);
 
-        assertThat(call.asks.get(0).prompts()).containsExactly("main_menu");
+        assertThat(call.asks.get(0).prompts()).containsExactly("main_menu", "main_menu_complaint");
         assertThat(call.asks.get(1).prompts()).containsExactly("manage_unverified");
         assertThat(call.heard()).doesNotContain("elder_person_hint", "returning_again", "choose_booking")
                 .doesNotContainSequence(MandarinSpeech.digits(b.code()));
