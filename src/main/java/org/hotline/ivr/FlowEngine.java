@@ -42,6 +42,7 @@ public class FlowEngine implements CallHandler {
     private final PromptCatalogue prompts;
     private final PhoneLookups lookups;
     private final BooleanSupplier databaseUp;
+    private final org.hotline.booking.SpokenNames spokenNames;
 
     public FlowEngine(FlowSet flows, PromptCatalogue prompts, org.hotline.booking.BookingService booking,
             org.hotline.booking.Catalogue catalogue, TransferLog transfers, AgentQueue queue, IvrProperties props,
@@ -57,7 +58,17 @@ public class FlowEngine implements CallHandler {
     public FlowEngine(FlowSet flows, PromptCatalogue prompts, org.hotline.booking.BookingService booking,
             org.hotline.booking.Catalogue catalogue, TransferLog transfers, AgentQueue queue, IvrProperties props,
             Clock clock, PhoneLookups lookups, BooleanSupplier databaseUp) {
-        this(flows, prompts, booking, catalogue, transfers, queue, props, clock, lookups, databaseUp, null, null);
+        this(flows, prompts, booking, catalogue, transfers, queue, props, clock, lookups, databaseUp, null);
+    }
+
+    /**
+     * @param spokenNames the names recorded in the console ({@code nm_<sha1>} prompts); null: the catalogue's only
+     */
+    public FlowEngine(FlowSet flows, PromptCatalogue prompts, org.hotline.booking.BookingService booking,
+            org.hotline.booking.Catalogue catalogue, TransferLog transfers, AgentQueue queue, IvrProperties props,
+            Clock clock, PhoneLookups lookups, BooleanSupplier databaseUp, org.hotline.booking.SpokenNames spokenNames) {
+        this(flows, prompts, booking, catalogue, transfers, queue, props, clock, lookups, databaseUp, spokenNames, null,
+                null);
     }
 
     /**
@@ -66,8 +77,9 @@ public class FlowEngine implements CallHandler {
      */
     public FlowEngine(FlowSet flows, PromptCatalogue prompts, org.hotline.booking.BookingService booking,
             org.hotline.booking.Catalogue catalogue, TransferLog transfers, AgentQueue queue, IvrProperties props,
-            Clock clock, PhoneLookups lookups, BooleanSupplier databaseUp, org.hotline.booking.Alternatives alternatives,
-            org.hotline.booking.Waitlist waitlist) {
+            Clock clock, PhoneLookups lookups, BooleanSupplier databaseUp, org.hotline.booking.SpokenNames spokenNames,
+            org.hotline.booking.Alternatives alternatives, org.hotline.booking.Waitlist waitlist) {
+        this.spokenNames = spokenNames;
         this.alternatives = alternatives;
         this.waitlist = waitlist;
         this.lookups = lookups;
@@ -80,7 +92,7 @@ public class FlowEngine implements CallHandler {
         this.queue = queue;
         this.props = props;
         this.clock = clock;
-        NamePrompts names = new NamePrompts(prompts);
+        NamePrompts names = new NamePrompts(prompts, spokenNames);
         this.values = new SpokenValues(names, catalogue, props);
         this.actions = new FlowActions(booking, catalogue, names, values, props, clock, lookups, alternatives,
                 waitlist);
@@ -92,7 +104,7 @@ public class FlowEngine implements CallHandler {
     /** The same engine with another view of the agents' queue (tests, a console that knows the wait). */
     public FlowEngine withAgentQueue(AgentQueue q) {
         return new FlowEngine(flows, prompts, booking, catalogue, transfers, q, props, clock, lookups, databaseUp,
-                alternatives, waitlist).complaints(complaints);
+                spokenNames, alternatives, waitlist).complaints(complaints);
     }
 
     public FlowSet flows() {

@@ -42,7 +42,8 @@ class StartupAdmissionTest {
         FastAgiListener agi = new FastAgiListener(AgiProperties.defaults().withPort(0),
                 beans.getBeanProvider(CallHandler.class), beans.getBeanProvider(io.micrometer.core.instrument.MeterRegistry.class),
                 beans.getBeanProvider(org.hotline.db.DatabaseWatch.class),
-                beans.getBeanProvider(org.springframework.boot.availability.ApplicationAvailability.class));
+                beans.getBeanProvider(org.springframework.boot.availability.ApplicationAvailability.class),
+                new org.springframework.mock.env.MockEnvironment());
         agi.start();
         try {
             ReadinessStateHealthIndicator readiness = new ReadinessStateHealthIndicator(availability);
