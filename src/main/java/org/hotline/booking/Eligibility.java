@@ -61,10 +61,15 @@ class Eligibility {
         if (!parsed.valid()) {
             return Optional.of(new BookingOutcome.Refused(parsed.refusal()));
         }
+        return checkPatient(serviceId, date, Patient.of(parsed.id(), hash), channel);
+    }
+
+    /** {@link BookingService#checkPatient} for a patient already known (by ID or by a reference tied to a phone). */
+    Optional<BookingOutcome.Refused> checkPatient(long serviceId, LocalDate date, Patient patient, Channel channel) {
         try {
             Long vaccineId = jdbc.query("SELECT vaccine_id FROM service WHERE id = ?",
                     rs -> rs.next() ? rs.getObject(1, Long.class) : null, serviceId);
-            check(Patient.of(parsed.id(), hash), serviceId, vaccineId, date, channel);
+            check(patient, serviceId, vaccineId, date, channel);
             return Optional.empty();
         } catch (RefusedException e) {
             return Optional.of(e.refused);
@@ -107,7 +112,9 @@ class Eligibility {
                 FROM vaccine v WHERE v.id = ?""",
                 (rs, i) -> new VaccineRule(rs.getInt(1), rs.getInt(2), rs.getInt(3), rs.getInt(4)), vaccineId);
         if (patient.youngestOn(date) < v.minAge() || patient.oldestOn(date) > v.maxAge()) {
-            throw new RefusedException(Refusal.AGE_OUT_OF_RANGE, null);
+            boolean maybe = patient.oldestOn(date) >= v.minAge() && patient.youngestOn(date) <= v.maxAge();
+            throw new RefusedException(maybe && patient.idCanBeAsked() ? Refusal.ID_NEEDED : Refusal.AGE_OUT_OF_RANGE,
+                    null);
         }
         List<LocalDate> doses = jdbc.queryForList("""
                 SELECT slot_date FROM booking WHERE patient_hash = ? AND vaccine_id = ?
