@@ -39,7 +39,7 @@ fi
 # A piece is joined with others into one phrase; everything else is a sentence.
 is_piece() {
   case "$1" in
-    num_*|digit_*|letter_*|date_*|weekday_*|time_*|fac_*|svc_*|vac_*|name_*|ordinal_*|press_key|hours_to|readback_*|list_count|booking_code_is|sms_this_phone|tail_word|for_tail|for_person_end|returning_again|earliest_date|next_dose) return 0 ;;
+    num_*|digit_*|letter_*|date_*|weekday_*|time_*|fac_*|svc_*|vac_*|name_*|ordinal_*|press_key|hours_to|readback_*|alt_intro|change_readback|wl_readback|wl_joined|list_count|booking_code_is|sms_this_phone|tail_word|for_tail|for_person_end|returning_again|earliest_date|next_dose) return 0 ;;
     *) return 1 ;;
   esac
 }

@@ -34,7 +34,7 @@ class TableOwnershipTest {
     /** Which module owns each table: the same list as docs/architecture.md. */
     static final Map<String, String> OWNER = owners(
             "booking", "facility vaccine service clinic_session slot quota_pool patient caller_day hold booking "
-                    + "booking_phone",
+                    + "booking_phone waitlist_entry",
             "release", "release_policy schedule_template release_step release_job_run release_audit booking_reminder "
                     + "qrtz_job_details qrtz_triggers qrtz_simple_triggers qrtz_cron_triggers qrtz_simprop_triggers "
                     + "qrtz_blob_triggers qrtz_calendars qrtz_paused_trigger_grps qrtz_fired_triggers "

@@ -18,7 +18,7 @@ import org.hotline.booking.CancelOutcome;
 import org.hotline.booking.Catalogue;
 import org.hotline.booking.Channel;
 import org.hotline.booking.CheckInOutcome;
-import org.hotline.booking.HoldOutcome;
+import org.hotline.booking.MoveRequest;
 import org.hotline.booking.PhoneNumber;
 import org.hotline.booking.Pool;
 import org.hotline.booking.Refusal;
@@ -38,10 +38,12 @@ public class AgentDesk {
 
     private static final DateTimeFormatter WHEN = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm");
 
-    /** The console action running on this thread, so the booking events can be audited in their transaction. */
-    private static final ThreadLocal<ConsoleAction> CURRENT = new ThreadLocal<>();
-
-    private record ConsoleAction(Actor actor, String action, String transferId, String note) {
+    /**
+     * The console action a booking call is made for: handed to {@link BookingService} with the request and
+     * carried back on its events, so the audit row is written inside the booking's own transaction.
+     */
+    private record ConsoleAction(Actor actor, String action, String transferId, String note)
+            implements BookingEvents.Context {
     }
 
     private final BookingService booking;
@@ -114,9 +116,9 @@ public class AgentDesk {
         }
         String calling = callingNumber(req.callingNumber(), transferId);
         BookingRequest request = new BookingRequest(0, req.residentId(), blankToNull(req.smsPhone()),
-                cleanPhones(req.familyPhones()), calling, channel, actor.username(), referringFacility(actor));
-        BookingOutcome out = during(new ConsoleAction(actor, "BOOK", transferId, null),
-                () -> booking.book(req.slotId(), req.pool(), request));
+                cleanPhones(req.familyPhones()), calling, channel, actor.username(), referringFacility(actor),
+                new ConsoleAction(actor, "BOOK", transferId, null));
+        BookingOutcome out = booking.book(req.slotId(), req.pool(), request);
         if (out instanceof BookingOutcome.Refused r) {
             return refused(actor, "BOOK", transferId, r, "时段 " + req.slotId() + (req.pool() == null ? ""
                     : " 号源 " + req.pool()) + "，患者 " + ResidentId.mask(req.residentId()));
@@ -131,8 +133,8 @@ public class AgentDesk {
         Refusal why = b.isEmpty() || !mayActOn(actor, b.get()) ? Refusal.NOT_FOUND
                 : actor.role().channel() != null ? null : Refusal.NOT_ALLOWED;
         if (why == null) {
-            CancelOutcome out = during(new ConsoleAction(actor, "CANCEL", transferId, null),
-                    () -> booking.cancel(bookingId, actor.role().channel(), null, actor.username()));
+            CancelOutcome out = booking.cancel(bookingId, actor.role().channel(), null, actor.username(),
+                    new ConsoleAction(actor, "CANCEL", transferId, null));
             if (out instanceof CancelOutcome.Refused r) {
                 why = r.reason();
             } else {
@@ -172,9 +174,9 @@ public class AgentDesk {
     }
 
     /**
-     * Moves a booking to another slot: holds the new place first, then cancels the old booking and
-     * confirms the new one (so a same-day move of the same service is allowed); if the new one is
-     * refused, the old slot is booked again. The caller must give the patient's resident ID.
+     * Moves a booking to another slot in one transaction of the booking core ({@link BookingService#move}):
+     * the old booking is cancelled and the new one made together, or nothing changes and the patient keeps
+     * the old one. The caller must give the patient's resident ID.
      */
     public MoveOutcome move(Actor actor, long bookingId, long newSlotId, Pool pool, String residentId,
             String transferIdInput) {
@@ -193,56 +195,22 @@ public class AgentDesk {
             why = Refusal.NOT_ACTIVE;
         } else if (!channel.mayBook(found.get().pool())) {
             why = Refusal.POOL_NOT_FOR_CHANNEL;
-        } else {
-            ResidentId.Parsed parsed = ResidentId.parse(residentId);
-            if (!parsed.valid()) {
-                why = parsed.refusal();
-            } else if (booking.findByResidentId(residentId).stream().noneMatch(x -> x.id() == bookingId)) {
-                why = Refusal.NOT_ALLOWED; // the ID given is not this booking's patient
-            }
         }
         if (why != null) {
             return moveRefused(actor, transferId, bookingId, new BookingOutcome.Refused(why),
                     found.filter(x -> x.status() == Booking.BookingStatus.ACTIVE).orElse(null));
         }
         Booking old = found.get();
-        HoldOutcome hold = booking.hold(newSlotId, pool, channel);
-        if (hold instanceof HoldOutcome.Refused r) {
-            return moveRefused(actor, transferId, bookingId, new BookingOutcome.Refused(r.reason()), old);
+        // the booking core checks the resident ID is this booking's patient (NOT_ALLOWED otherwise)
+        org.hotline.booking.MoveOutcome out = booking.move(new MoveRequest(bookingId, newSlotId, pool, residentId,
+                channel, actor.username(), referringFacility(actor), null,
+                new ConsoleAction(actor, "MOVE", transferId, "改约：原预约 " + old.code())));
+        if (out instanceof org.hotline.booking.MoveOutcome.Moved m) {
+            return new MoveOutcome.Moved(m.from(), m.to());
         }
-        long holdId = ((HoldOutcome.Held) hold).holdId();
-        try {
-            return moveHeld(actor, transferId, old, holdId, channel, residentId);
-        } catch (RuntimeException e) {
-            booking.release(holdId); // nothing held after a failure (released already is a no-op)
-            throw e;
-        }
-    }
-
-    private MoveOutcome moveHeld(Actor actor, String transferId, Booking old, long holdId, Channel channel,
-            String residentId) {
-        long bookingId = old.id();
-        String note = "改约：原预约 " + old.code();
-        CancelOutcome cancelled = during(new ConsoleAction(actor, "MOVE", transferId, note),
-                () -> booking.cancel(bookingId, channel, null, actor.username()));
-        if (cancelled instanceof CancelOutcome.Refused r) {
-            booking.release(holdId);
-            return moveRefused(actor, transferId, bookingId, new BookingOutcome.Refused(r.reason()), old);
-        }
-        BookingRequest req = new BookingRequest(holdId, residentId, old.smsPhone(), old.familyPhones(),
-                old.callingNumber(), channel, actor.username(), referringFacility(actor));
-        BookingOutcome out = during(new ConsoleAction(actor, "MOVE", transferId, note), () -> booking.confirm(req));
-        if (out instanceof BookingOutcome.Booked nb) {
-            return new MoveOutcome.Moved(old, nb.booking());
-        }
-        booking.release(holdId);
-        BookingOutcome.Refused refusal = (BookingOutcome.Refused) out;
-        BookingRequest back = new BookingRequest(0, residentId, old.smsPhone(), old.familyPhones(),
-                old.callingNumber(), channel, actor.username(), referringFacility(actor));
-        BookingOutcome restored = during(new ConsoleAction(actor, "MOVE_RESTORE", transferId,
-                "改约失败，恢复原时段（原预约 " + old.code() + "）"), () -> booking.book(old.slotId(), old.pool(), back));
-        Booking standing = restored instanceof BookingOutcome.Booked rb ? rb.booking() : null;
-        return moveRefused(actor, transferId, bookingId, refusal, standing);
+        org.hotline.booking.MoveOutcome.Refused r = (org.hotline.booking.MoveOutcome.Refused) out;
+        return moveRefused(actor, transferId, bookingId, new BookingOutcome.Refused(r.reason(), r.earliestDate()),
+                r.standing());
     }
 
     /** Bookings found by code, phone or resident ID (first given wins); doctors see only their centre's referrals. */
@@ -287,8 +255,7 @@ public class AgentDesk {
 
     @EventListener
     void onConfirmed(BookingEvents.BookingConfirmed e) {
-        ConsoleAction a = CURRENT.get();
-        if (a != null) {
+        if (e.context() instanceof ConsoleAction a) {
             Booking b = e.booking();
             audit.record(a.actor(), AuditTrail.Entry.of(a.action(), "OK").transfer(a.transferId())
                     .booking(b.id(), b.code()).detail(prefix(a) + "预约 " + describe(b)));
@@ -297,8 +264,7 @@ public class AgentDesk {
 
     @EventListener
     void onCancelled(BookingEvents.BookingCancelled e) {
-        ConsoleAction a = CURRENT.get();
-        if (a != null) {
+        if (e.context() instanceof ConsoleAction a) {
             Booking b = e.booking();
             audit.record(a.actor(), AuditTrail.Entry.of(a.action(), "OK").transfer(a.transferId())
                     .booking(b.id(), b.code()).detail(prefix(a) + "取消 " + describe(b)));
@@ -316,15 +282,6 @@ public class AgentDesk {
     }
 
     // ---------------------------------------------------------------- helpers
-
-    private static <T> T during(ConsoleAction a, java.util.function.Supplier<T> work) {
-        CURRENT.set(a);
-        try {
-            return work.get();
-        } finally {
-            CURRENT.remove();
-        }
-    }
 
     private BookingOutcome refused(Actor actor, String action, String transferId, BookingOutcome.Refused r,
             String what) {

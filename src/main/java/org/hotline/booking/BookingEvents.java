@@ -1,18 +1,32 @@
 package org.hotline.booking;
 
 /**
- * Domain events published inside the transaction that caused them, so a listener (the SMS outbox)
- * writes its rows in that same transaction: a rolled-back booking sends nothing.
+ * Domain events published inside the transaction that caused them, so a listener (the SMS outbox, the
+ * console's audit) writes its rows in that same transaction: a rolled-back booking sends nothing.
  */
 public final class BookingEvents {
 
     private BookingEvents() {
     }
 
-    public record BookingConfirmed(Booking booking) {
+    /**
+     * What the module that asked for a booking action wants its own listeners to know of it (the console:
+     * who acted, for which call): handed to the booking API with the request and carried, untouched, on
+     * the events that action publishes. The booking core never reads it. Null when the caller has none.
+     */
+    public interface Context {
     }
 
-    public record BookingCancelled(Booking booking, Channel channel) {
+    public record BookingConfirmed(Booking booking, Context context) {
+        public BookingConfirmed(Booking booking) {
+            this(booking, null);
+        }
+    }
+
+    public record BookingCancelled(Booking booking, Channel channel, Context context) {
+        public BookingCancelled(Booking booking, Channel channel) {
+            this(booking, channel, null);
+        }
     }
 
     /**
@@ -20,5 +34,14 @@ public final class BookingEvents {
      * reminder job, once per booking; the SMS module queues the reminder in the same transaction).
      */
     public record ReminderDue(Booking booking) {
+    }
+
+    /**
+     * A freed place is held for the first one waiting ({@link Waitlist}): the SMS module texts {@code phone}
+     * the place and the code to reply with before {@code expiresAt}, in the offer's transaction.
+     */
+    public record WaitlistOffered(long entryId, String phone, String facilityName, String serviceName,
+            java.time.LocalDateTime startsAt, java.time.LocalDateTime endsAt, String code,
+            java.time.LocalDateTime expiresAt) {
     }
 }

@@ -9,7 +9,6 @@ import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 import org.slf4j.Logger;
@@ -43,10 +42,11 @@ public class BookingService {
     private final KeyedHash hash;
     private final ApplicationEventPublisher events;
     private final BookingMetrics metrics;
+    private final Eligibility eligibility;
     private final SecureRandom random = new SecureRandom();
 
     public BookingService(JdbcTemplate jdbc, TransactionTemplate tx, Clock clock, BookingProperties props,
-            ApplicationEventPublisher events, BookingMetrics metrics) {
+            ApplicationEventPublisher events, BookingMetrics metrics, Eligibility eligibility) {
         this.jdbc = jdbc;
         this.tx = tx;
         this.clock = clock;
@@ -54,6 +54,7 @@ public class BookingService {
         this.hash = new KeyedHash(props.idHashKey());
         this.events = events;
         this.metrics = metrics;
+        this.eligibility = eligibility;
     }
 
     /** The keyed hash used for resident IDs and calling numbers (for modules that match on them). */
@@ -77,7 +78,16 @@ public class BookingService {
         return out;
     }
 
+    /** A hold that lasts {@code ttl} instead of the hold-ttl (a waitlist offer waits for the SMS reply). */
+    HoldOutcome holdFor(long slotId, Channel channel, java.time.Duration ttl) {
+        return holdOnce(slotId, null, channel, ttl);
+    }
+
     private HoldOutcome holdOnce(long slotId, Pool pool, Channel channel) {
+        return holdOnce(slotId, pool, channel, props.holdTtl());
+    }
+
+    private HoldOutcome holdOnce(long slotId, Pool pool, Channel channel, java.time.Duration ttl) {
         if (pool != null && !channel.mayBook(pool)) {
             return new HoldOutcome.Refused(Refusal.POOL_NOT_FOR_CHANNEL);
         }
@@ -86,7 +96,7 @@ public class BookingService {
             return new HoldOutcome.Refused(Refusal.POOL_NOT_FOR_CHANNEL);
         }
         LocalDateTime now = now();
-        LocalDateTime expires = now.plus(props.holdTtl());
+        LocalDateTime expires = now.plus(ttl);
         for (Pool p : candidates) {
             Long holdId = retrying("hold", () -> galera()
                     ? takeHoldInTransaction(slotId, p, channel, now, expires)
@@ -236,23 +246,13 @@ public class BookingService {
      */
     public Optional<BookingOutcome.Refused> checkPatient(long serviceId, LocalDate date, String residentIdInput,
             Channel channel) {
-        ResidentId.Parsed parsed = ResidentId.parse(residentIdInput);
-        if (!parsed.valid()) {
-            return Optional.of(new BookingOutcome.Refused(parsed.refusal()));
-        }
-        try {
-            Long vaccineId = jdbc.query("SELECT vaccine_id FROM service WHERE id = ?",
-                    rs -> rs.next() ? rs.getObject(1, Long.class) : null, serviceId);
-            checkRules(Patient.of(parsed.id(), hash), serviceId, vaccineId, date, channel);
-            return Optional.empty();
-        } catch (RefusedException e) {
-            return Optional.of(e.refused);
-        }
+        return eligibility.checkPatient(serviceId, date, residentIdInput, channel);
     }
 
     /**
-     * {@link #checkPatient(long, LocalDate, String, Channel)} for a patient booked before from this phone:
-     * NOT_FOUND when the reference is not tied to the phone, ID_NEEDED when a vaccine's age range needs the ID.
+     * {@link #checkPatient(long, LocalDate, String, Channel)} for a patient booked before from this phone
+     * ({@link PatientRef}): NOT_FOUND when the reference is not tied to the phone, ID_NEEDED when a vaccine's age
+     * range needs the ID (the age kept on the booking leaves a birthday in doubt).
      */
     public Optional<BookingOutcome.Refused> checkPatient(long serviceId, LocalDate date, PatientRef ref, String phone,
             Channel channel) {
@@ -260,7 +260,7 @@ public class BookingService {
             Patient p = patientOf(ref, phone);
             Long vaccineId = jdbc.query("SELECT vaccine_id FROM service WHERE id = ?",
                     rs -> rs.next() ? rs.getObject(1, Long.class) : null, serviceId);
-            checkRules(p, serviceId, vaccineId, date, channel);
+            eligibility.check(p, serviceId, vaccineId, date, channel);
             return Optional.empty();
         } catch (RefusedException e) {
             return Optional.of(e.refused);
@@ -269,19 +269,21 @@ public class BookingService {
 
     /**
      * The people booked before from or for this phone (bookings tied to it, {@link PhoneTie}), the most recently
-     * booked first, at most {@code max}. For a verified calling number only: the caller must pass nothing else.
+     * booked first, at most {@code max}. For a verified calling number only (docs/security.md): a withheld or
+     * unverified number gets nothing tied to it.
      */
     public List<KnownPatient> patientsTiedTo(String phone, int max) {
         String p = PhoneNumber.normalise(phone);
         if (p == null || p.isEmpty() || max <= 0) {
             return List.of();
         }
-        record Row(long id, String hash, String masked, String sms) {
+        record Row(long id, String hash, String masked, String sms, int age, LocalDate date) {
         }
-        List<Row> rows = jdbc.query("SELECT b.id, b.patient_hash, b.patient_masked, b.sms_phone FROM booking b WHERE "
-                + PhoneTie.SQL + " ORDER BY b.created_at DESC, b.id DESC LIMIT 200",
-                (rs, i) -> new Row(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4)),
-                PhoneTie.args(p, hash));
+        List<Row> rows = jdbc.query("""
+                SELECT b.id, b.patient_hash, b.patient_masked, b.sms_phone, b.patient_age, b.slot_date
+                FROM booking b WHERE """ + " " + PhoneTie.SQL + " ORDER BY b.created_at DESC, b.id DESC LIMIT 200",
+                (rs, i) -> new Row(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5),
+                        rs.getObject(6, LocalDate.class)), PhoneTie.args(p, hash));
         java.util.LinkedHashMap<String, Row> newest = new java.util.LinkedHashMap<>();
         for (Row r : rows) {
             newest.putIfAbsent(r.hash(), r);
@@ -292,64 +294,14 @@ public class BookingService {
             if (out.size() == max) {
                 break;
             }
-            int youngest = ageSpan(r.hash()).lo(today);
             List<String> family = jdbc.queryForList(
                     "SELECT phone FROM booking_phone WHERE booking_id = ? AND role = 'FAMILY' ORDER BY phone",
                     String.class, r.id());
-            String masked = r.masked();
-            out.add(new KnownPatient(new PatientRef(r.id()), masked.substring(Math.max(0, masked.length() - 4)),
-                    youngest, r.sms(), family));
+            Patient known = new Patient(r.hash(), r.masked(), null, r.age(), r.date(), true);
+            out.add(new KnownPatient(new PatientRef(r.id()), r.masked().substring(Math.max(0, r.masked().length() - 4)),
+                    known.youngestOn(today), r.sms(), family));
         }
         return out;
-    }
-
-    /** A patient as the rules and the booking row need them: the keyed hash, the masked ID, the age on a day. */
-    private record Patient(String hash, String masked, AgeSpan age) {
-        static Patient of(ResidentId id, KeyedHash hash) {
-            return new Patient(hash.of(id.value()), id.masked(), AgeSpan.exact(id.birthDate()));
-        }
-    }
-
-    /**
-     * What is known of a birth date: between {@code earliest} and {@code latest}. From a resident ID it is
-     * exact; from earlier bookings (each keeps the age in whole years on its slot's day, not the birth date)
-     * it is the intersection of what each says, widened by a day for leap days.
-     */
-    private record AgeSpan(LocalDate earliest, LocalDate latest) {
-        static AgeSpan exact(LocalDate birth) {
-            return new AgeSpan(birth, birth);
-        }
-
-        /** The youngest the patient can be on that day. */
-        int lo(LocalDate on) {
-            return java.time.Period.between(latest, on).getYears();
-        }
-
-        int hi(LocalDate on) {
-            return java.time.Period.between(earliest, on).getYears();
-        }
-    }
-
-    /** The birth-date span the patient's bookings allow (age a on day d: born after d - (a+1) years, by d - a years). */
-    private AgeSpan ageSpan(String patientHash) {
-        LocalDate[] span = {LocalDate.MIN, LocalDate.MAX};
-        jdbc.query("SELECT slot_date, patient_age FROM booking WHERE patient_hash = ?", rs -> {
-            LocalDate d = rs.getObject(1, LocalDate.class);
-            int a = rs.getInt(2);
-            LocalDate earliest = d.minusYears(a + 1L).plusDays(1).minusDays(1);
-            LocalDate latest = d.minusYears(a).plusDays(1);
-            if (earliest.isAfter(span[0])) {
-                span[0] = earliest;
-            }
-            if (latest.isBefore(span[1])) {
-                span[1] = latest;
-            }
-        }, patientHash);
-        if (span[0].equals(LocalDate.MIN) || span[0].isAfter(span[1])) {
-            // no booking, or bookings that disagree (a typing error long ago): unknown, the rules will ask for the ID
-            return new AgeSpan(LocalDate.of(1880, 1, 1), now().toLocalDate());
-        }
-        return new AgeSpan(span[0], span[1]);
     }
 
     /** The patient of an earlier booking, only when that booking is tied to this phone; else NOT_FOUND. */
@@ -359,77 +311,14 @@ public class BookingService {
             throw new RefusedException(Refusal.NOT_FOUND, null);
         }
         Object[] tie = PhoneTie.args(p, hash);
-        List<String[]> rows = jdbc.query("SELECT b.patient_hash, b.patient_masked FROM booking b WHERE b.id = ? AND "
-                + PhoneTie.SQL, (rs, i) -> new String[] {rs.getString(1), rs.getString(2)}, ref.bookingId(), tie[0],
-                tie[1]);
+        List<Patient> rows = jdbc.query("""
+                SELECT b.patient_hash, b.patient_masked, b.patient_age, b.slot_date FROM booking b
+                WHERE b.id = ? AND """ + " " + PhoneTie.SQL, (rs, i) -> new Patient(rs.getString(1), rs.getString(2),
+                null, rs.getInt(3), rs.getObject(4, LocalDate.class), true), ref.bookingId(), tie[0], tie[1]);
         if (rows.isEmpty()) {
             throw new RefusedException(Refusal.NOT_FOUND, null);
         }
-        return new Patient(rows.get(0)[0], rows.get(0)[1], ageSpan(rows.get(0)[0]));
-    }
-
-    private record RuleResult(Long vaccineId, Integer doseNumber, LocalDate nextDoseFrom) {
-    }
-
-    private RuleResult checkRules(Patient patient, long serviceId, Long vaccineId, LocalDate date,
-            Channel channel) {
-        String patientHash = patient.hash();
-        LocalDate today = LocalDate.now(clock);
-        // one round trip for the three per-patient facts
-        record PatientFacts(LocalDate blockedUntil, int sameDay, int active) {
-        }
-        PatientFacts facts = jdbc.queryForObject("""
-                SELECT (SELECT phone_blocked_until FROM patient WHERE id_hash = ?),
-                       (SELECT COUNT(*) FROM booking WHERE patient_hash = ? AND service_id = ? AND slot_date = ?
-                          AND status = 'ACTIVE'),
-                       (SELECT COUNT(*) FROM booking WHERE patient_hash = ? AND status = 'ACTIVE' AND slot_starts_at > ?)""",
-                (rs, i) -> new PatientFacts(rs.getObject(1, LocalDate.class), rs.getInt(2), rs.getInt(3)), patientHash,
-                patientHash, serviceId, date, patientHash, now());
-        if (channel == Channel.PHONE_MENU && facts.blockedUntil() != null && !facts.blockedUntil().isBefore(today)) {
-            throw new RefusedException(Refusal.PATIENT_BLOCKED, facts.blockedUntil().plusDays(1));
-        }
-        if (facts.sameDay() > 0) {
-            throw new RefusedException(Refusal.DUPLICATE_SAME_DAY, null);
-        }
-        if (facts.active() >= props.maxActivePerPatient()) {
-            throw new RefusedException(Refusal.TOO_MANY_FOR_PATIENT, null);
-        }
-        if (vaccineId == null) {
-            return new RuleResult(null, null, null);
-        }
-        Map<String, Object> v = jdbc.query("""
-                SELECT v.id, v.doses, v.min_interval_days, v.min_age_years, v.max_age_years
-                FROM vaccine v WHERE v.id = ?""",
-                rs -> rs.next() ? Map.<String, Object>of("id", rs.getLong(1), "doses", rs.getInt(2), "interval",
-                        rs.getInt(3), "min", rs.getInt(4), "max", rs.getInt(5)) : null, vaccineId);
-        int youngest = patient.age().lo(date);
-        int oldest = patient.age().hi(date);
-        int min = (int) v.get("min");
-        int max = (int) v.get("max");
-        if (oldest < min || youngest > max) {
-            throw new RefusedException(Refusal.AGE_OUT_OF_RANGE, null);
-        }
-        if (youngest < min || oldest > max) {
-            // known only from earlier bookings, and on the edge of the range: the ID decides
-            throw new RefusedException(Refusal.ID_NEEDED, null);
-        }
-        List<LocalDate> doses = jdbc.queryForList("""
-                SELECT slot_date FROM booking WHERE patient_hash = ? AND vaccine_id = ?
-                  AND status IN ('ACTIVE', 'ATTENDED') ORDER BY slot_date""", LocalDate.class, patientHash,
-                vaccineId);
-        int doseNumber = doses.size() + 1;
-        if (doseNumber > (int) v.get("doses")) {
-            throw new RefusedException(Refusal.ALL_DOSES_DONE, null);
-        }
-        int interval = (int) v.get("interval");
-        if (!doses.isEmpty()) {
-            LocalDate earliest = doses.get(doses.size() - 1).plusDays(interval);
-            if (date.isBefore(earliest)) {
-                throw new RefusedException(Refusal.DOSE_TOO_SOON, earliest);
-            }
-        }
-        LocalDate next = doseNumber < (int) v.get("doses") ? date.plusDays(interval) : null;
-        return new RuleResult(vaccineId, doseNumber, next);
+        return rows.get(0);
     }
 
     // ---------------------------------------------------------------- confirm
@@ -445,53 +334,110 @@ public class BookingService {
         return out;
     }
 
-    private BookingOutcome confirmOnce(BookingRequest req) {
-        Patient patient;
-        if (req.residentId() == null && req.patient() != null) {
-            try {
-                patient = patientOf(req.patient(), req.callingNumber());
-            } catch (RefusedException e) {
-                return e.refused;
-            }
-        } else {
-            ResidentId.Parsed parsed = ResidentId.parse(req.residentId());
-            if (!parsed.valid()) {
-                return new BookingOutcome.Refused(parsed.refusal());
-            }
-            patient = Patient.of(parsed.id(), hash);
-        }
-        List<String> phones = new ArrayList<>();
+    /** The phones of a request, normalised; null when one is not a mobile. */
+    private record Phones(String sms, List<String> family) {
+    }
+
+    private static Phones phones(BookingRequest req) {
         String sms = null;
         if (req.smsPhone() != null && !req.smsPhone().isBlank()) {
             if (!PhoneNumber.isMobile(req.smsPhone())) {
-                return new BookingOutcome.Refused(Refusal.PHONE_NOT_MOBILE);
+                return null;
             }
             sms = PhoneNumber.normalise(req.smsPhone());
         }
+        List<String> family = new ArrayList<>();
         for (String f : req.familyPhones()) {
             if (!PhoneNumber.isMobile(f)) {
-                return new BookingOutcome.Refused(Refusal.PHONE_NOT_MOBILE);
+                return null;
             }
-            phones.add(PhoneNumber.normalise(f));
+            family.add(PhoneNumber.normalise(f));
+        }
+        return new Phones(sms, family);
+    }
+
+    private BookingOutcome confirmOnce(BookingRequest req) {
+        if (req.residentId() == null && req.patient() != null) {
+            try {
+                return confirmAs(req, patientOf(req.patient(), req.callingNumber()));
+            } catch (RefusedException e) {
+                return e.refused;
+            }
+        }
+        ResidentId.Parsed parsed = ResidentId.parse(req.residentId());
+        if (!parsed.valid()) {
+            return new BookingOutcome.Refused(parsed.refusal());
+        }
+        return confirmAs(req, Patient.of(parsed.id(), hash));
+    }
+
+    /** What the waitlist keeps of a patient (as a booking row does): hash, masked ID, age on a day. */
+    record PatientFacts(String hash, String masked, int age, LocalDate on) {
+    }
+
+    /** The patient of a keyed ID or of a reference tied to the phone; throws RefusedException when neither is good. */
+    PatientFacts patientFacts(String residentId, PatientRef ref, String phone) {
+        if (residentId == null) {
+            Patient p = patientOf(ref, phone);
+            return new PatientFacts(p.hash(), p.masked(), p.knownAge(), p.knownOn());
+        }
+        ResidentId.Parsed parsed = ResidentId.parse(residentId);
+        if (!parsed.valid()) {
+            throw new RefusedException(parsed.refusal(), null);
+        }
+        LocalDate today = now().toLocalDate();
+        return new PatientFacts(hash.of(parsed.id().value()), parsed.id().masked(), parsed.id().ageOn(today), today);
+    }
+
+    /** The refusal a {@link #patientFacts} failure carries, or null when it was something else. */
+    static Refusal refusalOf(RuntimeException e) {
+        return e instanceof RefusedException r ? r.refused.reason() : null;
+    }
+
+    /** Confirms a hold for a patient the waitlist kept (no ID: the vaccine age rule uses the kept age). */
+    BookingOutcome confirmWaiting(BookingRequest req, PatientFacts p) {
+        BookingOutcome out = confirmAs(req, new Patient(p.hash(), p.masked(), null, p.age(), p.on()));
+        if (out instanceof BookingOutcome.Refused r) {
+            metrics.refused("confirm", req.channel(), r.reason());
+        } else {
+            metrics.booked(req.channel());
+        }
+        return out;
+    }
+
+    private BookingOutcome confirmAs(BookingRequest req, Patient patient) {
+        Phones phones = phones(req);
+        if (phones == null) {
+            return new BookingOutcome.Refused(Refusal.PHONE_NOT_MOBILE);
         }
         // what the hold is for never changes: read it without locks, before the transaction, so the
         // transaction's snapshot starts only after the patient row is locked (per-patient limits)
-        Map<String, Object> h = holdFacts(req.holdId());
+        Place place = holdPlace(req.holdId());
+        try {
+            Booking booking = withFreshCode(() -> retrying("confirm",
+                    () -> tx.execute(status -> confirmInTx(req, place, patient, phones))));
+            log.info("Booked {} (code {}) slot {} for {} via {} (sms {})", booking.id(),
+                    Booking.maskCode(booking.code()), booking.slotId(), booking.patientMasked(), req.channel(),
+                    PhoneNumber.mask(phones.sms()));
+            return new BookingOutcome.Booked(booking);
+        } catch (RefusedException e) {
+            return e.refused;
+        }
+    }
+
+    /**
+     * Runs a transaction that inserts a booking again when its code was drawn by another booking at the
+     * same moment (the unique key's refusal); a second active booking for the patient, service and day
+     * is refused as DUPLICATE_SAME_DAY.
+     */
+    private <T> T withFreshCode(java.util.function.Supplier<T> transaction) {
         for (int attempt = 0;; attempt++) {
             try {
-                String smsPhone = sms;
-                Booking booking = retrying("confirm",
-                        () -> tx.execute(status -> confirmInTx(req, h, patient, smsPhone, phones)));
-                log.info("Booked {} (code {}) slot {} for {} via {} (sms {})", booking.id(),
-                        Booking.maskCode(booking.code()), booking.slotId(), booking.patientMasked(), req.channel(),
-                        PhoneNumber.mask(smsPhone));
-                return new BookingOutcome.Booked(booking);
-            } catch (RefusedException e) {
-                return e.refused;
+                return transaction.get();
             } catch (DuplicateKeyException e) {
                 String msg = String.valueOf(e.getMessage());
                 if (msg.contains("uq_active_patient_day")) {
-                    return new BookingOutcome.Refused(Refusal.DUPLICATE_SAME_DAY);
+                    throw new RefusedException(Refusal.DUPLICATE_SAME_DAY, null);
                 }
                 if (!msg.contains("uq_active_code")) {
                     throw e;
@@ -512,9 +458,7 @@ public class BookingService {
             return new BookingOutcome.Refused(r.reason());
         }
         long holdId = ((HoldOutcome.Held) h).holdId();
-        BookingRequest req = new BookingRequest(holdId, reqWithoutHold.residentId(), reqWithoutHold.smsPhone(),
-                reqWithoutHold.familyPhones(), reqWithoutHold.callingNumber(), reqWithoutHold.channel(),
-                reqWithoutHold.actor(), reqWithoutHold.referringFacilityId());
+        BookingRequest req = reqWithoutHold.withHold(holdId);
         BookingOutcome out;
         try {
             out = confirm(req);
@@ -528,40 +472,36 @@ public class BookingService {
         return out;
     }
 
-    /** The hold's pool, slot, service and facility (null when there is no such hold). */
-    private Map<String, Object> holdFacts(long holdId) {
-        return jdbc.query("""
-                SELECT h.pool_id, h.slot_id, h.status, h.expires_at, q.pool, sl.service_id, sl.slot_date,
-                       sl.starts_at, s.facility_id, sl.ends_at, s.vaccine_id, s.name, s.kind, f.name
-                FROM hold h JOIN quota_pool q ON q.id = h.pool_id JOIN slot sl ON sl.id = h.slot_id
-                JOIN service s ON s.id = sl.service_id JOIN facility f ON f.id = s.facility_id
-                WHERE h.id = ?""", rs -> {
-            if (!rs.next()) {
-                return null;
-            }
-            Map<String, Object> m = new java.util.HashMap<>();
-            m.put("pool_id", rs.getLong(1));
-            m.put("slot_id", rs.getLong(2));
-            m.put("status", rs.getString(3));
-            m.put("expires_at", rs.getObject(4, LocalDateTime.class));
-            m.put("pool", rs.getString(5));
-            m.put("service_id", rs.getLong(6));
-            m.put("slot_date", rs.getObject(7, LocalDate.class));
-            m.put("starts_at", rs.getObject(8, LocalDateTime.class));
-            m.put("facility_id", rs.getLong(9));
-            m.put("ends_at", rs.getObject(10, LocalDateTime.class));
-            m.put("vaccine_id", rs.getObject(11, Long.class));
-            m.put("service_name", rs.getString(12));
-            m.put("service_kind", rs.getString(13));
-            m.put("facility_name", rs.getString(14));
-            return m;
-        }, holdId);
+    /** A place: the pool it is in, its slot, service and facility. */
+    private record Place(long poolId, Pool pool, long slotId, long serviceId, long facilityId, LocalDate date,
+            LocalDateTime startsAt, LocalDateTime endsAt, Long vaccineId, String serviceName, ServiceKind serviceKind,
+            String facilityName) {
+
+        /** The columns {@link #of} reads, first in a select list. */
+        static final String COLUMNS = """
+                q.id, q.pool, sl.id, sl.service_id, s.facility_id, sl.slot_date, sl.starts_at, sl.ends_at,
+                s.vaccine_id, s.name, s.kind, f.name""";
+        static final String JOINS = """
+                JOIN slot sl ON sl.id = q.slot_id JOIN service s ON s.id = sl.service_id
+                JOIN facility f ON f.id = s.facility_id""";
+
+        static Place of(ResultSet rs) throws SQLException {
+            return new Place(rs.getLong(1), Pool.valueOf(rs.getString(2)), rs.getLong(3), rs.getLong(4),
+                    rs.getLong(5), rs.getObject(6, LocalDate.class), rs.getObject(7, LocalDateTime.class),
+                    rs.getObject(8, LocalDateTime.class), rs.getObject(9, Long.class), rs.getString(10),
+                    ServiceKind.valueOf(rs.getString(11)), rs.getString(12));
+        }
     }
 
-    private Booking confirmInTx(BookingRequest req, Map<String, Object> h, Patient patient, String smsPhone,
-            List<String> familyPhones) {
+    /** The place a hold keeps (null when there is no such hold). */
+    private Place holdPlace(long holdId) {
+        return jdbc.query("SELECT " + Place.COLUMNS + " FROM hold h JOIN quota_pool q ON q.id = h.pool_id "
+                + Place.JOINS + " WHERE h.id = ?", rs -> rs.next() ? Place.of(rs) : null, holdId);
+    }
+
+    private Booking confirmInTx(BookingRequest req, Place place, Patient patient, Phones phones) {
         LocalDateTime now = now();
-        if (h == null) {
+        if (place == null) {
             throw new RefusedException(Refusal.NOT_FOUND, null);
         }
         // the first lock: the hold turns CONFIRMED only if still active and in time (a refusal below rolls it back)
@@ -571,27 +511,48 @@ public class BookingService {
         if (confirmed != 1) {
             throw new RefusedException(Refusal.HOLD_EXPIRED, null);
         }
-        Pool pool = Pool.valueOf((String) h.get("pool"));
-        if (!req.channel().mayBook(pool)) {
+        if (!req.channel().mayBook(place.pool())) {
             throw new RefusedException(Refusal.POOL_NOT_FOR_CHANNEL, null);
         }
-        if (pool == Pool.COMMUNITY) {
-            requireCommunityReferral(req.referringFacilityId());
+        if (place.pool() == Pool.COMMUNITY) {
+            eligibility.requireCommunityReferral(req.referringFacilityId());
         }
-        long serviceId = (long) h.get("service_id");
-        LocalDate date = (LocalDate) h.get("slot_date");
-        String patientHash = patient.hash();
+        Booking booking = insertBooking(new NewBooking(place, patient, phones.sms(), phones.family(),
+                req.callingNumber(), req.channel(), req.actor(), req.referringFacilityId(), req.holdId(),
+                req.context()), now);
+        // last, after the listeners (SMS outbox rows): the hot row, locked only until the commit
+        int moved = jdbc.update("UPDATE quota_pool SET held = held - 1, booked = booked + 1 WHERE id = ? AND held > 0",
+                place.poolId());
+        if (moved != 1) {
+            throw new IllegalStateException("pool " + place.poolId() + " had no held place for hold " + req.holdId());
+        }
+        return booking;
+    }
 
+    /** Everything a new booking row is made of. */
+    private record NewBooking(Place place, Patient patient, String smsPhone, List<String> familyPhones,
+            String callingNumber, Channel channel, String actor, Long referringFacilityId, Long holdId,
+            BookingEvents.Context context) {
+    }
+
+    /**
+     * Inside the caller's transaction: locks the patient row and the calling number's day row, checks the
+     * patient and caller rules, writes the booking and its phones, and publishes {@link
+     * BookingEvents.BookingConfirmed} (the SMS outbox rows). The pool row is the caller's to change, after this.
+     */
+    private Booking insertBooking(NewBooking nb, LocalDateTime now) {
+        Place place = nb.place();
+        Patient patient = nb.patient();
         // patient row lock: serialises this patient's bookings so the per-patient limits hold under races.
         // Only the keyed hash: no part of the ID and no birth date (docs/security.md)
         jdbc.update("""
                 INSERT INTO patient (id_hash, created_at) VALUES (?, ?)
-                ON DUPLICATE KEY UPDATE id_hash = id_hash""", patientHash, now);
-        RuleResult rules = checkRules(patient, serviceId, (Long) h.get("vaccine_id"), date, req.channel());
+                ON DUPLICATE KEY UPDATE id_hash = id_hash""", patient.hash(), now);
+        Eligibility.Result rules = eligibility.check(patient, place.serviceId(), place.vaccineId(), place.date(), nb.channel());
 
         String callerHash = null;
-        if (req.callingNumber() != null && !req.callingNumber().isBlank()) {
-            callerHash = hash.of(PhoneNumber.normalise(req.callingNumber()));
+        if (nb.callingNumber() != null && !nb.callingNumber().isBlank()) {
+            callerHash = hash.of(PhoneNumber.normalise(nb.callingNumber()));
             LocalDate today = now.toLocalDate();
             jdbc.update("INSERT INTO caller_day (caller_hash, day) VALUES (?, ?) ON DUPLICATE KEY UPDATE day = day",
                     callerHash, today);
@@ -605,8 +566,7 @@ public class BookingService {
 
         String code = freeCode();
         // the age on the day of the slot is what the reports and the voice menu read; the birth date is not kept
-        // (by reference, the youngest the earlier bookings allow: at most a year short, as CallerProfile says)
-        int age = patient.age().lo(date);
+        int age = patient.youngestOn(place.date());
         GeneratedKeyHolder key = new GeneratedKeyHolder();
         String ch = callerHash;
         jdbc.update(c -> {
@@ -618,67 +578,248 @@ public class BookingService {
                     new String[] {"id"});
             int i = 1;
             ps.setString(i++, code);
-            ps.setLong(i++, (long) h.get("slot_id"));
-            ps.setLong(i++, (long) h.get("pool_id"));
-            ps.setString(i++, pool.name());
-            ps.setLong(i++, serviceId);
-            ps.setLong(i++, (long) h.get("facility_id"));
+            ps.setLong(i++, place.slotId());
+            ps.setLong(i++, place.poolId());
+            ps.setString(i++, place.pool().name());
+            ps.setLong(i++, place.serviceId());
+            ps.setLong(i++, place.facilityId());
             ps.setObject(i++, rules.vaccineId());
             ps.setObject(i++, rules.doseNumber());
-            ps.setObject(i++, date);
-            ps.setObject(i++, h.get("starts_at"));
-            ps.setString(i++, patientHash);
+            ps.setObject(i++, place.date());
+            ps.setObject(i++, place.startsAt());
+            ps.setString(i++, patient.hash());
             ps.setString(i++, patient.masked());
             ps.setInt(i++, age);
-            ps.setString(i++, smsPhone);
-            ps.setString(i++, req.callingNumber());
+            ps.setString(i++, nb.smsPhone());
+            ps.setString(i++, nb.callingNumber());
             ps.setString(i++, ch);
-            ps.setString(i++, req.channel().name());
-            ps.setString(i++, req.actor());
-            ps.setObject(i++, req.referringFacilityId());
-            ps.setLong(i++, req.holdId());
+            ps.setString(i++, nb.channel().name());
+            ps.setString(i++, nb.actor());
+            ps.setObject(i++, nb.referringFacilityId());
+            ps.setObject(i++, nb.holdId());
             ps.setObject(i++, now);
             return ps;
         }, key);
         long bookingId = key.getKey().longValue();
         LinkedHashSet<String> tied = new LinkedHashSet<>();
-        if (smsPhone != null) {
+        if (nb.smsPhone() != null) {
             jdbc.update("INSERT INTO booking_phone (booking_id, phone, role) VALUES (?, ?, 'PATIENT')", bookingId,
-                    smsPhone);
-            tied.add(smsPhone);
+                    nb.smsPhone());
+            tied.add(nb.smsPhone());
         }
-        for (String f : familyPhones) {
+        List<String> family = new ArrayList<>();
+        for (String f : nb.familyPhones()) {
             if (tied.add(f)) {
                 jdbc.update("INSERT INTO booking_phone (booking_id, phone, role) VALUES (?, ?, 'FAMILY')", bookingId,
                         f);
+                family.add(f);
             }
         }
-        Booking booking = new Booking(bookingId, code, BookingStatus.ACTIVE, (long) h.get("facility_id"),
-                (String) h.get("facility_name"), serviceId, (String) h.get("service_name"),
-                ServiceKind.valueOf((String) h.get("service_kind")), rules.vaccineId(), rules.doseNumber(),
-                (long) h.get("slot_id"), date, (LocalDateTime) h.get("starts_at"), (LocalDateTime) h.get("ends_at"),
-                pool, patient.masked(), age, smsPhone, List.copyOf(new ArrayList<>(tied).subList(
-                        smsPhone == null ? 0 : 1, tied.size())), req.callingNumber(), req.channel(), req.actor(), now,
+        Booking booking = new Booking(bookingId, code, BookingStatus.ACTIVE, place.facilityId(), place.facilityName(),
+                place.serviceId(), place.serviceName(), place.serviceKind(), rules.vaccineId(), rules.doseNumber(),
+                place.slotId(), place.date(), place.startsAt(), place.endsAt(), place.pool(), patient.masked(), age,
+                nb.smsPhone(), List.copyOf(family), nb.callingNumber(), nb.channel(), nb.actor(), now,
                 rules.nextDoseFrom());
-        events.publishEvent(new BookingEvents.BookingConfirmed(booking));
-        // last, after the listeners (SMS outbox rows): the hot row, locked only until the commit
-        int moved = jdbc.update("UPDATE quota_pool SET held = held - 1, booked = booked + 1 WHERE id = ? AND held > 0",
-                (long) h.get("pool_id"));
-        if (moved != 1) {
-            throw new IllegalStateException("pool " + h.get("pool_id") + " had no held place for hold " + req.holdId());
-        }
+        events.publishEvent(new BookingEvents.BookingConfirmed(booking, nb.context()));
         return booking;
     }
 
-    private void requireCommunityReferral(Long referringFacilityId) {
-        if (referringFacilityId == null) {
-            throw new RefusedException(Refusal.REFERRAL_REQUIRED, null);
+    // ---------------------------------------------------------------- move
+
+    /**
+     * Moves an active booking to another slot in one transaction: the old booking is cancelled and its place
+     * given back, the new place taken and the new booking written, or nothing changes. The new booking meets
+     * every rule a booking meets (pools of the channel, release window, patient and vaccine rules, caller
+     * limit), checked with the old booking already cancelled, so a same-day move of the same service is
+     * allowed. Publishes {@link BookingEvents.BookingCancelled} for the old booking and {@link
+     * BookingEvents.BookingConfirmed} for the new one (the cancellation and confirmation SMS), in that
+     * transaction.
+     *
+     * <p>Locks, in order: the old booking row, the patient row, the calling number's day row, and last the
+     * two pool rows in id order (so two moves crossing between the same two slots cannot deadlock). The
+     * new place is taken by the same conditional UPDATE a hold uses; when it finds no room (taken since the
+     * read that chose the pool), the transaction rolls back and the choice is made again.
+     */
+    public MoveOutcome move(MoveRequest req) {
+        MoveOutcome out = moveOnce(req);
+        if (out instanceof MoveOutcome.Refused r) {
+            metrics.refused("move", req.channel(), r.reason());
+        } else {
+            metrics.cancelled(req.channel());
+            metrics.booked(req.channel());
         }
-        String kind = jdbc.query("SELECT kind FROM facility WHERE id = ?", rs -> rs.next() ? rs.getString(1) : null,
-                referringFacilityId);
-        if (!FacilityKind.COMMUNITY_CENTRE.name().equals(kind)) {
-            throw new RefusedException(Refusal.REFERRAL_REQUIRED, null);
+        return out;
+    }
+
+    /** The old booking's row as the move reads it under its lock. */
+    private record MovingRow(BookingStatus status, long poolId, LocalDateTime startsAt, String patientHash,
+            String patientMasked, int patientAge, LocalDate date, Long referringFacilityId) {
+    }
+
+    /** A pool of the target slot as the move chooses it: the place, and its room and window now. */
+    private record Candidate(Place place, int free, LocalDateTime opens, LocalDateTime closes) {
+    }
+
+    /** Taken from a pool that had room when the move chose it but not when it took it: choose again. */
+    private static final class PlaceGone extends RuntimeException {
+        PlaceGone() {
+            super("place gone", null, false, false);
         }
+    }
+
+    private MoveOutcome moveOnce(MoveRequest req) {
+        Optional<Booking> found = findById(req.bookingId());
+        if (found.isEmpty()) {
+            return new MoveOutcome.Refused(Refusal.NOT_FOUND, null, null);
+        }
+        Booking old = found.get();
+        if (req.requesterPhone() != null && !isTiedTo(old.id(), req.requesterPhone())) {
+            return new MoveOutcome.Refused(Refusal.NOT_ALLOWED, null, null);
+        }
+        ResidentId id = null;
+        if (req.residentId() != null) {
+            ResidentId.Parsed parsed = ResidentId.parse(req.residentId());
+            if (!parsed.valid()) {
+                return refusedMove(parsed.refusal(), null, old.id());
+            }
+            id = parsed.id();
+        }
+        boolean asBooked = req.channel() == Channel.SMS_REPLY;
+        Channel bookingChannel = asBooked ? old.channel() : req.channel();
+        List<Pool> pools = req.pool() != null ? List.of(req.pool()) : bookingChannel.pools();
+        if (pools.isEmpty() || !pools.stream().allMatch(bookingChannel::mayBook)) {
+            return refusedMove(Refusal.POOL_NOT_FOR_CHANNEL, null, old.id());
+        }
+        ResidentId givenId = id;
+        LocalDateTime now = now();
+        // a few choices at most: each one lost means another booking took the place meanwhile
+        for (int choice = 0; choice < 3; choice++) {
+            Candidate target = choosePool(req.slotId(), pools, now);
+            if (target == null) {
+                break;
+            }
+            try {
+                Booking[] moved = withFreshCode(() -> retrying("move", () -> tx.execute(
+                        status -> moveInTx(req, target.place(), givenId, bookingChannel, asBooked))));
+                log.info("Moved {} (code {}) to {} (code {}) slot {} via {} by {}", moved[0].id(),
+                        Booking.maskCode(moved[0].code()), moved[1].id(), Booking.maskCode(moved[1].code()),
+                        moved[1].slotId(), req.channel(), req.actor());
+                return new MoveOutcome.Moved(moved[0], moved[1]);
+            } catch (PlaceGone e) {
+                now = now();
+            } catch (RefusedException e) {
+                return refusedMove(e.refused.reason(), e.refused.earliestDate(), old.id());
+            }
+        }
+        return refusedMove(whyNoPlace(req.slotId(), pools, now()), null, old.id());
+    }
+
+    /** Nothing changed: the refusal, with the booking the patient still has (the asker may see it). */
+    private MoveOutcome.Refused refusedMove(Refusal reason, LocalDate earliest, long bookingId) {
+        Booking standing = reason == Refusal.NOT_FOUND ? null
+                : findById(bookingId).filter(b -> b.status() == BookingStatus.ACTIVE).orElse(null);
+        return new MoveOutcome.Refused(reason, earliest, standing);
+    }
+
+    /** The first of {@code pools} of the slot that is open and has room now, or null. */
+    private Candidate choosePool(long slotId, List<Pool> pools, LocalDateTime now) {
+        List<Candidate> all = jdbc.query("SELECT " + Place.COLUMNS + """
+                , q.capacity - q.held - q.booked, q.opens_at, q.closes_at
+                FROM quota_pool q""" + " " + Place.JOINS + " WHERE q.slot_id = ?",
+                (rs, i) -> new Candidate(Place.of(rs), rs.getInt(13), rs.getObject(14, LocalDateTime.class),
+                        rs.getObject(15, LocalDateTime.class)), slotId);
+        for (Pool p : pools) {
+            for (Candidate c : all) {
+                if (c.place().pool() == p && c.free() > 0 && !now.isBefore(c.opens()) && now.isBefore(c.closes())
+                        && c.place().startsAt().isAfter(now)) {
+                    return c;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** The move's one transaction: {old, new}. */
+    private Booking[] moveInTx(MoveRequest req, Place target, ResidentId givenId, Channel bookingChannel,
+            boolean asBooked) {
+        LocalDateTime now = now();
+        // the first lock: the old booking
+        MovingRow row = jdbc.query("""
+                SELECT status, pool_id, slot_starts_at, patient_hash, patient_masked, patient_age, slot_date,
+                       referring_facility_id
+                FROM booking WHERE id = ? FOR UPDATE""", rs -> rs.next()
+                ? new MovingRow(BookingStatus.valueOf(rs.getString(1)), rs.getLong(2),
+                        rs.getObject(3, LocalDateTime.class), rs.getString(4), rs.getString(5), rs.getInt(6),
+                        rs.getObject(7, LocalDate.class), rs.getObject(8, Long.class))
+                : null, req.bookingId());
+        if (row == null) {
+            throw new RefusedException(Refusal.NOT_FOUND, null);
+        }
+        if (givenId != null && !hash.of(givenId.value()).equals(row.patientHash())) {
+            throw new RefusedException(Refusal.NOT_ALLOWED, null); // the ID given is not this booking's patient
+        }
+        if (row.status() != BookingStatus.ACTIVE) {
+            throw new RefusedException(Refusal.NOT_ACTIVE, null);
+        }
+        if (now.isAfter(row.startsAt().minus(props.cancelCutoff()))) {
+            throw new RefusedException(Refusal.CANCEL_TOO_LATE, null);
+        }
+        if (!bookingChannel.mayBook(target.pool())) {
+            throw new RefusedException(Refusal.POOL_NOT_FOR_CHANNEL, null);
+        }
+        Long referring = asBooked ? row.referringFacilityId() : req.referringFacilityId();
+        if (target.pool() == Pool.COMMUNITY) {
+            eligibility.requireCommunityReferral(referring);
+        }
+        jdbc.update("UPDATE booking SET status = 'CANCELLED', cancelled_at = ?, cancel_channel = ? WHERE id = ?", now,
+                req.channel().name(), req.bookingId());
+        Booking cancelled = findById(req.bookingId()).orElseThrow();
+        events.publishEvent(new BookingEvents.BookingCancelled(cancelled, req.channel(), req.context()));
+
+        Patient patient = givenId != null ? Patient.of(givenId, hash)
+                : new Patient(row.patientHash(), row.patientMasked(), null, row.patientAge(), row.date());
+        Booking moved = insertBooking(new NewBooking(target, patient, cancelled.smsPhone(), cancelled.familyPhones(),
+                cancelled.callingNumber(), bookingChannel, asBooked ? cancelled.actor() : req.actor(), referring,
+                null, req.context()), now);
+
+        // last: the two hot rows, in id order
+        if (target.poolId() != row.poolId()) {
+            boolean newFirst = target.poolId() < row.poolId();
+            if (!newFirst) {
+                giveBack(row.poolId());
+            }
+            int taken = jdbc.update("""
+                    UPDATE quota_pool SET booked = booked + 1
+                    WHERE id = ? AND held + booked < capacity AND opens_at <= ? AND closes_at > ?""",
+                    target.poolId(), now, now);
+            if (taken != 1) {
+                throw new PlaceGone();
+            }
+            if (newFirst) {
+                giveBack(row.poolId());
+            }
+        }
+        // as every booking, one made by a move has a confirmed hold behind it; written after the pool row is
+        // locked, as its foreign key reads that row (a shared lock taken before would have to be upgraded)
+        GeneratedKeyHolder key = new GeneratedKeyHolder();
+        jdbc.update(c -> {
+            var ps = c.prepareStatement("""
+                    INSERT INTO hold (pool_id, slot_id, channel, status, created_at, expires_at, ended_at)
+                    VALUES (?, ?, ?, 'CONFIRMED', ?, ?, ?)""", new String[] {"id"});
+            ps.setLong(1, target.poolId());
+            ps.setLong(2, target.slotId());
+            ps.setString(3, req.channel().name());
+            ps.setObject(4, now);
+            ps.setObject(5, now);
+            ps.setObject(6, now);
+            return ps;
+        }, key);
+        jdbc.update("UPDATE booking SET hold_id = ? WHERE id = ?", key.getKey().longValue(), moved.id());
+        return new Booking[] {cancelled, moved};
+    }
+
+    private void giveBack(long poolId) {
+        jdbc.update("UPDATE quota_pool SET booked = booked - 1 WHERE id = ?", poolId);
     }
 
     /**
@@ -705,22 +846,28 @@ public class BookingService {
     }
 
     public CancelOutcome cancel(long bookingId, Channel channel, String requesterPhone, String actor) {
+        return cancel(bookingId, channel, requesterPhone, actor, null);
+    }
+
+    /** As {@link #cancel(long, Channel, String, String)}, with a context for the event's listeners. */
+    public CancelOutcome cancel(long bookingId, Channel channel, String requesterPhone, String actor,
+            BookingEvents.Context context) {
         LocalDateTime now = now();
         try {
             Booking cancelled = retrying("cancel", () -> tx.execute(status -> {
-                Map<String, Object> row = jdbc.query(
-                        "SELECT status, pool_id, slot_starts_at FROM booking WHERE id = ? FOR UPDATE", rs -> rs.next()
-                                ? Map.<String, Object>of("status", rs.getString(1), "pool_id", rs.getLong(2),
-                                        "starts", rs.getObject(3, LocalDateTime.class))
+                record Row(String status, long poolId, LocalDateTime startsAt) {
+                }
+                Row row = jdbc.query("SELECT status, pool_id, slot_starts_at FROM booking WHERE id = ? FOR UPDATE",
+                        rs -> rs.next() ? new Row(rs.getString(1), rs.getLong(2), rs.getObject(3, LocalDateTime.class))
                                 : null,
                         bookingId);
                 if (row == null) {
                     throw new RefusedException(Refusal.NOT_FOUND, null);
                 }
-                if (!"ACTIVE".equals(row.get("status"))) {
+                if (!"ACTIVE".equals(row.status())) {
                     throw new RefusedException(Refusal.NOT_ACTIVE, null);
                 }
-                if (now.isAfter(((LocalDateTime) row.get("starts")).minus(props.cancelCutoff()))) {
+                if (now.isAfter(row.startsAt().minus(props.cancelCutoff()))) {
                     throw new RefusedException(Refusal.CANCEL_TOO_LATE, null);
                 }
                 if (channel == Channel.SMS_REPLY && !isTiedTo(bookingId, requesterPhone)) {
@@ -730,9 +877,9 @@ public class BookingService {
                         UPDATE booking SET status = 'CANCELLED', cancelled_at = ?, cancel_channel = ? WHERE id = ?""",
                         now, channel.name(), bookingId);
                 Booking b = findById(bookingId).orElseThrow();
-                events.publishEvent(new BookingEvents.BookingCancelled(b, channel));
+                events.publishEvent(new BookingEvents.BookingCancelled(b, channel, context));
                 // last: the hot row
-                jdbc.update("UPDATE quota_pool SET booked = booked - 1 WHERE id = ?", (long) row.get("pool_id"));
+                giveBack(row.poolId());
                 return b;
             }));
             log.info("Cancelled {} (code {}) via {} by {}", cancelled.id(), Booking.maskCode(cancelled.code()), channel,
@@ -909,15 +1056,5 @@ public class BookingService {
 
     private LocalDateTime now() {
         return LocalDateTime.now(clock);
-    }
-
-    /** Carries a refusal out of a transaction so that it rolls back. */
-    private static final class RefusedException extends RuntimeException {
-        final BookingOutcome.Refused refused;
-
-        RefusedException(Refusal reason, LocalDate earliest) {
-            super(reason.name(), null, false, false);
-            this.refused = new BookingOutcome.Refused(reason, earliest);
-        }
     }
 }

@@ -54,6 +54,14 @@ final class CallState {
     /** The people booked before from this number (read once per call). */
     List<org.hotline.booking.KnownPatient> known;
     Integer patientAge;
+    /** Issue 16: places nowhere ("no_places") this call; the second offers a person. */
+    int deadEnds;
+    /** The nearest free place offered when the chosen service had none. */
+    org.hotline.booking.Alternatives.Alternative alternative;
+    /** The caller chose to wait (候补) for the chosen service: the steps after "for whom" join instead of booking. */
+    boolean waitlisting;
+    /** How many wait before the caller, once joined. */
+    Integer waitingAhead;
     String smsPhone;
     String elderPhone;
     String bookingCode;

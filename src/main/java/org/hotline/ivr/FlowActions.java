@@ -58,8 +58,14 @@ final class FlowActions {
     private final Clock clock;
     private final PhoneLookups lookups;
 
+    private final org.hotline.booking.Alternatives alternatives;
+    private final org.hotline.booking.Waitlist waitlist;
+
     FlowActions(BookingService booking, Catalogue catalogue, NamePrompts names, SpokenValues values,
-            IvrProperties props, Clock clock, PhoneLookups lookups) {
+            IvrProperties props, Clock clock, PhoneLookups lookups, org.hotline.booking.Alternatives alternatives,
+            org.hotline.booking.Waitlist waitlist) {
+        this.alternatives = alternatives;
+        this.waitlist = waitlist;
         this.lookups = lookups;
         this.booking = booking;
         this.catalogue = catalogue;
@@ -221,6 +227,20 @@ final class FlowActions {
             case "cancel" -> cancel(s);
             case "known_patients" -> Outcome.of(known(s).isEmpty() ? "none" : "some");
             case "same_again" -> sameAgain(s);
+            case "dead_end" -> {
+                s.deadEnds++;
+                yield Outcome.of(s.deadEnds >= 2 ? "person" : "again");
+            }
+            case "alternative" -> alternative(s);
+            case "take_alternative" -> takeAlternative(s);
+            case "wait" -> {
+                s.waitlisting = waitlist != null && s.service != null;
+                yield Outcome.of(s.waitlisting ? "ok" : "unavailable");
+            }
+            case "waitlisting" -> Outcome.of(s.waitlisting ? "waiting" : "booking");
+            case "join_waitlist" -> joinWaitlist(s);
+            case "change_start" -> changeStart(s);
+            case "move" -> move(s);
             default -> throw new IllegalArgumentException("no action " + action);
         };
     }
@@ -286,8 +306,101 @@ final class FlowActions {
         return Outcome.of("none");
     }
 
+    /** The nearest place with room of the chosen department or vaccine: later here, or at another facility. */
+    private Outcome alternative(CallState s) {
+        s.alternative = null;
+        if (alternatives == null || s.service == null) {
+            return Outcome.of("none");
+        }
+        var q = org.hotline.booking.Alternatives.Query.of(s.service.id(), LocalDate.now(clock), PHONE, 1);
+        if (s.residentId != null) {
+            q = q.forPatient(s.residentId);
+        }
+        List<org.hotline.booking.Alternatives.Alternative> found = alternatives.find(q);
+        if (found.isEmpty()) {
+            return Outcome.of("none");
+        }
+        s.alternative = found.get(0);
+        return Outcome.of("found");
+    }
+
+    /** "Press 1 to take it": the alternative becomes the choice, and its place is held. */
+    private Outcome takeAlternative(CallState s) {
+        var alt = s.alternative;
+        if (alt == null) {
+            return Outcome.refused(Refusal.NOT_FOUND, null);
+        }
+        Optional<Facility> f = catalogue.facility(alt.facilityId());
+        Optional<BookableService> svc = catalogue.service(alt.offer().serviceId());
+        if (f.isEmpty() || svc.isEmpty()) {
+            return Outcome.refused(Refusal.NOT_FOUND, null);
+        }
+        s.facility = f.get();
+        s.service = svc.get();
+        s.date = alt.offer().date();
+        s.slot = alt.offer();
+        return hold(s);
+    }
+
+    /** 改约: the chosen booking's department or vaccine becomes the choice, for its dates and slices. */
+    private Outcome changeStart(CallState s) {
+        if (s.booking == null || s.caller.isEmpty()) {
+            return Outcome.of("none");
+        }
+        Optional<BookableService> svc = catalogue.service(s.booking.serviceId());
+        Optional<Facility> f = catalogue.facility(s.booking.facilityId());
+        if (svc.isEmpty() || f.isEmpty() || catalogue.dates(svc.get().id(), PHONE).isEmpty()) {
+            return Outcome.of("none");
+        }
+        s.facility = f.get();
+        s.service = svc.get();
+        s.vaccine = null;
+        s.date = null;
+        s.slot = null;
+        return Outcome.of("ok");
+    }
+
+    /**
+     * Moves the chosen booking to the chosen slice in one transaction (booking core's move): only a booking tied
+     * to this calling number (asked again inside the move), the patient the booking's own (no ID keyed).
+     */
+    private Outcome move(CallState s) {
+        if (s.booking == null || s.slot == null || s.caller.isEmpty()) {
+            return Outcome.refused(Refusal.NOT_FOUND, null);
+        }
+        org.hotline.booking.MoveOutcome out = booking.move(new org.hotline.booking.MoveRequest(s.booking.id(),
+                s.slot.slotId(), null, null, PHONE, s.call.callId(), null, s.caller, null));
+        if (out instanceof org.hotline.booking.MoveOutcome.Moved m) {
+            s.found = s.found.stream().filter(b -> b.id() != m.from().id()).toList();
+            s.booking = m.to();
+            s.booked.add(m.to());
+            return Outcome.of("moved");
+        }
+        var r = (org.hotline.booking.MoveOutcome.Refused) out;
+        if (r.reason() == Refusal.DOSE_TOO_SOON) {
+            s.earliestDate = r.earliestDate();
+        }
+        return Outcome.refused(r.reason(), r.earliestDate());
+    }
+
+    private Outcome joinWaitlist(CallState s) {
+        if (waitlist == null || s.service == null) {
+            return Outcome.refused(Refusal.NOT_FOUND, null);
+        }
+        String sms = s.elderPhone != null ? s.elderPhone : s.smsPhone;
+        var out = waitlist.join(s.service.id(), s.residentId, s.residentId == null && s.patient != null
+                ? s.patient.ref() : null, sms, s.caller.isEmpty() ? null : s.caller);
+        if (out instanceof org.hotline.booking.Waitlist.JoinOutcome.Joined j) {
+            s.waitlisting = false;
+            s.waitingAhead = j.ahead();
+            return Outcome.of("joined");
+        }
+        return Outcome.refused(((org.hotline.booking.Waitlist.JoinOutcome.Refused) out).reason(), null);
+    }
+
     private Outcome hold(CallState s) {
         releaseHold(s);
+        s.waitlisting = false;
         SlotOffer slot = s.slot;
         if (slot == null) {
             return Outcome.refused(Refusal.NOT_FOUND, null);
@@ -309,6 +422,13 @@ final class FlowActions {
     }
 
     private Outcome checkPatient(CallState s) {
+        if (s.waitlisting && s.date == null && (s.residentId != null || s.patient != null)) {
+            // waiting for any date: the day's rules are asked when a place is offered and confirmed
+            if (s.residentId != null) {
+                s.patientAge = org.hotline.booking.ResidentId.of(s.residentId).ageOn(LocalDate.now(clock));
+            }
+            return Outcome.of("ok");
+        }
         if (s.service == null || s.date == null || s.residentId == null && s.patient == null) {
             return Outcome.refused(Refusal.NOT_FOUND, null);
         }
@@ -339,7 +459,7 @@ final class FlowActions {
             family = s.smsPhone != null && !s.smsPhone.equals(s.elderPhone) ? List.of(s.smsPhone) : List.of();
         }
         BookingOutcome out = booking.confirm(new BookingRequest(s.hold.holdId(), s.residentId, sms, family,
-                s.caller.isEmpty() ? null : s.caller, PHONE, s.call.callId(), null,
+                s.caller.isEmpty() ? null : s.caller, PHONE, s.call.callId(), null, null,
                 s.residentId == null && s.patient != null ? s.patient.ref() : null));
         if (out instanceof BookingOutcome.Booked b) {
             s.hold = null;

@@ -57,6 +57,19 @@ public class FlowEngine implements CallHandler {
     public FlowEngine(FlowSet flows, PromptCatalogue prompts, org.hotline.booking.BookingService booking,
             org.hotline.booking.Catalogue catalogue, TransferLog transfers, AgentQueue queue, IvrProperties props,
             Clock clock, PhoneLookups lookups, BooleanSupplier databaseUp) {
+        this(flows, prompts, booking, catalogue, transfers, queue, props, clock, lookups, databaseUp, null, null);
+    }
+
+    /**
+     * @param alternatives the nearest free places when nothing is (null: none offered)
+     * @param waitlist     the 候补 waitlist (null: not offered)
+     */
+    public FlowEngine(FlowSet flows, PromptCatalogue prompts, org.hotline.booking.BookingService booking,
+            org.hotline.booking.Catalogue catalogue, TransferLog transfers, AgentQueue queue, IvrProperties props,
+            Clock clock, PhoneLookups lookups, BooleanSupplier databaseUp, org.hotline.booking.Alternatives alternatives,
+            org.hotline.booking.Waitlist waitlist) {
+        this.alternatives = alternatives;
+        this.waitlist = waitlist;
         this.lookups = lookups;
         this.databaseUp = databaseUp;
         this.flows = flows;
@@ -69,12 +82,17 @@ public class FlowEngine implements CallHandler {
         this.clock = clock;
         NamePrompts names = new NamePrompts(prompts);
         this.values = new SpokenValues(names, catalogue, props);
-        this.actions = new FlowActions(booking, catalogue, names, values, props, clock, lookups);
+        this.actions = new FlowActions(booking, catalogue, names, values, props, clock, lookups, alternatives,
+                waitlist);
     }
+
+    private final org.hotline.booking.Alternatives alternatives;
+    private final org.hotline.booking.Waitlist waitlist;
 
     /** The same engine with another view of the agents' queue (tests, a console that knows the wait). */
     public FlowEngine withAgentQueue(AgentQueue q) {
-        return new FlowEngine(flows, prompts, booking, catalogue, transfers, q, props, clock, lookups, databaseUp)
+        return new FlowEngine(flows, prompts, booking, catalogue, transfers, q, props, clock, lookups, databaseUp,
+                alternatives, waitlist)
                 .complaints(complaints);
     }
 

@@ -48,8 +48,8 @@ public class IvrConfig {
     @Bean
     FlowEngine flowEngine(FlowSet flows, PromptCatalogue prompts, BookingService booking, Catalogue catalogue,
             TransferLog transfers, ObjectProvider<AgentQueue> queue, IvrProperties props, Clock clock,
-            PhoneLookups lookups, ObjectProvider<DatabaseWatch> watch,
-            ObjectProvider<org.hotline.handoff.Complaints> complaints) {
+            PhoneLookups lookups, ObjectProvider<DatabaseWatch> watch, org.hotline.booking.Alternatives alternatives,
+            org.hotline.booking.Waitlist waitlist, ObjectProvider<org.hotline.handoff.Complaints> complaints) {
         DatabaseWatch w = watch.getIfAvailable();
         if (w != null) {
             w.onChange(up -> {
@@ -59,6 +59,7 @@ public class IvrConfig {
             });
         }
         return new FlowEngine(flows, prompts, booking, catalogue, transfers, queue.getIfAvailable(() -> AgentQueue.NEVER_BUSY),
-                props, clock, lookups, w == null ? () -> true : w::reachable).complaints(complaints.getIfAvailable());
+                props, clock, lookups, w == null ? () -> true : w::reachable, alternatives, waitlist)
+                .complaints(complaints.getIfAvailable());
     }
 }

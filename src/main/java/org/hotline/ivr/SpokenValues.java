@@ -80,6 +80,21 @@ final class SpokenValues {
                         : MandarinSpeech.date(s.booking.nextDoseFrom());
             case "earliest_date":
                 return s.earliestDate == null ? List.of() : MandarinSpeech.date(s.earliestDate);
+            case "alternative": {
+                var a = s.alternative;
+                if (a == null) {
+                    return List.of();
+                }
+                List<String> out = new ArrayList<>(MandarinSpeech.date(a.offer().date()));
+                out.addAll(MandarinSpeech.time(a.offer().startsAt().toLocalTime()));
+                Facility f = catalogue.facility(a.facilityId()).orElse(null);
+                out.addAll(f == null ? List.of("name_facility") : facility(f));
+                BookableService svc = catalogue.service(a.offer().serviceId()).orElse(null);
+                out.addAll(svc == null ? List.of("name_service") : service(svc, f));
+                return out;
+            }
+            case "ahead":
+                return s.waitingAhead == null ? List.of() : MandarinSpeech.number(s.waitingAhead);
             case "booking":
                 return s.booking == null ? List.of() : booking(s.booking);
             case "agent_hours": {

@@ -12,7 +12,9 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
 import org.hotline.booking.Booking;
+import org.hotline.booking.BookingOutcome;
 import org.hotline.booking.BookingService;
+import org.hotline.booking.Waitlist;
 import org.hotline.booking.CancelOutcome;
 import org.hotline.booking.Channel;
 import org.hotline.booking.PhoneNumber;
@@ -30,10 +32,15 @@ public class SmsReplies {
     private static final Logger log = LoggerFactory.getLogger(SmsReplies.class);
     static final int HELP_PER_DAY = 5;
     private static final Pattern CANCEL = Pattern.compile("^(?:取消(?:预约)?|QX)[:：,，]?(\\d{6})$");
+    /** A waitlist offer taken: 确认123456 (the code of the offer SMS). */
+    private static final Pattern CONFIRM = Pattern.compile("^(?:确认|候补|QR)[:：,，]?(\\d{6})$");
 
     /** What a reply asks for. */
     public sealed interface Command {
         record Cancel(String code) implements Command {
+        }
+
+        record ConfirmWaitlist(String code) implements Command {
         }
 
         record Unknown() implements Command {
@@ -46,7 +53,11 @@ public class SmsReplies {
     private final JdbcTemplate jdbc;
     private final Clock clock;
 
-    SmsReplies(BookingService booking, SmsOutbox outbox, SmsTemplates templates, JdbcTemplate jdbc, Clock clock) {
+    private final Waitlist waitlist;
+
+    SmsReplies(BookingService booking, SmsOutbox outbox, SmsTemplates templates, JdbcTemplate jdbc, Clock clock,
+            Waitlist waitlist) {
+        this.waitlist = waitlist;
         this.booking = booking;
         this.outbox = outbox;
         this.templates = templates;
@@ -70,12 +81,27 @@ public class SmsReplies {
             sb.append(Character.toUpperCase(c));
         }
         Matcher m = CANCEL.matcher(sb);
-        return m.matches() ? new Command.Cancel(m.group(1)) : new Command.Unknown();
+        if (m.matches()) {
+            return new Command.Cancel(m.group(1));
+        }
+        Matcher c = CONFIRM.matcher(sb);
+        return c.matches() ? new Command.ConfirmWaitlist(c.group(1)) : new Command.Unknown();
     }
 
     void handle(String from, String text) {
         String masked = PhoneNumber.mask(from);
         Command cmd = parse(text);
+        if (cmd instanceof Command.ConfirmWaitlist c) {
+            // only the phone the offer went to, while it lasts, once; the booking's confirmation SMS is the answer
+            BookingOutcome out = waitlist.confirmByReply(from, c.code());
+            if (out instanceof BookingOutcome.Refused r) {
+                log.info("SMS reply from {}: waitlist {} refused ({})", masked, Booking.maskCode(c.code()), r.reason());
+                outbox.enqueue(null, SmsKind.REPLY, from, templates.waitlistRefused(c.code(), r.reason()), null);
+            } else {
+                log.info("SMS reply from {}: waitlist {} booked", masked, Booking.maskCode(c.code()));
+            }
+            return;
+        }
         if (cmd instanceof Command.Cancel c) {
             CancelOutcome out = booking.cancel(c.code(), Channel.SMS_REPLY, from, "sms:" + masked);
             if (out instanceof CancelOutcome.Refused r) {

@@ -30,10 +30,11 @@ class BookingRetryTest {
 
     JdbcTemplate jdbc = mock(JdbcTemplate.class);
     BookingMetrics metrics = mock(BookingMetrics.class);
-    BookingService booking = new BookingService(jdbc, mock(TransactionTemplate.class),
-            Clock.fixed(Instant.parse("2030-03-04T02:00:00Z"), ZoneId.of("Asia/Shanghai")),
-            new BookingProperties(Duration.ofMinutes(5), Duration.ofHours(2), 5, 5, "a-test-key-of-some-length"),
-            mock(ApplicationEventPublisher.class), metrics);
+    Clock clock = Clock.fixed(Instant.parse("2030-03-04T02:00:00Z"), ZoneId.of("Asia/Shanghai"));
+    BookingProperties props = new BookingProperties(Duration.ofMinutes(5), Duration.ofHours(2), 5, 5,
+            "a-test-key-of-some-length");
+    BookingService booking = new BookingService(jdbc, mock(TransactionTemplate.class), clock, props,
+            mock(ApplicationEventPublisher.class), metrics, new Eligibility(jdbc, clock, props));
 
     @Test
     void aHoldRolledBackForAConflictIsTakenAgain() {

@@ -1,0 +1,172 @@
+package org.hotline.booking;
+
+import java.time.Clock;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.util.List;
+import java.util.Optional;
+
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Component;
+
+/**
+ * Who may book what: the patient rules (no-show block on the phone, one booking per service and day, the
+ * most active bookings), the vaccine rules (age band, doses, interval) and the community referral. Asked
+ * early, without locks ({@link BookingService#checkPatient}), by {@link Alternatives} to leave out what
+ * would be refused, and again when a booking is written, under the patient row's lock.
+ */
+@Component
+class Eligibility {
+
+    /** What the rules decided about a booking that may be made: its vaccine dose, and when the next one is due. */
+    record Result(Long vaccineId, Integer doseNumber, LocalDate nextDoseFrom) {
+    }
+
+    /** A vaccine's rule. */
+    record VaccineRule(int doses, int intervalDays, int minAge, int maxAge) {
+    }
+
+    /** A date before any slice: no earliest date. */
+    static final LocalDate NO_EARLIEST = LocalDate.of(1900, 1, 1);
+
+    /**
+     * What a patient may still book of a service, cheaply: whether anything, from which date, at what ages
+     * (for the vaccine rules; a department has no bounds).
+     */
+    record Window(boolean bookable, Patient patient, LocalDate earliest, int minAge, int maxAge) {
+
+        static final Window NONE = new Window(false, null, NO_EARLIEST, 0, 0);
+
+        boolean ageFits(LocalDate day) {
+            return patient.youngestOn(day) >= minAge && patient.oldestOn(day) <= maxAge;
+        }
+    }
+
+    private final JdbcTemplate jdbc;
+    private final Clock clock;
+    private final BookingProperties props;
+    private final KeyedHash hash;
+
+    Eligibility(JdbcTemplate jdbc, Clock clock, BookingProperties props) {
+        this.jdbc = jdbc;
+        this.clock = clock;
+        this.props = props;
+        this.hash = new KeyedHash(props.idHashKey());
+    }
+
+    /** {@link BookingService#checkPatient}. */
+    Optional<BookingOutcome.Refused> checkPatient(long serviceId, LocalDate date, String residentIdInput,
+            Channel channel) {
+        ResidentId.Parsed parsed = ResidentId.parse(residentIdInput);
+        if (!parsed.valid()) {
+            return Optional.of(new BookingOutcome.Refused(parsed.refusal()));
+        }
+        try {
+            Long vaccineId = jdbc.query("SELECT vaccine_id FROM service WHERE id = ?",
+                    rs -> rs.next() ? rs.getObject(1, Long.class) : null, serviceId);
+            check(Patient.of(parsed.id(), hash), serviceId, vaccineId, date, channel);
+            return Optional.empty();
+        } catch (RefusedException e) {
+            return Optional.of(e.refused);
+        }
+    }
+
+    /**
+     * Every patient rule for a booking of {@code serviceId} on {@code date}; under the patient row's lock
+     * when a booking is written (the counts then see every booking committed before).
+     *
+     * @throws RefusedException the first rule the booking breaks
+     */
+    Result check(Patient patient, long serviceId, Long vaccineId, LocalDate date, Channel channel) {
+        LocalDate today = LocalDate.now(clock);
+        String patientHash = patient.hash();
+        // one round trip for the three per-patient facts
+        record PatientFacts(LocalDate blockedUntil, int sameDay, int active) {
+        }
+        PatientFacts facts = jdbc.queryForObject("""
+                SELECT (SELECT phone_blocked_until FROM patient WHERE id_hash = ?),
+                       (SELECT COUNT(*) FROM booking WHERE patient_hash = ? AND service_id = ? AND slot_date = ?
+                          AND status = 'ACTIVE'),
+                       (SELECT COUNT(*) FROM booking WHERE patient_hash = ? AND status = 'ACTIVE' AND slot_starts_at > ?)""",
+                (rs, i) -> new PatientFacts(rs.getObject(1, LocalDate.class), rs.getInt(2), rs.getInt(3)), patientHash,
+                patientHash, serviceId, date, patientHash, LocalDateTime.now(clock));
+        if (channel == Channel.PHONE_MENU && facts.blockedUntil() != null && !facts.blockedUntil().isBefore(today)) {
+            throw new RefusedException(Refusal.PATIENT_BLOCKED, facts.blockedUntil().plusDays(1));
+        }
+        if (facts.sameDay() > 0) {
+            throw new RefusedException(Refusal.DUPLICATE_SAME_DAY, null);
+        }
+        if (facts.active() >= props.maxActivePerPatient()) {
+            throw new RefusedException(Refusal.TOO_MANY_FOR_PATIENT, null);
+        }
+        if (vaccineId == null) {
+            return new Result(null, null, null);
+        }
+        VaccineRule v = jdbc.queryForObject("""
+                SELECT v.doses, v.min_interval_days, v.min_age_years, v.max_age_years
+                FROM vaccine v WHERE v.id = ?""",
+                (rs, i) -> new VaccineRule(rs.getInt(1), rs.getInt(2), rs.getInt(3), rs.getInt(4)), vaccineId);
+        if (patient.youngestOn(date) < v.minAge() || patient.oldestOn(date) > v.maxAge()) {
+            boolean maybe = patient.oldestOn(date) >= v.minAge() && patient.youngestOn(date) <= v.maxAge();
+            throw new RefusedException(maybe && patient.idCanBeAsked() ? Refusal.ID_NEEDED : Refusal.AGE_OUT_OF_RANGE,
+                    null);
+        }
+        List<LocalDate> doses = jdbc.queryForList("""
+                SELECT slot_date FROM booking WHERE patient_hash = ? AND vaccine_id = ?
+                  AND status IN ('ACTIVE', 'ATTENDED') ORDER BY slot_date""", LocalDate.class, patientHash,
+                vaccineId);
+        int doseNumber = doses.size() + 1;
+        if (doseNumber > v.doses()) {
+            throw new RefusedException(Refusal.ALL_DOSES_DONE, null);
+        }
+        if (!doses.isEmpty()) {
+            LocalDate earliest = doses.get(doses.size() - 1).plusDays(v.intervalDays());
+            if (date.isBefore(earliest)) {
+                throw new RefusedException(Refusal.DOSE_TOO_SOON, earliest);
+            }
+        }
+        LocalDate next = doseNumber < v.doses() ? date.plusDays(v.intervalDays()) : null;
+        return new Result(vaccineId, doseNumber, next);
+    }
+
+    /**
+     * What a patient may still book of a service, from the vaccine rules, in one round trip: nothing when
+     * every dose is booked or taken, otherwise from the day the interval since the last dose allows.
+     *
+     * @param excludingBookingId a booking that does not count (the one being moved), or 0
+     */
+    Window window(Patient patient, long serviceId, long excludingBookingId) {
+        record Doses(Long vaccineId, int doses, int interval, int minAge, int maxAge, int taken, LocalDate last) {
+        }
+        Doses d = jdbc.queryForObject("""
+                SELECT v.id, v.doses, v.min_interval_days, v.min_age_years, v.max_age_years,
+                       (SELECT COUNT(*) FROM booking b WHERE b.patient_hash = ? AND b.vaccine_id = v.id
+                          AND b.status IN ('ACTIVE', 'ATTENDED') AND b.id <> ?),
+                       (SELECT MAX(b.slot_date) FROM booking b WHERE b.patient_hash = ? AND b.vaccine_id = v.id
+                          AND b.status IN ('ACTIVE', 'ATTENDED') AND b.id <> ?)
+                FROM service s LEFT JOIN vaccine v ON v.id = s.vaccine_id WHERE s.id = ?""",
+                (rs, i) -> new Doses(rs.getObject(1, Long.class), rs.getInt(2), rs.getInt(3), rs.getInt(4),
+                        rs.getInt(5), rs.getInt(6), rs.getObject(7, LocalDate.class)),
+                patient.hash(), excludingBookingId, patient.hash(), excludingBookingId, serviceId);
+        if (d.vaccineId() == null) {
+            return new Window(true, patient, NO_EARLIEST, Integer.MIN_VALUE, Integer.MAX_VALUE);
+        }
+        if (d.taken() >= d.doses()) {
+            return Window.NONE;
+        }
+        LocalDate earliest = d.last() == null ? NO_EARLIEST : d.last().plusDays(d.interval());
+        return new Window(true, patient, earliest, d.minAge(), d.maxAge());
+    }
+
+    /** A COMMUNITY place needs a referral from a community centre. */
+    void requireCommunityReferral(Long referringFacilityId) {
+        if (referringFacilityId == null) {
+            throw new RefusedException(Refusal.REFERRAL_REQUIRED, null);
+        }
+        String kind = jdbc.query("SELECT kind FROM facility WHERE id = ?", rs -> rs.next() ? rs.getString(1) : null,
+                referringFacilityId);
+        if (!FacilityKind.COMMUNITY_CENTRE.name().equals(kind)) {
+            throw new RefusedException(Refusal.REFERRAL_REQUIRED, null);
+        }
+    }
+}
