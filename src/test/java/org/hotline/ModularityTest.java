@@ -71,6 +71,20 @@ class ModularityTest {
                 .check(CLASSES);
     }
 
+    /**
+     * Hospital administration (issue 17) orchestrates the owners' APIs (booking, release) and the console's audit
+     * trail; it owns no table and nothing depends on it.
+     */
+    @Test
+    void nothingDependsOnHospitalAdministration() {
+        noClasses().that().resideOutsideOfPackage("org.hotline.admin..").should().dependOnClassesThat()
+                .resideInAPackage("org.hotline.admin..").check(CLASSES);
+        noClasses().that().resideInAPackage("org.hotline.admin..").should().dependOnClassesThat()
+                .resideInAnyPackage("org.hotline.ivr..", "org.hotline.sms..", "org.hotline.ops..", "org.hotline.demo..",
+                        "org.hotline.db..", "org.hotline.handoff..")
+                .check(CLASSES);
+    }
+
     @Test
     void nothingDependsOnTheReports() {
         noClasses().that().resideOutsideOfPackage("org.hotline.ops..").should().dependOnClassesThat()

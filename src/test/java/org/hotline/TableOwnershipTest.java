@@ -34,8 +34,9 @@ class TableOwnershipTest {
     /** Which module owns each table: the same list as docs/architecture.md. */
     static final Map<String, String> OWNER = owners(
             "booking", "facility vaccine service clinic_session slot quota_pool patient caller_day hold booking "
-                    + "booking_phone waitlist_entry",
+                    + "booking_phone waitlist_entry name_audio",
             "release", "release_policy schedule_template release_step release_job_run release_audit booking_reminder "
+                    + "closure policy_override "
                     + "qrtz_job_details qrtz_triggers qrtz_simple_triggers qrtz_cron_triggers qrtz_simprop_triggers "
                     + "qrtz_blob_triggers qrtz_calendars qrtz_paused_trigger_grps qrtz_fired_triggers "
                     + "qrtz_scheduler_state qrtz_locks",

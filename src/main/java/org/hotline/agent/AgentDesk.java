@@ -247,7 +247,7 @@ public class AgentDesk {
             case AGENT, SUPERVISOR -> true;
             case COMMUNITY_DOCTOR -> b.channel() == Channel.COMMUNITY_DOCTOR && b.actor() != null
                     && users.find(b.actor()).map(u -> actor.facilityId().equals(u.facilityId())).orElse(false);
-            case ADMIN, FRONT_DESK -> false;
+            case ADMIN, FRONT_DESK, HOSPITAL_ADMIN -> false;
         };
     }
 

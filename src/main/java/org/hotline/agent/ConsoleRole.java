@@ -12,8 +12,10 @@ public enum ConsoleRole {
     FRONT_DESK("导诊台", null),
     /** Supervisor: reads transfers, call-backs and the audit trail; reports (ops module). */
     SUPERVISOR("班长", null),
-    /** Administrator: users (and, later, facilities, schedules and policies). */
-    ADMIN("管理员", null);
+    /** Administrator: users; every facility's catalogue, rosters, closures and release policies (may override). */
+    ADMIN("管理员", null),
+    /** Hospital administrator (医院管理员): their own facility's departments, rosters, closures and policies. */
+    HOSPITAL_ADMIN("医院管理员", null);
 
     private final String label;
     private final Channel channel;

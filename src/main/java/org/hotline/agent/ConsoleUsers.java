@@ -90,6 +90,10 @@ public class ConsoleUsers {
             if (!centre) {
                 return Optional.of(UserProblem.DOCTOR_NEEDS_CENTRE);
             }
+        } else if (role == ConsoleRole.HOSPITAL_ADMIN) {
+            if (facilityId == null || catalogue.facility(facilityId).isEmpty()) {
+                return Optional.of(UserProblem.HOSPITAL_ADMIN_NEEDS_FACILITY);
+            }
         } else if (role == ConsoleRole.FRONT_DESK) {
             boolean seesPatients = facilityId != null && catalogue.facility(facilityId)
                     .map(f -> f.kind() != FacilityKind.COMMUNITY_CENTRE).orElse(false);

@@ -10,8 +10,9 @@ public enum UserProblem {
     PASSWORD_LIKE_USERNAME("密码不能与用户名相同或相近"),
     DISPLAY_NAME_TOO_LONG("显示名最多 64 个字符"),
     DOCTOR_NEEDS_CENTRE("社区医生必须属于一个社区卫生服务中心"),
-    ONLY_DOCTORS_HAVE_CENTRE("只有社区医生和导诊台可以关联机构"),
+    ONLY_DOCTORS_HAVE_CENTRE("只有社区医生、导诊台和医院管理员可以关联机构"),
     DESK_NEEDS_FACILITY("导诊台必须属于一家医院或接种点"),
+    HOSPITAL_ADMIN_NEEDS_FACILITY("医院管理员必须属于一家机构"),
     NOT_FOUND("没有找到该用户"),
     LAST_ADMIN("不能停用最后一个管理员");
 

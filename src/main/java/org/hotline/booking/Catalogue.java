@@ -44,8 +44,9 @@ public class Catalogue {
                               JOIN quota_pool q ON q.slot_id = sl.id
                               WHERE s.facility_id = f.id AND s.kind = ? AND q.pool IN (%s)
                                 AND q.opens_at <= ? AND q.closes_at > ? AND sl.starts_at > ?
-                                AND q.held + q.booked < q.capacity)
-                ORDER BY f.sort_order, f.id""".formatted(poolList(channel)),
+                                AND q.held + q.booked < q.capacity%s)%s
+                ORDER BY f.sort_order, f.id""".formatted(poolList(channel), spokenService(channel),
+                spoken(channel, "FACILITY", "f")),
                 Catalogue::facility, kind.name(), now, now, now);
     }
 
@@ -71,8 +72,8 @@ public class Catalogue {
                    AND EXISTS (SELECT 1 FROM slot sl JOIN quota_pool q ON q.slot_id = sl.id
                                WHERE sl.service_id = s.id AND q.pool IN (%s)
                                  AND q.opens_at <= ? AND q.closes_at > ? AND sl.starts_at > ?
-                                 AND q.held + q.booked < q.capacity)
-                 ORDER BY s.sort_order, s.id""".formatted(poolList(channel)),
+                                 AND q.held + q.booked < q.capacity)%s
+                 ORDER BY s.sort_order, s.id""".formatted(poolList(channel), spokenService(channel)),
                 Catalogue::service, facilityId, kind.name(), now, now, now);
     }
 
@@ -120,6 +121,28 @@ public class Catalogue {
                     .indexOf(b.pool()) ? a : b);
         }
         return List.copyOf(bySlot.values());
+    }
+
+    /**
+     * The phone menu offers an entry added in the console ({@code spoken_name_required}) only once its name can
+     * be spoken ({@link SpokenNames}); other channels show names on a screen.
+     */
+    static String spoken(Channel channel, String kind, String alias) {
+        if (channel != Channel.PHONE_MENU) {
+            return "";
+        }
+        return " AND (NOT %1$s.spoken_name_required OR EXISTS (SELECT 1 FROM name_audio na WHERE na.kind = '%2$s'"
+                .formatted(alias, kind) + " AND na.entry_id = %s.id))".formatted(alias);
+    }
+
+    /** For a service: its own name, and its vaccine's when it offers one. */
+    static String spokenService(Channel channel) {
+        if (channel != Channel.PHONE_MENU) {
+            return "";
+        }
+        return spoken(channel, "SERVICE", "s") + " AND (s.vaccine_id IS NULL OR EXISTS (SELECT 1 FROM vaccine sv"
+                + " WHERE sv.id = s.vaccine_id AND (NOT sv.spoken_name_required OR EXISTS (SELECT 1 FROM name_audio nv"
+                + " WHERE nv.kind = 'VACCINE' AND nv.entry_id = sv.id))))";
     }
 
     static String poolList(Channel channel) {

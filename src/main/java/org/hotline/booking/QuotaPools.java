@@ -86,6 +86,157 @@ public class QuotaPools {
         return new NewSession(sessionId, slots.size());
     }
 
+    /** A generated session: when, and how many places of its slots are held or booked. */
+    public record SessionTaken(long id, long serviceId, LocalDate date, String period, LocalDateTime startsAt,
+            int taken) {
+    }
+
+    /** What a roster change did to one session's slots. */
+    public record Reshaped(long sessionId, boolean created, int added, int resized, int retired, int keptForBookings) {
+    }
+
+    /** The service's sessions that start after {@code after}, with the places taken in each (held + booked). */
+    public List<SessionTaken> sessionsAfter(long serviceId, LocalDateTime after) {
+        return jdbc.query("""
+                SELECT cs.id, cs.service_id, cs.session_date, cs.period, cs.starts_at,
+                       COALESCE((SELECT SUM(q.held + q.booked) FROM slot sl JOIN quota_pool q ON q.slot_id = sl.id
+                                 WHERE sl.session_id = cs.id), 0)
+                FROM clinic_session cs WHERE cs.service_id = ? AND cs.starts_at > ? ORDER BY cs.starts_at""",
+                (rs, i) -> new SessionTaken(rs.getLong(1), rs.getLong(2), rs.getObject(3, LocalDate.class),
+                        rs.getString(4), rs.getObject(5, LocalDateTime.class), rs.getInt(6)), serviceId, after);
+    }
+
+    /**
+     * Brings an existing session to a new roster line, or adds it when the service has none then. Under row locks
+     * on the session and all its pools (taken before any change, in id order, so a booking racing it either took
+     * its place before, and is kept, or waits and then sees the new capacity):
+     * <ul>
+     * <li>a slot whose start is one of the new slices gets the new quotas, but never fewer places than are held
+     * or booked in a pool ({@code capacity = max(new, held + booked)});
+     * <li>a slot that is no longer a slice keeps exactly its held and booked places and closes to new bookings
+     * ({@code capacity = held + booked}, {@code closes_at = now}): it is never deleted;
+     * <li>a new slice gets a new slot with pools closed until released (its caller plans the release).
+     * </ul>
+     * Runs in the caller's transaction.
+     */
+    public Reshaped reshapeSession(long serviceId, LocalDate date, String period, LocalDateTime starts,
+            LocalDateTime ends, int slotMinutes, int onsite, int community, int pub,
+            UnaryOperator<LocalDateTime> closes, LocalDateTime now) {
+        List<Long> ids = jdbc.queryForList("""
+                SELECT id FROM clinic_session WHERE service_id = ? AND session_date = ? AND period = ? FOR UPDATE""",
+                Long.class, serviceId, date, period);
+        if (ids.isEmpty()) {
+            NewSession s = addSession(serviceId, date, period, starts, ends, slotMinutes, onsite, community, pub, closes);
+            return s == null ? new Reshaped(0, false, 0, 0, 0, 0) : new Reshaped(s.id(), true, s.slots(), 0, 0, 0);
+        }
+        long sessionId = ids.get(0);
+        record PoolRow(long id, long slotId, String pool, int capacity, int taken, LocalDateTime slotStart) {
+        }
+        List<PoolRow> pools = jdbc.query("""
+                SELECT q.id, q.slot_id, q.pool, q.capacity, q.held + q.booked, sl.starts_at
+                FROM quota_pool q JOIN slot sl ON sl.id = q.slot_id WHERE sl.session_id = ? ORDER BY q.id FOR UPDATE""",
+                (rs, i) -> new PoolRow(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getInt(4), rs.getInt(5),
+                        rs.getObject(6, LocalDateTime.class)), sessionId);
+        java.util.Set<LocalDateTime> slices = new java.util.LinkedHashSet<>();
+        for (LocalDateTime st = starts; !st.plusMinutes(slotMinutes).isAfter(ends); st = st.plusMinutes(slotMinutes)) {
+            slices.add(st);
+        }
+        Map<String, Integer> wanted = Map.of("ONSITE", onsite, "COMMUNITY", community, "PUBLIC", pub);
+        Map<Long, LocalDateTime> existing = new java.util.LinkedHashMap<>();
+        Map<Long, Integer> takenBySlot = new HashMap<>();
+        List<Object[]> capacities = new ArrayList<>();
+        for (PoolRow p : pools) {
+            existing.put(p.slotId(), p.slotStart());
+            takenBySlot.merge(p.slotId(), p.taken(), Integer::sum);
+            int capacity = slices.contains(p.slotStart()) ? Math.max(wanted.get(p.pool()), p.taken()) : p.taken();
+            if (capacity != p.capacity()) {
+                capacities.add(new Object[] {capacity, p.id()});
+            }
+        }
+        jdbc.batchUpdate("UPDATE quota_pool SET capacity = ? WHERE id = ?", capacities);
+        int resized = 0;
+        int retired = 0;
+        int kept = 0;
+        for (var e : existing.entrySet()) {
+            if (slices.contains(e.getValue())) {
+                jdbc.update("UPDATE slot SET ends_at = ? WHERE id = ?", e.getValue().plusMinutes(slotMinutes), e.getKey());
+                resized++;
+            } else {
+                jdbc.update("UPDATE quota_pool SET closes_at = LEAST(closes_at, ?) WHERE slot_id = ? AND pool <> 'ONSITE'",
+                        now, e.getKey());
+                retired++;
+                if (takenBySlot.getOrDefault(e.getKey(), 0) > 0) {
+                    kept++;
+                }
+            }
+        }
+        List<Object[]> newSlots = new ArrayList<>();
+        for (LocalDateTime st : slices) {
+            if (!existing.containsValue(st)) {
+                newSlots.add(new Object[] {sessionId, serviceId, date, st, st.plusMinutes(slotMinutes)});
+            }
+        }
+        jdbc.batchUpdate("INSERT INTO slot (session_id, service_id, slot_date, starts_at, ends_at) VALUES (?, ?, ?, ?, ?)",
+                newSlots);
+        if (!newSlots.isEmpty()) {
+            List<Object[]> newPools = new ArrayList<>();
+            jdbc.query("""
+                    SELECT sl.id, sl.starts_at, sl.ends_at FROM slot sl WHERE sl.session_id = ?
+                    AND NOT EXISTS (SELECT 1 FROM quota_pool q WHERE q.slot_id = sl.id)""", rs -> {
+                long slotId = rs.getLong(1);
+                LocalDateTime st = rs.getObject(2, LocalDateTime.class);
+                LocalDateTime en = rs.getObject(3, LocalDateTime.class);
+                newPools.add(new Object[] {slotId, "ONSITE", onsite, date.atStartOfDay(), en});
+                newPools.add(new Object[] {slotId, "COMMUNITY", community, NOT_RELEASED, closes.apply(st)});
+                newPools.add(new Object[] {slotId, "PUBLIC", pub, NOT_RELEASED, closes.apply(st)});
+            }, sessionId);
+            jdbc.batchUpdate("INSERT INTO quota_pool (slot_id, pool, capacity, opens_at, closes_at) VALUES (?, ?, ?, ?, ?)",
+                    newPools);
+        }
+        jdbc.update("UPDATE clinic_session SET starts_at = ?, ends_at = ? WHERE id = ?", starts, ends, sessionId);
+        return new Reshaped(sessionId, false, newSlots.size(), resized, retired, kept);
+    }
+
+    /**
+     * Takes a session off the calendar (its roster line was removed): every slot keeps exactly its held and booked
+     * places and closes to new bookings. Nothing is deleted. Runs in the caller's transaction.
+     *
+     * @return places still held or booked in it
+     */
+    public int retireSession(long sessionId, LocalDateTime now) {
+        int taken = lockTaken(sessionId);
+        jdbc.update("""
+                UPDATE quota_pool q JOIN slot sl ON sl.id = q.slot_id
+                SET q.capacity = q.held + q.booked, q.closes_at = IF(q.pool = 'ONSITE', q.closes_at, LEAST(q.closes_at, ?))
+                WHERE sl.session_id = ?""", now, sessionId);
+        return taken;
+    }
+
+    /**
+     * Closes a session that nobody has booked (a holiday or closure): every pool gets capacity 0. Under row locks on
+     * its pools; when a place is held or booked nothing changes and the places taken are returned (those bookings
+     * are cancelled by the session-cancellation flow, 停诊, never here). Runs in the caller's transaction.
+     *
+     * @return 0 when closed, else the places held or booked
+     */
+    public int closeIfUnbooked(long sessionId) {
+        int taken = lockTaken(sessionId);
+        if (taken > 0) {
+            return taken;
+        }
+        jdbc.update("""
+                UPDATE quota_pool q JOIN slot sl ON sl.id = q.slot_id SET q.capacity = 0 WHERE sl.session_id = ?""",
+                sessionId);
+        return 0;
+    }
+
+    private int lockTaken(long sessionId) {
+        return jdbc.query("""
+                SELECT q.held + q.booked FROM quota_pool q JOIN slot sl ON sl.id = q.slot_id WHERE sl.session_id = ?
+                ORDER BY q.id FOR UPDATE""", (rs, i) -> rs.getInt(1), sessionId).stream().mapToInt(Integer::intValue)
+                .sum();
+    }
+
     /** Closes a pool until its release ({@link #NOT_RELEASED}). */
     public void closeUntilReleased(long poolId) {
         jdbc.update("UPDATE quota_pool SET opens_at = ? WHERE id = ?", NOT_RELEASED, poolId);

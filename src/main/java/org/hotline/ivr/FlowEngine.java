@@ -42,6 +42,7 @@ public class FlowEngine implements CallHandler {
     private final PromptCatalogue prompts;
     private final PhoneLookups lookups;
     private final BooleanSupplier databaseUp;
+    private final org.hotline.booking.SpokenNames spokenNames;
 
     public FlowEngine(FlowSet flows, PromptCatalogue prompts, org.hotline.booking.BookingService booking,
             org.hotline.booking.Catalogue catalogue, TransferLog transfers, AgentQueue queue, IvrProperties props,
@@ -57,7 +58,7 @@ public class FlowEngine implements CallHandler {
     public FlowEngine(FlowSet flows, PromptCatalogue prompts, org.hotline.booking.BookingService booking,
             org.hotline.booking.Catalogue catalogue, TransferLog transfers, AgentQueue queue, IvrProperties props,
             Clock clock, PhoneLookups lookups, BooleanSupplier databaseUp) {
-        this(flows, prompts, booking, catalogue, transfers, queue, props, clock, lookups, databaseUp, null, null);
+        this(flows, prompts, booking, catalogue, transfers, queue, props, clock, lookups, databaseUp, null, null, null);
     }
 
     /**
@@ -68,8 +69,28 @@ public class FlowEngine implements CallHandler {
             org.hotline.booking.Catalogue catalogue, TransferLog transfers, AgentQueue queue, IvrProperties props,
             Clock clock, PhoneLookups lookups, BooleanSupplier databaseUp, org.hotline.booking.Alternatives alternatives,
             org.hotline.booking.Waitlist waitlist) {
+        this(flows, prompts, booking, catalogue, transfers, queue, props, clock, lookups, databaseUp, alternatives,
+                waitlist, null);
+    }
+
+    /**
+     * @param spokenNames the names recorded in the console ({@code nm_<sha1>} prompts); null: the catalogue's only
+     */
+    public FlowEngine(FlowSet flows, PromptCatalogue prompts, org.hotline.booking.BookingService booking,
+            org.hotline.booking.Catalogue catalogue, TransferLog transfers, AgentQueue queue, IvrProperties props,
+            Clock clock, PhoneLookups lookups, BooleanSupplier databaseUp, org.hotline.booking.SpokenNames spokenNames) {
+        this(flows, prompts, booking, catalogue, transfers, queue, props, clock, lookups, databaseUp, null, null,
+                spokenNames);
+    }
+
+    /** Everything: the nearest free places, the waitlist and the names recorded in the console (each may be null). */
+    public FlowEngine(FlowSet flows, PromptCatalogue prompts, org.hotline.booking.BookingService booking,
+            org.hotline.booking.Catalogue catalogue, TransferLog transfers, AgentQueue queue, IvrProperties props,
+            Clock clock, PhoneLookups lookups, BooleanSupplier databaseUp, org.hotline.booking.Alternatives alternatives,
+            org.hotline.booking.Waitlist waitlist, org.hotline.booking.SpokenNames spokenNames) {
         this.alternatives = alternatives;
         this.waitlist = waitlist;
+        this.spokenNames = spokenNames;
         this.lookups = lookups;
         this.databaseUp = databaseUp;
         this.flows = flows;
@@ -80,7 +101,7 @@ public class FlowEngine implements CallHandler {
         this.queue = queue;
         this.props = props;
         this.clock = clock;
-        NamePrompts names = new NamePrompts(prompts);
+        NamePrompts names = new NamePrompts(prompts, spokenNames);
         this.values = new SpokenValues(names, catalogue, props);
         this.actions = new FlowActions(booking, catalogue, names, values, props, clock, lookups, alternatives,
                 waitlist);
@@ -92,7 +113,7 @@ public class FlowEngine implements CallHandler {
     /** The same engine with another view of the agents' queue (tests, a console that knows the wait). */
     public FlowEngine withAgentQueue(AgentQueue q) {
         return new FlowEngine(flows, prompts, booking, catalogue, transfers, q, props, clock, lookups, databaseUp,
-                alternatives, waitlist)
+                alternatives, waitlist, spokenNames)
                 .complaints(complaints);
     }
 

@@ -49,7 +49,8 @@ public class IvrConfig {
     FlowEngine flowEngine(FlowSet flows, PromptCatalogue prompts, BookingService booking, Catalogue catalogue,
             TransferLog transfers, ObjectProvider<AgentQueue> queue, IvrProperties props, Clock clock,
             PhoneLookups lookups, ObjectProvider<DatabaseWatch> watch, org.hotline.booking.Alternatives alternatives,
-            org.hotline.booking.Waitlist waitlist, ObjectProvider<org.hotline.handoff.Complaints> complaints) {
+            org.hotline.booking.Waitlist waitlist, ObjectProvider<org.hotline.handoff.Complaints> complaints,
+            ObjectProvider<org.hotline.booking.SpokenNames> spokenNames) {
         DatabaseWatch w = watch.getIfAvailable();
         if (w != null) {
             w.onChange(up -> {
@@ -59,7 +60,7 @@ public class IvrConfig {
             });
         }
         return new FlowEngine(flows, prompts, booking, catalogue, transfers, queue.getIfAvailable(() -> AgentQueue.NEVER_BUSY),
-                props, clock, lookups, w == null ? () -> true : w::reachable, alternatives, waitlist)
-                .complaints(complaints.getIfAvailable());
+                props, clock, lookups, w == null ? () -> true : w::reachable, alternatives, waitlist,
+                spokenNames.getIfAvailable()).complaints(complaints.getIfAvailable());
     }
 }

@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 
 import org.hotline.booking.BookableService;
 import org.hotline.booking.Facility;
+import org.hotline.booking.SpokenNames;
 import org.hotline.booking.Vaccine;
 
 /**
@@ -18,6 +19,10 @@ import org.hotline.booking.Vaccine;
  * {@code svc_<facility code>_<service code>} (or {@code svc_<service code>} when the name is the same
  * everywhere) and {@code vac_<vaccine code>}. A name with no recording is said by its place in the list
  * ("第三项") and logged once, so that an operator adds it to the catalogue.
+ *
+ * <p>A name recorded or generated in the console ({@link SpokenNames}, prompt {@code nm_<sha1>}) comes first: it
+ * is how a hospital names an entry it added itself, or replaces a committed recording. The catalogue never offers
+ * the phone menu an entry added in the console without one.
  */
 final class NamePrompts {
 
@@ -26,10 +31,16 @@ final class NamePrompts {
     private static final Logger log = LoggerFactory.getLogger(NamePrompts.class);
 
     private final PromptCatalogue prompts;
+    private final SpokenNames stored;
     private final Set<String> warned = ConcurrentHashMap.newKeySet();
 
-    NamePrompts(PromptCatalogue prompts) {
+    NamePrompts(PromptCatalogue prompts, SpokenNames stored) {
         this.prompts = prompts;
+        this.stored = stored;
+    }
+
+    private Optional<List<String>> stored(SpokenNames.Kind kind, long id) {
+        return stored == null ? Optional.empty() : stored.promptId(kind, id).map(List::of);
     }
 
     static String idPart(String code) {
@@ -37,10 +48,18 @@ final class NamePrompts {
     }
 
     Optional<List<String>> facility(Facility f) {
+        Optional<List<String>> own = stored(SpokenNames.Kind.FACILITY, f.id());
+        if (own.isPresent()) {
+            return own;
+        }
         return find("fac_" + idPart(f.code()), f.name());
     }
 
     Optional<List<String>> service(BookableService s, Facility f) {
+        Optional<List<String>> own = stored(SpokenNames.Kind.SERVICE, s.id());
+        if (own.isPresent()) {
+            return own;
+        }
         if (f != null && prompts.has("svc_" + idPart(f.code()) + "_" + idPart(s.code()))) {
             return Optional.of(List.of("svc_" + idPart(f.code()) + "_" + idPart(s.code())));
         }
@@ -48,6 +67,10 @@ final class NamePrompts {
     }
 
     Optional<List<String>> vaccine(Vaccine v) {
+        Optional<List<String>> own = stored(SpokenNames.Kind.VACCINE, v.id());
+        if (own.isPresent()) {
+            return own;
+        }
         return find("vac_" + idPart(v.code()), v.name());
     }
 

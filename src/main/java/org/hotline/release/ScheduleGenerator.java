@@ -53,10 +53,12 @@ public class ScheduleGenerator {
     private final ReleasePlan plan;
     private final ReleaseProperties props;
     private final QuotaPools quotaPools;
+    private final Closures closures;
 
     public ScheduleGenerator(JdbcTemplate jdbc, PlatformTransactionManager txManager, ReleasePolicies policies, ReleasePlan plan,
-            ReleaseProperties props, QuotaPools quotaPools) {
+            ReleaseProperties props, QuotaPools quotaPools, Closures closures) {
         this.quotaPools = quotaPools;
+        this.closures = closures;
         this.jdbc = jdbc;
         this.tx = ReleaseTransactions.readCommitted(txManager);
         this.policies = policies;
@@ -107,6 +109,8 @@ public class ScheduleGenerator {
             byService.computeIfAbsent(r.t().serviceId(), k -> new ArrayList<>()).add(r);
         }
         int added = 0;
+        // holidays and closures (the console's): no session is generated for a closed day or period
+        java.util.Set<String> closed = closures.closedBetween(from, from.plusDays(Math.max(0, days - 1)));
         for (var e : byService.entrySet()) {
             ReleasePolicy p = policies.effective(e.getKey());
             added += JobRuns.retried(() -> tx.execute(st -> {
@@ -114,7 +118,8 @@ public class ScheduleGenerator {
                 for (int d = 0; d < days; d++) {
                     LocalDate date = from.plusDays(d);
                     for (Row r : e.getValue()) {
-                        if (r.t().appliesOn(date)) {
+                        if (r.t().appliesOn(date) && !Closures.closedIn(closed, r.facilityId(), e.getKey(), date,
+                                r.t().period())) {
                             n += session(r.t(), r.districtHospital(), date, p);
                         }
                     }

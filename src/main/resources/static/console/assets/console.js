@@ -95,9 +95,11 @@ function show(name) {
   if (name === 'checkin') $('checkin-code').focus();
   if (name === 'users') loadUsers();
   if (name === 'callbacks') loadCallbacks();
+  if (name === 'admin' && window.loadAdmin) window.loadAdmin();
 }
 for (const b of tabs) b.addEventListener('click', () => show(b.dataset.tab));
-if (tabs.length) show(tabs[0].dataset.tab);
+// admin.js (loaded after this file) adds the catalogue screen; the first tab opens once every script ran
+window.addEventListener('DOMContentLoaded', () => { if (tabs.length) show(tabs[0].dataset.tab); });
 
 // ------------------------------------------------------------------ transfers (live)
 

@@ -215,6 +215,91 @@ class ConsoleBrowserTest {
         screenshot("console-sms-delivered");
     }
 
+    /** Replaces what a field holds (number and text inputs). */
+    void type(String id, String text) {
+        WebElement e = byId(id);
+        e.clear();
+        e.sendKeys(text);
+    }
+
+    /**
+     * Issue 17: an administrator onboards a hospital in the console: a facility with a department (its name spoken
+     * by espeak-ng), a weekly roster refused for the bureau's 40 % community share and then stored with an
+     * override reason, and a release policy refused for opening the community quota 7 days ahead, then overridden.
+     */
+    @Test
+    void anAdminAddsAHospitalWithADepartmentARosterAndAPolicyAndOverridesTheRefusedOnes() {
+        ConsoleFixtures cfx = new ConsoleFixtures(users, transferLog, clock);
+        logIn(cfx.user(ConsoleRole.ADMIN, null), "管理员");
+        browser.findElement(By.cssSelector("#tabs button[data-tab='admin']")).click();
+        String code = "B" + (System.nanoTime() % 1_000_000);
+        String name = "浏览器测试医院" + code;
+        type("fac-code", code);
+        type("fac-name", name);
+        choose("fac-kind", sel -> sel.selectByValue("DISTRICT_HOSPITAL"));
+        type("fac-reason", "区卫健委批准接入");
+        byId("fac-submit").click();
+        waitUpTo(20).until(ExpectedConditions.textToBePresentInElementLocated(By.id("fac-result"), "已新建机构 " + name));
+        waitUpTo(10).until(d -> new Select(d.findElement(By.id("admin-facility"))).getFirstSelectedOption().getText()
+                .startsWith(name));
+        long facility = jdbc.queryForObject("SELECT id FROM facility WHERE code = ?", Long.class, code);
+
+        // a department, its name generated
+        type("dept-code", "LNK");
+        type("dept-name", "老年病科");
+        type("dept-reason", "新开科室");
+        byId("dept-submit").click();
+        waitUpTo(20).until(ExpectedConditions.textToBePresentInElementLocated(By.id("dept-result"), "名称语音已生成"));
+        WebElement row = waitUpTo(10).until(ExpectedConditions.visibilityOfElementLocated(
+                By.cssSelector("#admin-services tr[data-service-code='LNK']")));
+        assertThat(row.findElement(By.cssSelector(".spoken")).getText()).startsWith("已有");
+        long dept = jdbc.queryForObject("SELECT id FROM service WHERE facility_id = ? AND code = 'LNK'", Long.class,
+                facility);
+
+        // a roster with 2 community places of 8: refused, naming the rule; then stored with a reason
+        waitUpTo(10).until(d -> new Select(d.findElement(By.id("roster-service"))).getOptions().stream()
+                .anyMatch(o -> o.getText().equals("老年病科")));
+        choose("roster-service", sel -> sel.selectByVisibleText("老年病科"));
+        choose("roster-day", sel -> sel.selectByValue("TUESDAY"));
+        type("roster-onsite", "2");
+        type("roster-community", "2");
+        type("roster-public", "6");
+        type("roster-reason", "周二上午出诊");
+        byId("roster-submit").click();
+        waitUpTo(15).until(ExpectedConditions.visibilityOfElementLocated(
+                By.cssSelector("#roster-result li[data-rule='COMMUNITY_SHARE']")));
+        assertThat(byId("roster-result").getText()).contains("40 %", "管理员可填写越权理由");
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM schedule_template WHERE service_id = ?", Integer.class,
+                dept)).isZero();
+        screenshot("admin-roster-refused");
+        type("roster-override", "专家号源有限，区卫健委同意");
+        byId("roster-submit").click();
+        waitUpTo(20).until(ExpectedConditions.textToBePresentInElementLocated(By.id("roster-result"), "已越权保存排班"));
+        waitUpTo(10).until(ExpectedConditions.textToBePresentInElementLocated(
+                By.cssSelector("#admin-services tr[data-service-code='LNK'] .roster"), "周二上午"));
+
+        // the policy: community quota 7 days ahead is refused; an override stores it
+        type("policy-community-days", "7");
+        type("policy-public-days", "5");
+        type("policy-reason", "试点缩短放号周期");
+        byId("policy-submit").click();
+        waitUpTo(15).until(ExpectedConditions.visibilityOfElementLocated(
+                By.cssSelector("#policy-result li[data-rule='COMMUNITY_DAYS_AHEAD']")));
+        assertThat(jdbc.queryForList("SELECT community_days_ahead FROM release_policy WHERE facility_id = ?",
+                Integer.class, facility)).isEmpty();
+        type("policy-override", "试点三个月");
+        byId("policy-submit").click();
+        waitUpTo(15).until(ExpectedConditions.textToBePresentInElementLocated(By.id("policy-result"), "已越权保存放号策略"));
+        assertThat(jdbc.queryForObject("SELECT community_days_ahead FROM release_policy WHERE facility_id = ? AND "
+                + "service_id IS NULL", Integer.class, facility)).isEqualTo(7);
+        assertThat(jdbc.queryForList("SELECT CONCAT(subject, ' ', rules, ' ', reason) FROM policy_override WHERE "
+                + "facility_id = ? ORDER BY id", String.class, facility)).containsExactly(
+                        "ROSTER COMMUNITY_SHARE 专家号源有限，区卫健委同意", "POLICY COMMUNITY_DAYS_AHEAD 试点三个月");
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM clinic_session WHERE service_id = ?", Integer.class, dept))
+                .isPositive();
+        screenshot("admin-onboarded");
+    }
+
     /** Kept under target/ for a person to look at (and for a failing run's post-mortem). */
     static void screenshot(String name) {
         try {

@@ -109,6 +109,16 @@ public class ConsoleClient {
         return send(b);
     }
 
+    /** A POST of raw bytes with this content type (CSV, audio uploads), with the CSRF header. */
+    public Answer postBody(String path, String contentType, byte[] body) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", contentType)
+                .header("Accept", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        if (csrf != null) {
+            b.header("X-CSRF-TOKEN", csrf);
+        }
+        return send(b);
+    }
+
     public Answer post(String path, Object body, boolean withCsrf) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
                 .header("Accept", "application/json")

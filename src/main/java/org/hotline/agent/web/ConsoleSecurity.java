@@ -29,6 +29,7 @@ class ConsoleSecurity {
     static final String DESK = "FRONT_DESK";
     static final String SUPERVISOR = "SUPERVISOR";
     static final String ADMIN = "ADMIN";
+    static final String HOSPITAL_ADMIN = "HOSPITAL_ADMIN";
 
     /** The application's one login check: throttled per user name and address (form and HTTP Basic alike). */
     @Bean
@@ -59,6 +60,9 @@ class ConsoleSecurity {
     SecurityFilterChain consoleFilterChain(HttpSecurity http, ConsoleLoginGuard guard) throws Exception {
         http.authorizeHttpRequests(a -> a
                 .requestMatchers("/login", "/console/assets/**", "/favicon.ico", "/error").permitAll()
+                // names recorded in the console, for Asterisk's media cache: no login, but only the Asterisk
+                // servers (hotline.agi.allowed-peers) get them (ivr.agi.NameAudioHttp)
+                .requestMatchers(HttpMethod.GET, "/media/names/**").permitAll()
                 // the API's description is public (docs/agent.md); springdoc serves the browser under the
                 // swagger-ui path's parent: /api/docs redirects to /api/swagger-ui/index.html
                 .requestMatchers("/api/openapi", "/api/openapi/**", "/api/openapi.yaml", "/api/docs",
@@ -72,6 +76,9 @@ class ConsoleSecurity {
                 .requestMatchers("/api/check-ins/**", "/api/check-ins").hasRole(DESK)
                 .requestMatchers("/api/audit/**").hasAnyRole(SUPERVISOR, ADMIN)
                 .requestMatchers("/api/users/**").hasRole(ADMIN)
+                // catalogue, rosters, closures, policies: admins everywhere, a hospital administrator for their own
+                // facility only (org.hotline.admin.web checks which facility)
+                .requestMatchers("/api/admin/**").hasAnyRole(ADMIN, HOSPITAL_ADMIN)
                 .requestMatchers("/api/**").denyAll()
                 .anyRequest().authenticated())
                 .formLogin(f -> f.loginPage("/login").defaultSuccessUrl("/console")

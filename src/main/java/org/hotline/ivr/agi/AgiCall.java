@@ -63,11 +63,22 @@ final class AgiCall implements CallChannel {
     private final AgiChannel channel;
     private final AgiConnection connection;
     private final String soundPrefix;
+    private final java.util.function.Supplier<String> mediaUrl;
     private final CallMeters.StepClock steps;
     private End end = End.OPEN;
 
     AgiCall(String callId, String callerNumber, AgiChannel channel, AgiConnection connection, String soundPrefix,
             CallStats stats) {
+        this(callId, callerNumber, channel, connection, soundPrefix, () -> null, stats);
+    }
+
+    /**
+     * @param mediaUrl the gateway's base URL as Asterisk reaches it ({@code http://host:port}), for the names
+     *                 recorded in the console (prompts {@code nm_<sha1>}); null: none
+     */
+    AgiCall(String callId, String callerNumber, AgiChannel channel, AgiConnection connection, String soundPrefix,
+            java.util.function.Supplier<String> mediaUrl, CallStats stats) {
+        this.mediaUrl = mediaUrl;
         this.steps = stats.stepClock();
         this.callId = callId;
         this.callerNumber = callerNumber;
@@ -312,7 +323,21 @@ final class AgiCall implements CallChannel {
         }
     }
 
-    private String sound(String promptId) {
+    /**
+     * The sound file Asterisk plays for a prompt id: {@code <prefix><id>} for the committed prompts (installed under
+     * Asterisk's sounds directory), and for a name recorded in the console ({@code nm_<sha1>}) an http URL on this
+     * gateway. Asterisk (14 and later) plays a file name containing {@code ://} through its media cache
+     * (main/file.c, is_remote_path → ast_media_cache_retrieve; main/media_cache.c), fetched by res_http_media_cache.c
+     * (curl; the file's format from the Content-Type, else the URL's extension; kept until Cache-Control max-age).
+     * STREAM FILE and GET DATA open files through the same ast_openstream, so nothing is copied by hand, and a new
+     * recording is a new URL (the hash), never a stale cache entry.
+     */
+    String sound(String promptId) {
+        var m = org.hotline.booking.SpokenNames.PROMPT_ID.matcher(promptId);
+        String base = m.matches() ? mediaUrl.get() : null;
+        if (base != null) {
+            return base + "/media/names/" + m.group(1) + ".wav";
+        }
         return soundPrefix + promptId;
     }
 

@@ -41,11 +41,13 @@ public class FastAgiListener implements SmartLifecycle {
     private volatile HotlineAgiServer server;
     private volatile AgiConnections connections;
     private volatile boolean running;
+    /** The gateway's base URL for Asterisk (names recorded in the console): see {@link NameAudioHttp}. */
+    private volatile java.util.function.Supplier<String> mediaUrl = () -> null;
 
     @Autowired
     public FastAgiListener(AgiProperties props, ObjectProvider<CallHandler> handlers,
             ObjectProvider<MeterRegistry> registry, ObjectProvider<DatabaseWatch> watch,
-            ObjectProvider<ApplicationAvailability> availability) {
+            org.springframework.core.env.Environment env, ObjectProvider<ApplicationAvailability> availability) {
         this(props, (CallHandler) call -> {
             CallHandler h = handlers.getIfAvailable();
             if (h == null) {
@@ -66,6 +68,7 @@ public class FastAgiListener implements SmartLifecycle {
                 : () -> availability.getObject().getReadinessState() == ReadinessState.ACCEPTING_TRAFFIC;
         DatabaseWatch w = watch.getIfAvailable();
         admitting = w == null ? ready : () -> ready.getAsBoolean() && w.reachable();
+        mediaUrl = () -> NameAudioHttp.baseUrl(env, props);
     }
 
     /** For tests and benchmarks that bring their own call handler. */
@@ -106,7 +109,8 @@ public class FastAgiListener implements SmartLifecycle {
             s.shutdown();
             throw new IllegalStateException("FastAGI did not start listening", e);
         }
-        script[0] = new HotlineAgiScript(handler, props.soundPrefix(), connections, stats, () -> admitting.getAsBoolean());
+        script[0] = new HotlineAgiScript(handler, props.soundPrefix(), connections, stats, () -> admitting.getAsBoolean(),
+                () -> mediaUrl.get());
         server = s;
         running = true;
         log.info("FastAGI listening on agi://{}:{}/{} (up to {} calls; connections only from {})", props.bindAddress(),

@@ -29,9 +29,16 @@ final class HotlineAgiScript implements AgiScript {
     private final AgiConnections connections;
     private final CallStats stats;
     private final BooleanSupplier admitting;
+    private final java.util.function.Supplier<String> mediaUrl;
 
     HotlineAgiScript(CallHandler handler, String soundPrefix, AgiConnections connections, CallStats stats,
             BooleanSupplier admitting) {
+        this(handler, soundPrefix, connections, stats, admitting, () -> null);
+    }
+
+    HotlineAgiScript(CallHandler handler, String soundPrefix, AgiConnections connections, CallStats stats,
+            BooleanSupplier admitting, java.util.function.Supplier<String> mediaUrl) {
+        this.mediaUrl = mediaUrl;
         this.handler = handler;
         this.soundPrefix = soundPrefix;
         this.connections = connections;
@@ -58,7 +65,7 @@ final class HotlineAgiScript implements AgiScript {
             return;
         }
         AgiCall call = new AgiCall(callId, caller, channel,
-                connections.find(request.getRemoteAddress(), request.getRemotePort()), soundPrefix, stats);
+                connections.find(request.getRemoteAddress(), request.getRemotePort()), soundPrefix, mediaUrl, stats);
         try {
             log.info("call from {} on {}", PhoneNumber.mask(caller), shortened(request.getChannel()));
             handler.answer(call);

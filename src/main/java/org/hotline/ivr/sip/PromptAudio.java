@@ -23,20 +23,49 @@ public class PromptAudio {
     private static final byte[] NONE = new byte[0];
 
     private final Path dir;
+    private final java.util.function.Function<String, java.util.Optional<byte[]>> recorded;
     private final Map<String, Map<G711, byte[]>> encoded = new ConcurrentHashMap<>();
 
     public PromptAudio(Path dir) {
+        this(dir, id -> java.util.Optional.empty());
+    }
+
+    /**
+     * @param recorded the names recorded in the console ({@code nm_<sha1>}, read from the database: the same store
+     *                 Asterisk's media cache fetches over HTTP); content-addressed, so kept once encoded
+     */
+    public PromptAudio(Path dir, java.util.function.Function<String, java.util.Optional<byte[]>> recorded) {
         this.dir = dir;
+        this.recorded = recorded;
     }
 
     /** The prompt encoded for the codec; empty when it cannot be read. */
     public byte[] encoded(String promptId, G711 codec) {
         Map<G711, byte[]> byCodec = encoded.computeIfAbsent(promptId, this::load);
+        if (byCodec.isEmpty() && org.hotline.booking.SpokenNames.PROMPT_ID.matcher(promptId).matches()) {
+            encoded.remove(promptId); // not stored (yet): asked again next time
+        }
         return byCodec.getOrDefault(codec, NONE);
     }
 
     private Map<G711, byte[]> load(String promptId) {
         Map<G711, byte[]> m = new EnumMap<>(G711.class);
+        if (org.hotline.booking.SpokenNames.PROMPT_ID.matcher(promptId).matches()) {
+            try {
+                java.util.Optional<byte[]> wav = recorded.apply(promptId);
+                if (wav.isPresent()) {
+                    short[] pcm = readWav(wav.get());
+                    for (G711 c : G711.values()) {
+                        m.put(c, c.encode(pcm));
+                    }
+                    return m;
+                }
+                log.warn("recorded name {} not found", promptId);
+            } catch (RuntimeException e) {
+                log.warn("recorded name {} not playable: {}", promptId, e.getMessage());
+            }
+            return m;
+        }
         if (!promptId.matches("[A-Za-z0-9_.-]+") || promptId.contains("..")) {
             log.warn("prompt id {} is not a file name; skipped", promptId);
             return m;

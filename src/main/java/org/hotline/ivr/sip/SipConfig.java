@@ -31,10 +31,14 @@ public class SipConfig {
     @Bean
     SipService sipService(SipProperties props, ObjectProvider<CallHandler> handler,
             ObjectProvider<PromptCatalogue> prompts, ObjectProvider<MeterRegistry> meters,
-            ObjectProvider<DatabaseWatch> watch, ObjectProvider<ApplicationAvailability> availability) {
+            ObjectProvider<DatabaseWatch> watch, ObjectProvider<org.hotline.booking.SpokenNames> names,
+            ObjectProvider<ApplicationAvailability> availability) {
         // the engine's catalogue decides where the recordings are (hotline.ivr.prompts-dir)
         Path dir = prompts.getIfAvailable() != null ? prompts.getObject().dir() : Path.of("prompts/zh-CN");
-        SipEndpoint endpoint = new SipEndpoint(props, handler::getIfAvailable, new PromptAudio(dir));
+        SipEndpoint endpoint = new SipEndpoint(props, handler::getIfAvailable, new PromptAudio(dir, id -> {
+            org.hotline.booking.SpokenNames n = names.getIfAvailable();
+            return n == null ? java.util.Optional.empty() : n.audioOfPrompt(id);
+        }));
         // issue 16: INVITEs only once Spring reports ACCEPTING_TRAFFIC (after the demo data and the release
         // catch-up), and while the database answers; before that 503 with Retry-After, as when the database is away
         java.util.function.BooleanSupplier ready = availability.getIfAvailable() == null ? () -> true

@@ -36,6 +36,7 @@ class ReportPages {
     private final SmsReports sms;
     private final ReportProperties props;
     private final Clock clock;
+    private final org.springframework.beans.factory.ObjectProvider<org.hotline.release.RosterAdmin> rosters;
     private org.hotline.handoff.Complaints complaints;
 
     /** Complaints counted in the reports (issue 16). */
@@ -45,7 +46,9 @@ class ReportPages {
     }
 
     ReportPages(SupervisionReports reports, PolicyChecks policy, ReportCsvFiles csv, SvgCharts charts,
-            ReleaseReports releases, SmsReports sms, ReportProperties props, Clock clock) {
+            ReleaseReports releases, SmsReports sms, ReportProperties props, Clock clock,
+            org.springframework.beans.factory.ObjectProvider<org.hotline.release.RosterAdmin> rosters) {
+        this.rosters = rosters;
         this.reports = reports;
         this.policy = policy;
         this.csv = csv;
@@ -103,6 +106,9 @@ class ReportPages {
         ReportRange range = range(from, to, null);
         common(model, range);
         model.addAttribute("checks", policy.check(range));
+        // every roster or policy an ADMIN stored against the bureau's rules, with who and why (all dates)
+        org.hotline.release.RosterAdmin r = rosters.getIfAvailable();
+        model.addAttribute("overrides", r == null ? java.util.List.of() : r.overrides(null));
         return "ops/policy";
     }
 

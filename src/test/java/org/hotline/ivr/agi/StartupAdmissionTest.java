@@ -41,7 +41,7 @@ class StartupAdmissionTest {
         beans.registerSingleton("availability", availability);
         FastAgiListener agi = new FastAgiListener(AgiProperties.defaults().withPort(0),
                 beans.getBeanProvider(CallHandler.class), beans.getBeanProvider(io.micrometer.core.instrument.MeterRegistry.class),
-                beans.getBeanProvider(org.hotline.db.DatabaseWatch.class),
+                beans.getBeanProvider(org.hotline.db.DatabaseWatch.class), new org.springframework.mock.env.MockEnvironment(),
                 beans.getBeanProvider(org.springframework.boot.availability.ApplicationAvailability.class));
         agi.start();
         try {
