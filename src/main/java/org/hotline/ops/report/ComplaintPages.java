@@ -21,7 +21,7 @@ import org.hotline.handoff.Complaints;
  * ({@link ReportSecurity}: not even an administrator), as the recordings are the callers' own words.
  */
 @Controller
-class ComplaintPages {
+public class ComplaintPages {
 
     private final Complaints complaints;
     private final Clock clock;
@@ -52,7 +52,7 @@ class ComplaintPages {
     }
 
     /** "2 小时 5 分" */
-    static String duration(Duration d) {
+    public static String duration(Duration d) {
         long m = Math.max(0, d.toMinutes());
         return m >= 60 * 24 ? (m / (60 * 24)) + " 天 " + (m / 60 % 24) + " 小时"
                 : m >= 60 ? (m / 60) + " 小时 " + (m % 60) + " 分" : m + " 分";
