@@ -22,7 +22,7 @@ public sealed interface FlowNode {
     /**
      * A fixed menu: one key per option ({@code 1}–{@code 9}); 0 and * are the engine's. {@code timeout}
      * (optional) is where a caller who presses nothing goes on to, without counting it as a failure (after
-     * a code read once with "重听请按星号键": silence means "heard it").
+     * a code read once with "重听按星号": silence means "heard it").
      */
     record Menu(String id, List<String> prompt, Map<String, String> options, String timeout) implements FlowNode {
         public Menu(String id, List<String> prompt, Map<String, String> options) {
