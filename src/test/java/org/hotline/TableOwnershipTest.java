@@ -35,14 +35,14 @@ class TableOwnershipTest {
     static final Map<String, String> OWNER = owners(
             "booking", "facility vaccine service clinic_session slot quota_pool patient caller_day hold booking "
                     + "booking_phone name_audio booking_reminder session_cancellation cancellation_notice cancellation_call "
-                    + "vaccine_dose",
+                    + "vaccine_dose waitlist_entry",
             "release", "release_policy schedule_template release_step release_job_run release_audit "
                     + "closure policy_override "
                     + "qrtz_job_details qrtz_triggers qrtz_simple_triggers qrtz_cron_triggers qrtz_simprop_triggers "
                     + "qrtz_blob_triggers qrtz_calendars qrtz_paused_trigger_grps qrtz_fired_triggers "
                     + "qrtz_scheduler_state qrtz_locks",
             "sms", "sms_message sms_part sms_receipt_waiting sms_agent_notice",
-            "handoff", "call_transfer callback_request callback_attempt transfer_pickup",
+            "handoff", "call_transfer callback_request callback_attempt transfer_pickup complaint",
             "agent", "console_user agent_presence",
             "audit", "audit_event",
             "ivr", "phone_lookup_day",

@@ -53,4 +53,13 @@ public final class BookingEvents {
      */
     public record ReminderDue(Booking booking) {
     }
+
+    /**
+     * A freed place is held for the first one waiting ({@link Waitlist}): the SMS module texts {@code phone}
+     * the place and the code to reply with before {@code expiresAt}, in the offer's transaction.
+     */
+    public record WaitlistOffered(long entryId, String phone, String facilityName, String serviceName,
+            java.time.LocalDateTime startsAt, java.time.LocalDateTime endsAt, String code,
+            java.time.LocalDateTime expiresAt) {
+    }
 }

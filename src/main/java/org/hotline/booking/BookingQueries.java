@@ -143,6 +143,65 @@ class BookingQueries {
                 rs.getObject("created_at", LocalDateTime.class), next);
     }
 
+    /**
+     * The people booked before from or for this phone (bookings tied to it, {@link PhoneTie}), the most recently
+     * booked first, at most {@code max}. For a verified calling number only (docs/security.md): a withheld or
+     * unverified number gets nothing tied to it.
+     */
+    List<KnownPatient> patientsTiedTo(String phone, int max) {
+        String p = PhoneNumber.normalise(phone);
+        if (p == null || p.isEmpty() || max <= 0) {
+            return List.of();
+        }
+        record Row(long id, String hash, String masked, String sms, int age, LocalDate date) {
+        }
+        List<Row> rows = jdbc.query("""
+                SELECT b.id, b.patient_hash, b.patient_masked, b.sms_phone, b.patient_age, b.slot_date
+                FROM booking b WHERE """ + " " + PhoneTie.SQL + " ORDER BY b.created_at DESC, b.id DESC LIMIT 200",
+                (rs, i) -> new Row(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5),
+                        rs.getObject(6, LocalDate.class)), PhoneTie.args(p, hash));
+        java.util.LinkedHashMap<String, Row> newest = new java.util.LinkedHashMap<>();
+        for (Row r : rows) {
+            newest.putIfAbsent(r.hash(), r);
+        }
+        List<KnownPatient> out = new java.util.ArrayList<>();
+        LocalDate today = now().toLocalDate();
+        for (Row r : newest.values()) {
+            if (out.size() == max) {
+                break;
+            }
+            List<String> family = jdbc.queryForList(
+                    "SELECT phone FROM booking_phone WHERE booking_id = ? AND role = 'FAMILY' ORDER BY phone",
+                    String.class, r.id());
+            Patient known = new Patient(r.hash(), r.masked(), null, r.age(), r.date(), true);
+            out.add(new KnownPatient(new PatientRef(r.id()), r.masked().substring(Math.max(0, r.masked().length() - 4)),
+                    known.youngestOn(today), r.sms(), family));
+        }
+        return out;
+    }
+
+    /** The patient of an earlier booking, only when that booking is tied to this phone; else NOT_FOUND. */
+    Patient patientOf(PatientRef ref, String phone) {
+        String p = PhoneNumber.normalise(phone);
+        if (ref == null || p == null || p.isEmpty()) {
+            throw new RefusedException(Refusal.NOT_FOUND, null);
+        }
+        Object[] tie = PhoneTie.args(p, hash);
+        List<Patient> rows = jdbc.query("""
+                SELECT b.patient_hash, b.patient_masked, b.patient_age, b.slot_date FROM booking b
+                WHERE b.id = ? AND """ + " " + PhoneTie.SQL, (rs, i) -> new Patient(rs.getString(1), rs.getString(2),
+                null, rs.getInt(3), rs.getObject(4, LocalDate.class), true), ref.bookingId(), tie[0], tie[1]);
+        if (rows.isEmpty()) {
+            throw new RefusedException(Refusal.NOT_FOUND, null);
+        }
+        return rows.get(0);
+    }
+
+    /** Today, by the booking clock. */
+    LocalDate today() {
+        return now().toLocalDate();
+    }
+
     private LocalDateTime now() {
         return LocalDateTime.now(clock);
     }

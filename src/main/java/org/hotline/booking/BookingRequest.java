@@ -12,10 +12,11 @@ import java.util.List;
  * @param actor               agent or doctor user name, or the call id on the menu
  * @param referringFacilityId the community centre making a referral (community doctor channel)
  * @param context             carried on the events this booking publishes ({@link BookingEvents.Context}), or null
+ * @param patient             instead of {@code residentId}: a patient booked before, tied to {@code callingNumber}
  */
 public record BookingRequest(long holdId, String residentId, String smsPhone, List<String> familyPhones,
         String callingNumber, Channel channel, String actor, Long referringFacilityId,
-        BookingEvents.Context context) {
+        BookingEvents.Context context, PatientRef patient) {
 
     public BookingRequest {
         familyPhones = familyPhones == null ? List.of() : List.copyOf(familyPhones);
@@ -23,7 +24,15 @@ public record BookingRequest(long holdId, String residentId, String smsPhone, Li
 
     public BookingRequest(long holdId, String residentId, String smsPhone, List<String> familyPhones,
             String callingNumber, Channel channel, String actor, Long referringFacilityId) {
-        this(holdId, residentId, smsPhone, familyPhones, callingNumber, channel, actor, referringFacilityId, null);
+        this(holdId, residentId, smsPhone, familyPhones, callingNumber, channel, actor, referringFacilityId, null,
+                null);
+    }
+
+    public BookingRequest(long holdId, String residentId, String smsPhone, List<String> familyPhones,
+            String callingNumber, Channel channel, String actor, Long referringFacilityId,
+            BookingEvents.Context context) {
+        this(holdId, residentId, smsPhone, familyPhones, callingNumber, channel, actor, referringFacilityId, context,
+                null);
     }
 
     public static BookingRequest phone(long holdId, String residentId, String smsPhone, String callingNumber,
@@ -35,6 +44,6 @@ public record BookingRequest(long holdId, String residentId, String smsPhone, Li
     /** The same request for another hold. */
     public BookingRequest withHold(long holdId) {
         return new BookingRequest(holdId, residentId, smsPhone, familyPhones, callingNumber, channel, actor,
-                referringFacilityId, context);
+                referringFacilityId, context, patient);
     }
 }

@@ -40,6 +40,11 @@ public class BookingService {
         this.queries = queries;
     }
 
+    /** Told, inside a cancellation's transaction, of the place it gave back ({@link Waitlist}). */
+    void onPlaceFreed(java.util.function.Consumer<Booking> hook) {
+        cancellations.onPlaceFreed(hook);
+    }
+
     /** The keyed hash used for resident IDs and calling numbers (for modules that match on them). */
     public String hashOf(String value) {
         return hash.of(value);
@@ -55,6 +60,11 @@ public class BookingService {
     /** Holds a place in a given pool (null: the channel's first pool with room). */
     public HoldOutcome hold(long slotId, Pool pool, Channel channel) {
         return holds.hold(slotId, pool, channel);
+    }
+
+    /** A hold that lasts {@code ttl} instead of the hold-ttl (a waitlist offer waits for the SMS reply). */
+    HoldOutcome holdFor(long slotId, Channel channel, java.time.Duration ttl) {
+        return holds.holdFor(slotId, channel, ttl);
     }
 
     /** Gives a held place back at once (the caller hung up or chose again). Idempotent. */
@@ -79,6 +89,59 @@ public class BookingService {
     }
 
     // ---------------------------------------------------------------- confirm
+
+    /**
+     * {@link #checkPatient(long, LocalDate, String, Channel)} for a patient booked before from this phone
+     * ({@link PatientRef}): NOT_FOUND when the reference is not tied to the phone, ID_NEEDED when a vaccine's age
+     * range needs the ID (the age kept on the booking leaves a birthday in doubt).
+     */
+    public Optional<BookingOutcome.Refused> checkPatient(long serviceId, LocalDate date, PatientRef ref, String phone,
+            Channel channel) {
+        Patient p;
+        try {
+            p = queries.patientOf(ref, phone);
+        } catch (RefusedException e) {
+            return Optional.of(e.refused);
+        }
+        return eligibility.checkPatient(serviceId, date, p, channel);
+    }
+
+    /**
+     * The people booked before from or for this phone (bookings tied to it, {@link PhoneTie}), the most recently
+     * booked first, at most {@code max}. For a verified calling number only (docs/security.md): a withheld or
+     * unverified number gets nothing tied to it.
+     */
+    public List<KnownPatient> patientsTiedTo(String phone, int max) {
+        return queries.patientsTiedTo(phone, max);
+    }
+
+    /** What the waitlist keeps of a patient (as a booking row does): hash, masked ID, age on a day. */
+    record PatientFacts(String hash, String masked, int age, LocalDate on) {
+    }
+
+    /** The patient of a keyed ID or of a reference tied to the phone; throws RefusedException when neither is good. */
+    PatientFacts patientFacts(String residentId, PatientRef ref, String phone) {
+        if (residentId == null) {
+            Patient p = queries.patientOf(ref, phone);
+            return new PatientFacts(p.hash(), p.masked(), p.knownAge(), p.knownOn());
+        }
+        ResidentId.Parsed parsed = ResidentId.parse(residentId);
+        if (!parsed.valid()) {
+            throw new RefusedException(parsed.refusal(), null);
+        }
+        LocalDate today = queries.today();
+        return new PatientFacts(hash.of(parsed.id().value()), parsed.id().masked(), parsed.id().ageOn(today), today);
+    }
+
+    /** The refusal a {@link #patientFacts} failure carries, or null when it was something else. */
+    static Refusal refusalOf(RuntimeException e) {
+        return e instanceof RefusedException r ? r.refused.reason() : null;
+    }
+
+    /** Confirms a hold for a patient the waitlist kept (no ID: the vaccine age rule uses the kept age). */
+    BookingOutcome confirmWaiting(BookingRequest req, PatientFacts p) {
+        return confirmations.confirmWaiting(req, new Patient(p.hash(), p.masked(), null, p.age(), p.on()));
+    }
 
     /** Turns a hold into a booking, or refuses with a typed reason (the hold then stays, so the caller can correct). */
     public BookingOutcome confirm(BookingRequest req) {

@@ -45,6 +45,13 @@ class Cancellations {
         this.queries = queries;
     }
 
+    private volatile java.util.function.Consumer<Booking> placeFreed = b -> { };
+
+    /** Told, inside a cancellation's transaction, of the place it gave back ({@link Waitlist}). */
+    void onPlaceFreed(java.util.function.Consumer<Booking> hook) {
+        this.placeFreed = hook;
+    }
+
     // ---------------------------------------------------------------- cancel
 
     /**
@@ -95,6 +102,9 @@ class Cancellations {
                 events.publishEvent(new BookingEvents.BookingCancelled(b, channel, context));
                 // last: the hot row
                 pools.giveBack(row.poolId());
+                // the waitlist's first gets the freed place held in this same transaction, under the pool row's
+                // lock: nobody can book it in between (issue 16)
+                placeFreed.accept(b);
                 return b;
             }));
             log.info("Cancelled {} (code {}) via {} by {}", cancelled.id(), Booking.maskCode(cancelled.code()), channel,

@@ -96,10 +96,32 @@ class Confirmations {
     }
 
     private BookingOutcome confirmOnce(BookingRequest req) {
+        if (req.residentId() == null && req.patient() != null) {
+            try {
+                return confirmAs(req, queries.patientOf(req.patient(), req.callingNumber()));
+            } catch (RefusedException e) {
+                return e.refused;
+            }
+        }
         ResidentId.Parsed parsed = ResidentId.parse(req.residentId());
         if (!parsed.valid()) {
             return new BookingOutcome.Refused(parsed.refusal());
         }
+        return confirmAs(req, Patient.of(parsed.id(), hash));
+    }
+
+    /** Confirms a hold for a patient the waitlist kept (no ID: the vaccine age rule uses the kept age). */
+    BookingOutcome confirmWaiting(BookingRequest req, Patient patient) {
+        BookingOutcome out = confirmAs(req, patient);
+        if (out instanceof BookingOutcome.Refused r) {
+            metrics.refused("confirm", req.channel(), r.reason());
+        } else {
+            metrics.booked(req.channel());
+        }
+        return out;
+    }
+
+    private BookingOutcome confirmAs(BookingRequest req, Patient patient) {
         Phones phones = phones(req);
         if (phones == null) {
             return new BookingOutcome.Refused(Refusal.PHONE_NOT_MOBILE);
@@ -107,7 +129,6 @@ class Confirmations {
         // what the hold is for never changes: read it without locks, before the transaction, so the
         // transaction's snapshot starts only after the patient row is locked (per-patient limits)
         Place place = holdPlace(req.holdId());
-        Patient patient = Patient.of(parsed.id(), hash);
         try {
             Booking booking = withFreshCode(() -> retry.run("confirm",
                     () -> tx.execute(status -> confirmInTx(req, place, patient, phones))));

@@ -59,10 +59,15 @@ class Eligibility {
         if (!parsed.valid()) {
             return Optional.of(new BookingOutcome.Refused(parsed.refusal()));
         }
+        return checkPatient(serviceId, date, Patient.of(parsed.id(), hash), channel);
+    }
+
+    /** {@link BookingService#checkPatient} for a patient already known (by ID or by a reference tied to a phone). */
+    Optional<BookingOutcome.Refused> checkPatient(long serviceId, LocalDate date, Patient patient, Channel channel) {
         try {
             Long vaccineId = jdbc.query("SELECT vaccine_id FROM service WHERE id = ?",
                     rs -> rs.next() ? rs.getObject(1, Long.class) : null, serviceId);
-            check(Patient.of(parsed.id(), hash), serviceId, vaccineId, date, channel);
+            check(patient, serviceId, vaccineId, date, channel);
             return Optional.empty();
         } catch (RefusedException e) {
             return Optional.of(e.refused);

@@ -48,7 +48,16 @@ class Holds {
         return out;
     }
 
+    /** A hold that lasts {@code ttl} instead of the hold-ttl (a waitlist offer waits for the SMS reply). */
+    HoldOutcome holdFor(long slotId, Channel channel, java.time.Duration ttl) {
+        return holdOnce(slotId, null, channel, ttl);
+    }
+
     private HoldOutcome holdOnce(long slotId, Pool pool, Channel channel) {
+        return holdOnce(slotId, pool, channel, props.holdTtl());
+    }
+
+    private HoldOutcome holdOnce(long slotId, Pool pool, Channel channel, java.time.Duration ttl) {
         if (pool != null && !channel.mayBook(pool)) {
             return new HoldOutcome.Refused(Refusal.POOL_NOT_FOR_CHANNEL);
         }
@@ -57,7 +66,7 @@ class Holds {
             return new HoldOutcome.Refused(Refusal.POOL_NOT_FOR_CHANNEL);
         }
         LocalDateTime now = now();
-        LocalDateTime expires = now.plus(props.holdTtl());
+        LocalDateTime expires = now.plus(ttl);
         for (Pool p : candidates) {
             Long holdId = retry.run("hold", () -> galera()
                     ? takeHoldInTransaction(slotId, p, channel, now, expires)

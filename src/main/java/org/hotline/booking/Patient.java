@@ -6,9 +6,14 @@ import java.time.Period;
 /**
  * Who a booking is for: the keyed hash, the masked ID, and the age on a day. With the whole ID the age
  * is exact; with only the age kept on a booking ({@code knownAge} on {@code knownOn}) it is a range of
- * two years, as a birthday may fall in between.
+ * two years, as a birthday may fall in between. {@code idCanBeAsked}: a caller booking by reference
+ * ({@link PatientRef}) can key the ID when that range straddles a vaccine's age limit (ID_NEEDED).
  */
-record Patient(String hash, String masked, ResidentId id, int knownAge, LocalDate knownOn) {
+record Patient(String hash, String masked, ResidentId id, int knownAge, LocalDate knownOn, boolean idCanBeAsked) {
+
+    Patient(String hash, String masked, ResidentId id, int knownAge, LocalDate knownOn) {
+        this(hash, masked, id, knownAge, knownOn, false);
+    }
 
     static Patient of(ResidentId id, KeyedHash hash) {
         return new Patient(hash.of(id.value()), id.masked(), id, 0, null);

@@ -28,7 +28,9 @@ public enum Refusal {
     REFERRAL_REQUIRED("社区号源只能由社区医生转诊预约"),
     CANCEL_TOO_LATE("已过取消截止时间"),
     NOT_ACTIVE("该预约已取消或已结束"),
-    NOT_ALLOWED("无权操作该预约");
+    NOT_ALLOWED("无权操作该预约"),
+    /** A patient booked by reference whose age on the day the earlier bookings cannot tell for this vaccine. */
+    ID_NEEDED("需要核对身份证号");
 
     private final String text;
 

@@ -155,6 +155,12 @@ public class VaccineSchedule {
         Schedule s = of(vaccineId);
         Series series = series(s, taken(patient, vaccineId, 0), date);
         int k = series.dose();
+        if ((patient.youngestOn(date) < s.minAge(k) || patient.oldestOn(date) > s.maxAge(k))
+                && patient.idCanBeAsked() && patient.oldestOn(date) >= s.minAge(k)
+                && patient.youngestOn(date) <= s.maxAge(k)) {
+            // known by a reference, not a whole ID: the age might fit, so the ID is asked for (elder's flow)
+            throw new RefusedException(Refusal.ID_NEEDED, null);
+        }
         if (patient.youngestOn(date) < s.minAge(k)) {
             LocalDate reached = patient.id() == null ? null : patient.id().birthDate().plusYears(s.minAge(k));
             throw new RefusedException(Refusal.AGE_OUT_OF_RANGE, reached != null && reached.isAfter(date) ? reached

@@ -15,5 +15,7 @@ public enum TransferReason {
     /** Too many booking codes or resident IDs that found nothing, in this call or from this number today. */
     LOOKUP_LIMIT,
     /** The menu could not go on: its database was away, or a step failed. */
-    SYSTEM_FAULT
+    SYSTEM_FAULT,
+    /** The caller wants to make a complaint and it could not be recorded in the menu (issue 16). */
+    COMPLAINT
 }

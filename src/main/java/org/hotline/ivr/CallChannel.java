@@ -49,6 +49,34 @@ public interface CallChannel {
      */
     void transferToAgent(String transferId, int priority);
 
+    /**
+     * The caller's queue priority is known (their age just became known) and the id a transfer of this call will
+     * carry: an adapter whose peer can still queue the caller when this node is gone (FastAGI: Asterisk's dialplan
+     * reads {@code QUEUE_PRIO} and {@code HOTLINE_TRANSFER_ID} when no node answers) leaves them there at once.
+     * Called again when the priority changes; {@link #transferToAgent} still passes both.
+     */
+    default void priorityKnown(int priority, String transferId) {
+    }
+
+    /** A recording of the caller's voice: where it is (as the adapter's peer names it) and how long. */
+    record Recording(String location, java.time.Duration length) {
+    }
+
+    /**
+     * Records the caller's voice after a beep until they press {@code #}, fall silent or {@code max} passes
+     * (a complaint, issue 16). Returns null when this adapter cannot record (the engine then hands the caller to
+     * a person) or nothing was said. Throws {@link CallerHungUp} when the caller hung up, after keeping what they
+     * said: {@link #lastRecording()} then has it.
+     */
+    default Recording record(String name, java.time.Duration max) {
+        return null;
+    }
+
+    /** What the last {@link #record} kept when the caller hung up while recording; null otherwise. */
+    default Recording lastRecording() {
+        return null;
+    }
+
     /** Ends the call from our side (after the goodbye prompt). */
     void hangUp();
 }

@@ -35,6 +35,10 @@ final class CallState {
     int failures;
     CallResult.End end;
     String transferId;
+    /** The id a transfer of this call will carry, told to the adapter as soon as the caller's age was known. */
+    String reservedTransferId;
+    /** The priority last told to the adapter ({@link CallChannel#priorityKnown}); null: none yet. */
+    Integer toldPriority;
     Long callbackId;
     String error;
 
@@ -45,7 +49,19 @@ final class CallState {
     SlotOffer slot;
     HoldOutcome.Held hold;
     String residentId;
+    /** Instead of {@link #residentId}: a person booked before from this (verified) number. */
+    org.hotline.booking.KnownPatient patient;
+    /** The people booked before from this number (read once per call). */
+    List<org.hotline.booking.KnownPatient> known;
     Integer patientAge;
+    /** Issue 16: places nowhere ("no_places") this call; the second offers a person. */
+    int deadEnds;
+    /** The nearest free place offered when the chosen service had none. */
+    org.hotline.booking.Alternatives.Alternative alternative;
+    /** The caller chose to wait (候补) for the chosen service: the steps after "for whom" join instead of booking. */
+    boolean waitlisting;
+    /** How many wait before the caller, once joined. */
+    Integer waitingAhead;
     String smsPhone;
     String elderPhone;
     String bookingCode;
@@ -89,6 +105,8 @@ final class CallState {
         }
         if (residentId != null) {
             c.put(elderPhone != null ? "家人身份证" : "身份证", ResidentId.mask(residentId.replace('*', 'X')));
+        } else if (patient != null) {
+            c.put("身份证", "**************" + patient.lastFour() + "（以前约过的人）");
         }
         if (elderPhone != null) {
             c.put("家人手机", PhoneNumber.mask(elderPhone));
@@ -108,7 +126,7 @@ final class CallState {
 
     String patientMasked() {
         if (residentId == null) {
-            return null;
+            return patient == null ? null : "**************" + patient.lastFour();
         }
         ResidentId.Parsed p = ResidentId.parse(residentId);
         return p.valid() ? p.id().masked() : null;

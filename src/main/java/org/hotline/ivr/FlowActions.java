@@ -19,6 +19,8 @@ import org.hotline.booking.Catalogue;
 import org.hotline.booking.Channel;
 import org.hotline.booking.Facility;
 import org.hotline.booking.HoldOutcome;
+import org.hotline.booking.KnownPatient;
+import org.hotline.booking.PatientRef;
 import org.hotline.booking.PhoneNumber;
 import org.hotline.booking.Refusal;
 import org.hotline.booking.ServiceKind;
@@ -56,8 +58,14 @@ final class FlowActions {
     private final Clock clock;
     private final PhoneLookups lookups;
 
+    private final org.hotline.booking.Alternatives alternatives;
+    private final org.hotline.booking.Waitlist waitlist;
+
     FlowActions(BookingService booking, Catalogue catalogue, NamePrompts names, SpokenValues values,
-            IvrProperties props, Clock clock, PhoneLookups lookups) {
+            IvrProperties props, Clock clock, PhoneLookups lookups, org.hotline.booking.Alternatives alternatives,
+            org.hotline.booking.Waitlist waitlist) {
+        this.alternatives = alternatives;
+        this.waitlist = waitlist;
         this.lookups = lookups;
         this.booking = booking;
         this.catalogue = catalogue;
@@ -92,9 +100,43 @@ final class FlowActions {
             case "slots" -> s.service == null || s.date == null ? List.of()
                     : numbered(catalogue.slots(s.service.id(), s.date, PHONE),
                             (o, n) -> MandarinSpeech.time(o.startsAt().toLocalTime()), o -> st -> st.slot = o);
-            case "bookings" -> numbered(s.found, (b, n) -> values.booking(b), b -> st -> st.booking = b);
+            case "bookings" -> {
+                // all at one hospital: the hospital's name once is enough (it is in the code's SMS): date, time, department
+                boolean oneFacility = s.found.stream().map(Booking::facilityId).distinct().count() == 1;
+                yield numbered(s.found, (b, n) -> oneFacility ? values.bookingWithoutFacility(b) : values.booking(b),
+                        b -> st -> st.booking = b);
+            }
+            case "known_patients" -> numbered(known(s), (p, n) -> {
+                List<String> say = new ArrayList<>(List.of("for_tail"));
+                say.addAll(MandarinSpeech.digits(p.lastFour()));
+                say.add("for_person_end");
+                return say;
+            }, p -> st -> choosePatient(st, p));
             default -> throw new IllegalArgumentException("no list " + name);
         };
+    }
+
+    /** At most this many people are offered by the number's history (the menu stays short). */
+    static final int KNOWN_MAX = 3;
+
+    /** The people booked before from this verified number; none for a withheld or unverified one. */
+    private List<KnownPatient> known(CallState s) {
+        if (s.known == null) {
+            s.known = s.caller.isEmpty() ? List.of() : booking.patientsTiedTo(s.caller, KNOWN_MAX);
+        }
+        return s.known;
+    }
+
+    /**
+     * Books for a person booked before: no ID keyed (the core takes the patient from the earlier booking), and
+     * the SMS goes where it went then: to their own phone when it was not this one, with a copy to this phone.
+     */
+    private static void choosePatient(CallState s, KnownPatient p) {
+        s.patient = p;
+        s.residentId = null;
+        s.patientAge = p.ageNow();
+        s.elderPhone = p.smsPhone() != null && !p.smsPhone().equals(s.caller) && PhoneNumber.isMobile(p.smsPhone())
+                ? p.smsPhone() : null;
     }
 
     private List<LocalDate> dates(CallState s) {
@@ -195,6 +237,22 @@ final class FlowActions {
                 s.optOut.run();
                 yield Outcome.of("done");
             }
+            case "known_patients" -> Outcome.of(known(s).isEmpty() ? "none" : "some");
+            case "same_again" -> sameAgain(s);
+            case "dead_end" -> {
+                s.deadEnds++;
+                yield Outcome.of(s.deadEnds >= 2 ? "person" : "again");
+            }
+            case "alternative" -> alternative(s);
+            case "take_alternative" -> takeAlternative(s);
+            case "wait" -> {
+                s.waitlisting = waitlist != null && s.service != null;
+                yield Outcome.of(s.waitlisting ? "ok" : "unavailable");
+            }
+            case "waitlisting" -> Outcome.of(s.waitlisting ? "waiting" : "booking");
+            case "join_waitlist" -> joinWaitlist(s);
+            case "change_start" -> changeStart(s);
+            case "move" -> move(s);
             default -> throw new IllegalArgumentException("no action " + action);
         };
     }
@@ -214,7 +272,9 @@ final class FlowActions {
         }
         Optional<Facility> f = catalogue.facility(last.get().facilityId());
         Optional<BookableService> svc = catalogue.service(last.get().serviceId());
-        if (f.isEmpty() || svc.isEmpty() || catalogue.dates(svc.get().id(), PHONE).isEmpty()) {
+        // (offered even when that department is full now: "the same again" then offers the nearest place
+        // elsewhere or the waitlist, issue 16)
+        if (f.isEmpty() || svc.isEmpty()) {
             return Outcome.of("none");
         }
         s.facility = f.get();
@@ -222,8 +282,139 @@ final class FlowActions {
         return Outcome.of("found");
     }
 
+    /**
+     * "The same again" in one key: the person of the number's last outpatient booking, at the first date and
+     * slice of that department the core accepts for them, held. "none" (and nothing held) when there is none,
+     * and the caller chooses step by step instead.
+     */
+    private Outcome sameAgain(CallState s) {
+        Optional<Booking> last = profile(s).lastOutpatient();
+        if (last.isEmpty() || s.service == null || s.caller.isEmpty()) {
+            return Outcome.of("none");
+        }
+        Booking b = last.get();
+        KnownPatient p = new KnownPatient(new PatientRef(b.id()),
+                b.patientMasked().substring(Math.max(0, b.patientMasked().length() - 4)),
+                b.patientAge() == null ? null : CallerProfile.ageToday(b, LocalDate.now(clock)), b.smsPhone(),
+                b.familyPhones());
+        int tried = 0;
+        for (LocalDate d : catalogue.dates(s.service.id(), PHONE)) {
+            if (++tried > 3) {
+                break;
+            }
+            if (booking.checkPatient(s.service.id(), d, p.ref(), s.caller, PHONE).isPresent()) {
+                continue; // booked that day already, or the rules need the ID: the next date, or step by step
+            }
+            for (SlotOffer o : catalogue.slots(s.service.id(), d, PHONE)) {
+                HoldOutcome out = booking.hold(o.slotId(), PHONE);
+                if (out instanceof HoldOutcome.Held h) {
+                    s.date = d;
+                    s.slot = o;
+                    s.hold = h;
+                    s.holdsTaken.add(h.holdId());
+                    choosePatient(s, p);
+                    return Outcome.of("held");
+                }
+            }
+        }
+        return Outcome.of("none");
+    }
+
+    /** The nearest place with room of the chosen department or vaccine: later here, or at another facility. */
+    private Outcome alternative(CallState s) {
+        s.alternative = null;
+        if (alternatives == null || s.service == null) {
+            return Outcome.of("none");
+        }
+        var q = org.hotline.booking.Alternatives.Query.of(s.service.id(), LocalDate.now(clock), PHONE, 1);
+        if (s.residentId != null) {
+            q = q.forPatient(s.residentId);
+        }
+        List<org.hotline.booking.Alternatives.Alternative> found = alternatives.find(q);
+        if (found.isEmpty()) {
+            return Outcome.of("none");
+        }
+        s.alternative = found.get(0);
+        return Outcome.of("found");
+    }
+
+    /** "Press 1 to take it": the alternative becomes the choice, and its place is held. */
+    private Outcome takeAlternative(CallState s) {
+        var alt = s.alternative;
+        if (alt == null) {
+            return Outcome.refused(Refusal.NOT_FOUND, null);
+        }
+        Optional<Facility> f = catalogue.facility(alt.facilityId());
+        Optional<BookableService> svc = catalogue.service(alt.offer().serviceId());
+        if (f.isEmpty() || svc.isEmpty()) {
+            return Outcome.refused(Refusal.NOT_FOUND, null);
+        }
+        s.facility = f.get();
+        s.service = svc.get();
+        s.date = alt.offer().date();
+        s.slot = alt.offer();
+        return hold(s);
+    }
+
+    /** 改约: the chosen booking's department or vaccine becomes the choice, for its dates and slices. */
+    private Outcome changeStart(CallState s) {
+        if (s.booking == null || s.caller.isEmpty()) {
+            return Outcome.of("none");
+        }
+        Optional<BookableService> svc = catalogue.service(s.booking.serviceId());
+        Optional<Facility> f = catalogue.facility(s.booking.facilityId());
+        if (svc.isEmpty() || f.isEmpty() || catalogue.dates(svc.get().id(), PHONE).isEmpty()) {
+            return Outcome.of("none");
+        }
+        s.facility = f.get();
+        s.service = svc.get();
+        s.vaccine = null;
+        s.date = null;
+        s.slot = null;
+        return Outcome.of("ok");
+    }
+
+    /**
+     * Moves the chosen booking to the chosen slice in one transaction (booking core's move): only a booking tied
+     * to this calling number (asked again inside the move), the patient the booking's own (no ID keyed).
+     */
+    private Outcome move(CallState s) {
+        if (s.booking == null || s.slot == null || s.caller.isEmpty()) {
+            return Outcome.refused(Refusal.NOT_FOUND, null);
+        }
+        org.hotline.booking.MoveOutcome out = booking.move(new org.hotline.booking.MoveRequest(s.booking.id(),
+                s.slot.slotId(), null, null, PHONE, s.call.callId(), null, s.caller, null));
+        if (out instanceof org.hotline.booking.MoveOutcome.Moved m) {
+            s.found = s.found.stream().filter(b -> b.id() != m.from().id()).toList();
+            s.booking = m.to();
+            s.booked.add(m.to());
+            return Outcome.of("moved");
+        }
+        var r = (org.hotline.booking.MoveOutcome.Refused) out;
+        if (r.reason() == Refusal.DOSE_TOO_SOON) {
+            s.earliestDate = r.earliestDate();
+        }
+        return Outcome.refused(r.reason(), r.earliestDate());
+    }
+
+    private Outcome joinWaitlist(CallState s) {
+        if (waitlist == null || s.service == null) {
+            return Outcome.refused(Refusal.NOT_FOUND, null);
+        }
+        String sms = s.elderPhone != null ? s.elderPhone : s.smsPhone;
+        var out = waitlist.join(s.service.id(), s.residentId, s.residentId == null && s.patient != null
+                ? s.patient.ref() : null, sms, s.caller.isEmpty() ? null : s.caller);
+        if (out instanceof org.hotline.booking.Waitlist.JoinOutcome.Joined j) {
+            s.waitlisting = false;
+            s.waitingAhead = j.ahead();
+            return Outcome.of("joined");
+        }
+        return Outcome.refused(((org.hotline.booking.Waitlist.JoinOutcome.Refused) out).reason(), null);
+    }
+
     private Outcome hold(CallState s) {
         releaseHold(s);
+        s.waitlisting = false;
         SlotOffer slot = s.slot;
         if (slot == null) {
             return Outcome.refused(Refusal.NOT_FOUND, null);
@@ -245,17 +436,28 @@ final class FlowActions {
     }
 
     private Outcome checkPatient(CallState s) {
-        if (s.service == null || s.date == null || s.residentId == null) {
+        if (s.waitlisting && s.date == null && (s.residentId != null || s.patient != null)) {
+            // waiting for any date: the day's rules are asked when a place is offered and confirmed
+            if (s.residentId != null) {
+                s.patientAge = org.hotline.booking.ResidentId.of(s.residentId).ageOn(LocalDate.now(clock));
+            }
+            return Outcome.of("ok");
+        }
+        if (s.service == null || s.date == null || s.residentId == null && s.patient == null) {
             return Outcome.refused(Refusal.NOT_FOUND, null);
         }
-        Optional<BookingOutcome.Refused> no = booking.checkPatient(s.service.id(), s.date, s.residentId, PHONE);
+        Optional<BookingOutcome.Refused> no = s.residentId == null
+                ? booking.checkPatient(s.service.id(), s.date, s.patient.ref(), s.caller, PHONE)
+                : booking.checkPatient(s.service.id(), s.date, s.residentId, PHONE);
         if (no.isPresent()) {
             if (no.get().reason() == Refusal.DOSE_TOO_SOON) {
                 s.earliestDate = no.get().earliestDate();
             }
             return Outcome.refused(no.get().reason(), no.get().earliestDate());
         }
-        s.patientAge = org.hotline.booking.ResidentId.of(s.residentId).ageOn(LocalDate.now(clock));
+        if (s.residentId != null) {
+            s.patientAge = org.hotline.booking.ResidentId.of(s.residentId).ageOn(LocalDate.now(clock));
+        }
         return Outcome.of("ok");
     }
 
@@ -271,7 +473,8 @@ final class FlowActions {
             family = s.smsPhone != null && !s.smsPhone.equals(s.elderPhone) ? List.of(s.smsPhone) : List.of();
         }
         BookingOutcome out = booking.confirm(new BookingRequest(s.hold.holdId(), s.residentId, sms, family,
-                s.caller.isEmpty() ? null : s.caller, PHONE, s.call.callId(), null));
+                s.caller.isEmpty() ? null : s.caller, PHONE, s.call.callId(), null, null,
+                s.residentId == null && s.patient != null ? s.patient.ref() : null));
         if (out instanceof BookingOutcome.Booked b) {
             s.hold = null;
             s.booking = b.booking();

@@ -67,7 +67,21 @@ public class FlowEngine implements CallHandler {
     public FlowEngine(FlowSet flows, PromptCatalogue prompts, org.hotline.booking.BookingService booking,
             org.hotline.booking.Catalogue catalogue, TransferLog transfers, AgentQueue queue, IvrProperties props,
             Clock clock, PhoneLookups lookups, BooleanSupplier databaseUp, org.hotline.booking.SpokenNames spokenNames) {
+        this(flows, prompts, booking, catalogue, transfers, queue, props, clock, lookups, databaseUp, spokenNames, null,
+                null);
+    }
+
+    /**
+     * @param alternatives the nearest free places when nothing is (null: none offered)
+     * @param waitlist     the 候补 waitlist (null: not offered)
+     */
+    public FlowEngine(FlowSet flows, PromptCatalogue prompts, org.hotline.booking.BookingService booking,
+            org.hotline.booking.Catalogue catalogue, TransferLog transfers, AgentQueue queue, IvrProperties props,
+            Clock clock, PhoneLookups lookups, BooleanSupplier databaseUp, org.hotline.booking.SpokenNames spokenNames,
+            org.hotline.booking.Alternatives alternatives, org.hotline.booking.Waitlist waitlist) {
         this.spokenNames = spokenNames;
+        this.alternatives = alternatives;
+        this.waitlist = waitlist;
         this.lookups = lookups;
         this.databaseUp = databaseUp;
         this.flows = flows;
@@ -80,8 +94,12 @@ public class FlowEngine implements CallHandler {
         this.clock = clock;
         NamePrompts names = new NamePrompts(prompts, spokenNames);
         this.values = new SpokenValues(names, catalogue, props);
-        this.actions = new FlowActions(booking, catalogue, names, values, props, clock, lookups);
+        this.actions = new FlowActions(booking, catalogue, names, values, props, clock, lookups, alternatives,
+                waitlist);
     }
+
+    private final org.hotline.booking.Alternatives alternatives;
+    private final org.hotline.booking.Waitlist waitlist;
 
     public FlowSet flows() {
         return flows;
@@ -201,7 +219,8 @@ public class FlowEngine implements CallHandler {
     }
 
     /** Actions and lists that work on what the call already holds, without the database. */
-    private static final java.util.Set<String> IN_MEMORY = java.util.Set.of("has_next_dose", "caller_mobile", "bookings");
+    private static final java.util.Set<String> IN_MEMORY = java.util.Set.of("has_next_dose", "caller_mobile", "bookings",
+            "record_complaint");
 
     private static boolean needsDatabase(FlowNode node) {
         if (node instanceof FlowNode.Action a) {
@@ -283,6 +302,10 @@ public class FlowEngine implements CallHandler {
             if (k.equals("*") && repeatAllowed(s)) {
                 continue;
             }
+            if (k.isEmpty() && n.timeout() != null) {
+                s.failures = 0;
+                return n.timeout();
+            }
             String t = n.options().get(k);
             if (t != null) {
                 s.failures = 0;
@@ -298,11 +321,19 @@ public class FlowEngine implements CallHandler {
     private String choice(CallState s, FlowNode.Choice n) {
         // choosing again: a place held for an earlier choice goes back at once
         List<FlowActions.Item> items = databaseStep(() -> {
-            actions.releaseHold(s);
+            if (!n.list().equals("known_patients")) {
+                // (choosing whom to book for is after the place is held, and keeps it)
+                actions.releaseHold(s);
+            }
             return actions.list(n.list(), s);
         });
         if (items.isEmpty()) {
             return n.empty();
+        }
+        if (n.other() != null) {
+            // one more entry after the list's own; choosing it goes to n.other()
+            items = new ArrayList<>(items);
+            items.add(new FlowActions.Item(List.of(n.otherPrompt()), null));
         }
         int pages = (items.size() + PAGE - 1) / PAGE;
         int page = 0;
@@ -310,6 +341,12 @@ public class FlowEngine implements CallHandler {
         while (true) {
             List<String> p = new ArrayList<>(lead);
             p.addAll(values.render(n.prompt(), s));
+            if (page == 0) {
+                // how many there are, before the first: 共三项
+                p.add("list_count");
+                p.addAll(MandarinSpeech.number(items.size()));
+                p.add("ordinal_item");
+            }
             int from = page * PAGE;
             int count = Math.min(PAGE, items.size() - from);
             for (int i = 0; i < count; i++) {
@@ -337,8 +374,12 @@ public class FlowEngine implements CallHandler {
                 continue;
             }
             if (k.length() == 1 && k.charAt(0) >= '1' && k.charAt(0) <= '0' + count) {
-                items.get(from + k.charAt(0) - '1').choose().accept(s);
+                FlowActions.Item chosen = items.get(from + k.charAt(0) - '1');
                 s.failures = 0;
+                if (chosen.choose() == null) {
+                    return n.other();
+                }
+                chosen.choose().accept(s);
                 return n.next();
             }
             lead = failed(s, k.isEmpty() ? "no_input" : "invalid_key");
@@ -403,6 +444,8 @@ public class FlowEngine implements CallHandler {
         switch (store) {
             case "resident_id" -> {
                 s.residentId = in.replace('*', 'X');
+                s.patient = null;
+                s.elderPhone = null;
                 s.patientAge = null;
             }
             case "sms_phone" -> s.smsPhone = PhoneNumber.normalise(in);
@@ -433,6 +476,10 @@ public class FlowEngine implements CallHandler {
                     }
                     // fall through: too many repeats count as a failure
                 default:
+                    if (n.options().containsKey(k)) {
+                        s.failures = 0;
+                        return n.options().get(k);
+                    }
                     lead = failed(s, k.isEmpty() ? "no_input" : "invalid_key");
                     if (lead == null) {
                         return null;
@@ -441,8 +488,61 @@ public class FlowEngine implements CallHandler {
         }
     }
 
+    private volatile org.hotline.handoff.Complaints complaints;
+
+    /** Where complaints are kept (issue 16); without, a caller who wants to complain is handed to a person. */
+    public FlowEngine complaints(org.hotline.handoff.Complaints c) {
+        this.complaints = c;
+        return this;
+    }
+
+    /** Longest complaint recording. */
+    static final Duration COMPLAINT_MAX = Duration.ofMinutes(3);
+
+    /**
+     * The caller's complaint in their own voice: recorded by the adapter (FastAGI: Asterisk's RECORD FILE), then
+     * kept in {@code complaint}. Not recorded (the adapter cannot, nothing was said, or it cannot be stored):
+     * "not_recorded", and the flow hands the caller to a person (reason COMPLAINT). A caller who hangs up while
+     * recording has their words kept all the same.
+     */
+    private String recordComplaint(CallState s) {
+        org.hotline.handoff.Complaints c = complaints;
+        if (c == null) {
+            return "not_recorded";
+        }
+        CallChannel.Recording r;
+        try {
+            r = s.call.record("complaint-" + s.call.callId().replaceAll("[^A-Za-z0-9._-]", "_"), COMPLAINT_MAX);
+        } catch (CallerHungUp e) {
+            CallChannel.Recording kept = s.call.lastRecording();
+            if (kept != null) {
+                storeComplaint(c, s, kept);
+            }
+            throw e;
+        }
+        if (r == null) {
+            return "not_recorded";
+        }
+        return storeComplaint(c, s, r) ? "recorded" : "not_recorded";
+    }
+
+    private boolean storeComplaint(org.hotline.handoff.Complaints c, CallState s, CallChannel.Recording r) {
+        try {
+            databaseStep(() -> c.recorded(s.call.callId(), s.caller, PhoneNumber.mask(s.caller), r.location(),
+                    (int) Math.max(1, r.length().toSeconds())));
+            return true;
+        } catch (RuntimeException e) {
+            log.error("Complaint recording {} could not be stored ({}): a person takes it", r.location(), e.toString());
+            return false;
+        }
+    }
+
     private String action(CallState s, FlowNode.Action n) {
+        if (n.action().equals("record_complaint")) {
+            return n.outcomes().get(recordComplaint(s));
+        }
         FlowActions.Outcome out = databaseStep(() -> actions.run(n.action(), s));
+        tellPriorityWhenKnown(s);
         if (out.refusal() == null) {
             return n.outcomes().get(out.name());
         }
@@ -488,14 +588,44 @@ public class FlowEngine implements CallHandler {
 
     // ------------------------------------------------------------ a person
 
+    /**
+     * Issue 16: as soon as an action made the caller's age known (their earlier bookings, or the ID keyed for
+     * themselves), the adapter gets the queue priority and the transfer id this call will use, so that a node
+     * dying mid-call leaves an 81-year-old at priority 10, not at the dialplan's fallback. Uses only what the
+     * call already read: no database work of its own.
+     */
+    private void tellPriorityWhenKnown(CallState s) {
+        Integer age = s.profile != null && s.profile.age() != null ? s.profile.age() : s.patientAge;
+        if (age == null) {
+            return;
+        }
+        int priority = priorityFor(age);
+        if (s.toldPriority != null && s.toldPriority == priority) {
+            return;
+        }
+        if (s.reservedTransferId == null) {
+            s.reservedTransferId = newTransferId();
+        }
+        s.toldPriority = priority;
+        s.call.priorityKnown(priority, s.reservedTransferId);
+    }
+
+    private int priorityFor(Integer age) {
+        return age == null ? props.priorityNormal() : age >= props.priorityAge() ? props.priorityVeryOld()
+                : age >= props.elderAge() ? props.priorityElder() : props.priorityNormal();
+    }
+
+    private static String newTransferId() {
+        return "T" + UUID.randomUUID().toString().replace("-", "");
+    }
+
     /** Hands the call to a person (or records a call-back when none can answer soon). Always ends the call. */
     private String transfer(CallState s, TransferReason reason) {
         releaseHoldQuietly(s);
         Integer age = callerAge(s);
-        int priority = age == null ? props.priorityNormal() : age >= props.priorityAge() ? props.priorityVeryOld()
-                : age >= props.elderAge() ? props.priorityElder() : props.priorityNormal();
+        int priority = priorityFor(age);
         LocalDateTime now = LocalDateTime.now(clock);
-        TransferContext ctx = new TransferContext("T" + UUID.randomUUID().toString().replace("-", ""),
+        TransferContext ctx = new TransferContext(s.reservedTransferId != null ? s.reservedTransferId : newTransferId(),
                 s.call.callId(), s.caller.isEmpty() ? null : s.caller, PhoneNumber.mask(s.caller), s.patientMasked(),
                 age, reason, FlowSet.flowOf(s.at), FlowSet.nodeOf(s.at), s.choices(), priority, now);
         if (!agentsAnswerAt(now.toLocalTime())) {
@@ -524,6 +654,15 @@ public class FlowEngine implements CallHandler {
         s.call.transferToAgent(ctx.transferId(), priority);
         s.end = CallResult.End.TRANSFERRED;
         transfers.recordAfterTransfer(ctx);
+        if (reason == TransferReason.COMPLAINT && complaints != null && databaseUp.getAsBoolean()) {
+            try {
+                databaseStep(() -> complaints.takenByPerson(s.call.callId(), s.caller, PhoneNumber.mask(s.caller),
+                        ctx.transferId()));
+            } catch (RuntimeException e) {
+                log.warn("Complaint for transfer {} not listed ({}); the transfer record has it", ctx.transferId(),
+                        e.toString());
+            }
+        }
         return null;
     }
 

@@ -32,10 +32,10 @@ public final class FlowLoader {
             "transfer", "goodbye");
     private static final Map<String, Set<String>> FIELDS = Map.of(
             "say", Set.of("prompt", "next"),
-            "menu", Set.of("prompt", "options"),
-            "choice", Set.of("prompt", "list", "next", "empty"),
+            "menu", Set.of("prompt", "options", "timeout"),
+            "choice", Set.of("prompt", "list", "next", "empty", "other", "other_prompt"),
             "collect", Set.of("prompt", "min", "max", "star", "check", "store", "next", "empty"),
-            "confirm", Set.of("prompt", "confirmed", "again"),
+            "confirm", Set.of("prompt", "confirmed", "again", "options"),
             "action", Set.of("action", "outcomes"),
             "transfer", Set.of("prompt", "reason"),
             "goodbye", Set.of("prompt"));
@@ -211,16 +211,28 @@ public final class FlowLoader {
         Ctx c = new Ctx(f, at, fields, flows);
         return switch (kind) {
             case "say" -> new FlowNode.Say(id, c.prompt(true), c.target("next", true));
-            case "menu" -> new FlowNode.Menu(id, c.prompt(true), c.options());
+            case "menu" -> new FlowNode.Menu(id, c.prompt(true), c.options(),
+                    fields.containsKey("timeout") ? c.target("timeout", false) : null);
             case "choice" -> {
                 String list = c.string("list", true);
                 if (list != null && !FlowVocabulary.LISTS.contains(list)) {
                     problems.add(at + "unknown list '" + list + "' (known: " + sorted(FlowVocabulary.LISTS) + ")");
                 }
-                yield new FlowNode.Choice(id, c.prompt(true), list, c.target("next", true), c.target("empty", true));
+                String otherPrompt = c.string("other_prompt", fields.containsKey("other"));
+                if (otherPrompt != null && !prompts.has(otherPrompt)) {
+                    problems.add(at + "missing prompt '" + otherPrompt + "' (not in " + prompts.dir().resolve("catalogue.tsv") + ")");
+                }
+                yield new FlowNode.Choice(id, c.prompt(true), list, c.target("next", true), c.target("empty", true),
+                        otherPrompt, fields.containsKey("other") ? c.target("other", true) : null);
             }
             case "collect" -> c.collect(id);
-            case "confirm" -> new FlowNode.Confirm(id, c.prompt(true), c.target("confirmed", true), c.target("again", true));
+            case "confirm" -> {
+                Map<String, String> more = fields.containsKey("options") ? c.options() : Map.of();
+                if (more.containsKey("1") || more.containsKey("2")) {
+                    problems.add(at + "option keys 1 and 2 of a confirm are 'confirmed' and 'again'");
+                }
+                yield new FlowNode.Confirm(id, c.prompt(true), c.target("confirmed", true), c.target("again", true), more);
+            }
             case "action" -> c.action(id);
             case "transfer" -> {
                 String reason = c.string("reason", true);
@@ -461,15 +473,18 @@ public final class FlowLoader {
             out.add(s.next());
         } else if (n instanceof FlowNode.Menu m) {
             out.addAll(m.options().values());
+            out.add(m.timeout());
         } else if (n instanceof FlowNode.Choice c) {
             out.add(c.next());
             out.add(c.empty());
+            out.add(c.other());
         } else if (n instanceof FlowNode.Collect c) {
             out.add(c.next());
             out.add(c.empty());
         } else if (n instanceof FlowNode.Confirm c) {
             out.add(c.confirmed());
             out.add(c.again());
+            out.addAll(c.options().values());
         } else if (n instanceof FlowNode.Action a) {
             out.addAll(a.outcomes().values());
         }

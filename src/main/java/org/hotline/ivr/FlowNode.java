@@ -19,15 +19,27 @@ public sealed interface FlowNode {
     record Say(String id, List<String> prompt, String next) implements FlowNode {
     }
 
-    /** A fixed menu: one key per option ({@code 1}–{@code 9}); 0 and * are the engine's. */
-    record Menu(String id, List<String> prompt, Map<String, String> options) implements FlowNode {
+    /**
+     * A fixed menu: one key per option ({@code 1}–{@code 9}); 0 and * are the engine's. {@code timeout}
+     * (optional) is where a caller who presses nothing goes on to, without counting it as a failure (after
+     * a code read once with "重听按星号": silence means "heard it").
+     */
+    record Menu(String id, List<String> prompt, Map<String, String> options, String timeout) implements FlowNode {
+        public Menu(String id, List<String> prompt, Map<String, String> options) {
+            this(id, prompt, options, null);
+        }
     }
 
     /**
      * A numbered choice from a live list (keys 1–8 in a stable order, 9 for more); {@code empty} is where
-     * the call goes when the list has nothing to offer.
+     * the call goes when the list has nothing to offer. {@code other} (optional, with {@code otherPrompt}) is one
+     * more entry after the list's own: "为其他人预约请按三" → that node.
      */
-    record Choice(String id, List<String> prompt, String list, String next, String empty) implements FlowNode {
+    record Choice(String id, List<String> prompt, String list, String next, String empty, String otherPrompt,
+            String other) implements FlowNode {
+        public Choice(String id, List<String> prompt, String list, String next, String empty) {
+            this(id, prompt, list, next, empty, null, null);
+        }
     }
 
     /**
@@ -39,8 +51,15 @@ public sealed interface FlowNode {
             String next, String empty) implements FlowNode {
     }
 
-    /** Reads back and asks: 1 yes, 2 choose again (which gives back any held place). */
-    record Confirm(String id, List<String> prompt, String confirmed, String again) implements FlowNode {
+    /**
+     * Reads back and asks: 1 yes, 2 choose again (which gives back any held place); {@code options} (keys
+     * 3–9, optional) change one detail and keep the place held (3: another SMS number).
+     */
+    record Confirm(String id, List<String> prompt, String confirmed, String again, Map<String, String> options)
+            implements FlowNode {
+        public Confirm(String id, List<String> prompt, String confirmed, String again) {
+            this(id, prompt, confirmed, again, Map.of());
+        }
     }
 
     /** Calls the booking API; {@code outcomes} maps each outcome (or refusal name, or {@code refused}) to a node. */

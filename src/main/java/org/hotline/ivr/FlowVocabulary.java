@@ -37,6 +37,17 @@ public final class FlowVocabulary {
         a.put("cancel", new ActionSpec(List.of("cancelled"), true));
         // outbound calls only: this number wants no more calls from the hotline (none: a call that came in)
         a.put("opt_out", new ActionSpec(List.of("done", "none"), false));
+        a.put("known_patients", new ActionSpec(List.of("some", "none"), false));
+        a.put("same_again", new ActionSpec(List.of("held", "none"), false));
+        a.put("dead_end", new ActionSpec(List.of("again", "person"), false));
+        a.put("alternative", new ActionSpec(List.of("found", "none"), false));
+        a.put("take_alternative", new ActionSpec(List.of("held"), true));
+        a.put("wait", new ActionSpec(List.of("ok", "unavailable"), false));
+        a.put("waitlisting", new ActionSpec(List.of("waiting", "booking"), false));
+        a.put("join_waitlist", new ActionSpec(List.of("joined"), true));
+        a.put("change_start", new ActionSpec(List.of("ok", "none"), false));
+        a.put("move", new ActionSpec(List.of("moved"), true));
+        a.put("record_complaint", new ActionSpec(List.of("recorded", "not_recorded"), false));
         ACTIONS = Map.copyOf(a);
     }
 
@@ -44,11 +55,11 @@ public final class FlowVocabulary {
     public static final String REFUSED = "refused";
 
     public static final Set<String> LISTS = Set.of("hospitals", "departments", "vaccines", "vaccine_clinics", "dates",
-            "slots", "bookings");
+            "slots", "bookings", "known_patients");
 
     public static final Set<String> VALUES = Set.of("hospital", "department", "facility", "service", "vaccine",
             "clinic", "date", "time", "code", "sms_tail", "sms_targets", "caller_tail", "id_tail", "next_dose_date",
-            "earliest_date", "booking", "agent_hours");
+            "earliest_date", "booking", "agent_hours", "alternative", "ahead");
 
     /** Checks a digit entry may name, with the key counts each requires (min, max). */
     public static final Map<String, int[]> CHECKS = Map.of("resident_id", new int[] {18, 18}, "mobile",
@@ -60,5 +71,5 @@ public final class FlowVocabulary {
     public static final Set<String> ENGINE_PROMPTS = Set.of("press_key", "more_options", "invalid_key", "no_input",
             "invalid_entry", "offer_person", "transfer_now", "agent_hours_intro", "hours_to", "callback_offer_outside",
             "callback_long_wait", "callback_recorded", "callback_unavailable", "goodbye", "earliest_date",
-            "ordinal_di", "ordinal_item", "readback_and", "booking_code_is");
+            "ordinal_di", "ordinal_item", "readback_and", "booking_code_is", "list_count", "sms_this_phone", "tail_word", "for_tail", "for_person_end");
 }

@@ -49,7 +49,8 @@ public class IvrConfig {
     @Bean
     FlowEngine flowEngine(FlowSet flows, PromptCatalogue prompts, BookingService booking, Catalogue catalogue,
             TransferLog transfers, ObjectProvider<AgentQueue> queue, IvrProperties props, Clock clock,
-            PhoneLookups lookups, ObjectProvider<DatabaseWatch> watch,
+            PhoneLookups lookups, ObjectProvider<DatabaseWatch> watch, org.hotline.booking.Alternatives alternatives,
+            org.hotline.booking.Waitlist waitlist, ObjectProvider<org.hotline.handoff.Complaints> complaints,
             ObjectProvider<org.hotline.booking.SpokenNames> spokenNames) {
         DatabaseWatch w = watch.getIfAvailable();
         if (w != null) {
@@ -60,6 +61,7 @@ public class IvrConfig {
             });
         }
         return new FlowEngine(flows, prompts, booking, catalogue, transfers, queue.getIfAvailable(() -> AgentQueue.NEVER_BUSY),
-                props, clock, lookups, w == null ? () -> true : w::reachable, spokenNames.getIfAvailable());
+                props, clock, lookups, w == null ? () -> true : w::reachable, spokenNames.getIfAvailable(), alternatives,
+                waitlist).complaints(complaints.getIfAvailable());
     }
 }

@@ -56,11 +56,16 @@ final class SpokenValues {
             case "sms_tail":
                 return tail(s.smsPhone);
             case "sms_targets": {
-                List<String> out = new ArrayList<>(tail(s.elderPhone));
+                if (s.elderPhone == null && s.smsPhone != null && s.smsPhone.equals(s.caller)) {
+                    return List.of("sms_this_phone"); // 本机: the phone the caller is holding
+                }
+                List<String> out = new ArrayList<>();
+                if (s.elderPhone != null) {
+                    out.add("tail_word");
+                    out.addAll(tail(s.elderPhone));
+                }
                 if (s.smsPhone != null && !s.smsPhone.equals(s.elderPhone)) {
-                    if (!out.isEmpty()) {
-                        out.add("readback_and");
-                    }
+                    out.add(out.isEmpty() ? "tail_word" : "readback_and");
                     out.addAll(tail(s.smsPhone));
                 }
                 return out;
@@ -68,12 +73,28 @@ final class SpokenValues {
             case "caller_tail":
                 return tail(s.caller);
             case "id_tail":
-                return tail(s.residentId);
+                return s.residentId == null && s.patient != null ? MandarinSpeech.digits(s.patient.lastFour())
+                        : tail(s.residentId);
             case "next_dose_date":
                 return s.booking == null || s.booking.nextDoseFrom() == null ? List.of()
                         : MandarinSpeech.date(s.booking.nextDoseFrom());
             case "earliest_date":
                 return s.earliestDate == null ? List.of() : MandarinSpeech.date(s.earliestDate);
+            case "alternative": {
+                var a = s.alternative;
+                if (a == null) {
+                    return List.of();
+                }
+                List<String> out = new ArrayList<>(MandarinSpeech.date(a.offer().date()));
+                out.addAll(MandarinSpeech.time(a.offer().startsAt().toLocalTime()));
+                Facility f = catalogue.facility(a.facilityId()).orElse(null);
+                out.addAll(f == null ? List.of("name_facility") : facility(f));
+                BookableService svc = catalogue.service(a.offer().serviceId()).orElse(null);
+                out.addAll(svc == null ? List.of("name_service") : service(svc, f));
+                return out;
+            }
+            case "ahead":
+                return s.waitingAhead == null ? List.of() : MandarinSpeech.number(s.waitingAhead);
             case "booking":
                 return s.booking == null ? List.of() : booking(s.booking);
             case "agent_hours": {
@@ -93,6 +114,16 @@ final class SpokenValues {
 
     List<String> service(BookableService svc, Facility f) {
         return names.service(svc, f).orElse(List.of("name_service"));
+    }
+
+    /** 十一月二十五日 星期三 上午九点 内科. */
+    List<String> bookingWithoutFacility(Booking b) {
+        List<String> out = new ArrayList<>(MandarinSpeech.date(b.date()));
+        out.addAll(MandarinSpeech.time(b.startsAt().toLocalTime()));
+        Facility f = catalogue.facility(b.facilityId()).orElse(null);
+        BookableService svc = catalogue.service(b.serviceId()).orElse(null);
+        out.addAll(svc == null ? List.of("name_service") : service(svc, f));
+        return out;
     }
 
     /** 十一月二十五日 星期三 上午九点 朝阳区第一人民医院 内科. */

@@ -90,9 +90,12 @@ public final class ReleaseJobs {
     public static class ExpireHolds extends ReleaseJob {
         private final BookingService bookings;
 
-        public ExpireHolds(JobRuns runs, BookingService bookings) {
+        private final org.hotline.booking.Waitlist waitlist;
+
+        public ExpireHolds(JobRuns runs, BookingService bookings, org.hotline.booking.Waitlist waitlist) {
             super(runs, "expire-holds");
             this.bookings = bookings;
+            this.waitlist = waitlist;
         }
 
         @Override
@@ -101,6 +104,8 @@ public final class ReleaseJobs {
             for (int n = bookings.expireHolds(); n > 0; n = bookings.expireHolds()) {
                 total += n; // it sweeps at most 1000 a call
             }
+            // places freed by expired holds and by moves to public go to the waitlist (issue 16)
+            waitlist.sweep();
             return total;
         }
     }

@@ -20,7 +20,9 @@ public enum SmsKind {
     /** The answer to an SMS reply that did not cancel (help text, refusal). */
     REPLY,
     /** To the configured agent phones: a number could not be reached. */
-    AGENT_NOTICE;
+    AGENT_NOTICE,
+    /** A freed place held for someone on the waitlist: reply with the code to book it (issue 16). */
+    WAITLIST_OFFER;
 
     /**
      * Not an answer to something the caller just did, but sent on our own schedule: held back during the

@@ -66,6 +66,11 @@ public class SmsOutbox {
     }
 
     @EventListener
+    void onWaitlistOffered(BookingEvents.WaitlistOffered event) {
+        enqueue(null, SmsKind.WAITLIST_OFFER, event.phone(), templates.waitlistOffer(event), null);
+    }
+
+    @EventListener
     void onCancelled(BookingEvents.BookingCancelled event) {
         Booking b = event.booking();
         // what was scheduled for this booking no longer applies

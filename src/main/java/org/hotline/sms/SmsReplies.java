@@ -12,7 +12,9 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
 import org.hotline.booking.Booking;
+import org.hotline.booking.BookingOutcome;
 import org.hotline.booking.BookingService;
+import org.hotline.booking.Waitlist;
 import org.hotline.booking.CancelOutcome;
 import org.hotline.booking.Channel;
 import org.hotline.booking.PhoneNumber;
@@ -42,6 +44,8 @@ public class SmsReplies {
      */
     public record NoMoreCalls(String from) {
     }
+    /** A waitlist offer taken: 确认123456 (the code of the offer SMS). */
+    private static final Pattern CONFIRM = Pattern.compile("^(?:确认|候补|QR)[:：,，]?(\\d{6})$");
 
     /** What a reply asks for. */
     public sealed interface Command {
@@ -53,6 +57,9 @@ public class SmsReplies {
         }
 
         record NoCalls() implements Command {
+        }
+
+        record ConfirmWaitlist(String code) implements Command {
         }
 
         record Unknown() implements Command {
@@ -67,9 +74,13 @@ public class SmsReplies {
     private final Clock clock;
     private final org.springframework.context.ApplicationEventPublisher events;
 
+    private final Waitlist waitlist;
+
     SmsReplies(BookingService booking, SessionCancellations cancellations, SmsOutbox outbox, SmsTemplates templates,
-            JdbcTemplate jdbc, Clock clock, org.springframework.context.ApplicationEventPublisher events) {
+            JdbcTemplate jdbc, Clock clock, org.springframework.context.ApplicationEventPublisher events,
+            Waitlist waitlist) {
         this.events = events;
+        this.waitlist = waitlist;
         this.booking = booking;
         this.cancellations = cancellations;
         this.outbox = outbox;
@@ -101,12 +112,27 @@ public class SmsReplies {
         if (move.matches() && (move.group(1) != null || sb.toString().equals("1"))) {
             return new Command.AcceptOffer(move.group(1));
         }
-        return NO_CALLS.matcher(sb).matches() ? new Command.NoCalls() : new Command.Unknown();
+        if (NO_CALLS.matcher(sb).matches()) {
+            return new Command.NoCalls();
+        }
+        Matcher c = CONFIRM.matcher(sb);
+        return c.matches() ? new Command.ConfirmWaitlist(c.group(1)) : new Command.Unknown();
     }
 
     void handle(String from, String text) {
         String masked = PhoneNumber.mask(from);
         Command cmd = parse(text);
+        if (cmd instanceof Command.ConfirmWaitlist c) {
+            // only the phone the offer went to, while it lasts, once; the booking's confirmation SMS is the answer
+            BookingOutcome out = waitlist.confirmByReply(from, c.code());
+            if (out instanceof BookingOutcome.Refused r) {
+                log.info("SMS reply from {}: waitlist {} refused ({})", masked, Booking.maskCode(c.code()), r.reason());
+                outbox.enqueue(null, SmsKind.REPLY, from, templates.waitlistRefused(c.code(), r.reason()), null);
+            } else {
+                log.info("SMS reply from {}: waitlist {} booked", masked, Booking.maskCode(c.code()));
+            }
+            return;
+        }
         if (cmd instanceof Command.Cancel c) {
             CancelOutcome out = booking.cancel(c.code(), Channel.SMS_REPLY, from, "sms:" + masked);
             if (out instanceof CancelOutcome.Refused r) {

@@ -8,6 +8,7 @@ import java.util.Locale;
 import org.springframework.stereotype.Component;
 
 import org.hotline.booking.Booking;
+import org.hotline.booking.BookingEvents;
 import org.hotline.booking.BookableService;
 import org.hotline.booking.Catalogue;
 import org.hotline.booking.Facility;
@@ -113,6 +114,24 @@ public class SmsTemplates {
                 + (b.doseNumber() + 1) + "剂从" + date(b.nextDoseFrom()) + "起可以预约，请拨打" + hotline + "预约；已预约请忽略。";
     }
 
+    /** A freed place offered to the first one waiting: the code is the offer's, not a booking's. */
+    public String waitlistOffer(BookingEvents.WaitlistOffered o) {
+        return signature + "候补到号：" + o.facilityName() + "，" + o.serviceName() + "，" + date(o.startsAt().toLocalDate())
+                + slice(o.startsAt(), o.endsAt()) + "。已为您保留到" + o.expiresAt().getHour() + ":"
+                + String.format("%02d", o.expiresAt().getMinute()) + "，要这个号请回复“确认" + o.code()
+                + "”，过时将让给下一位。";
+    }
+
+    /** The answer to a waitlist confirmation that did not book. */
+    public String waitlistRefused(String code, Refusal why) {
+        return switch (why) {
+            case HOLD_EXPIRED, NOT_ACTIVE -> signature + "候补" + code + "已过保留时间或已处理，号源已让给下一位。如需预约请拨打"
+                    + hotline + "。";
+            case NOT_FOUND, NOT_ALLOWED -> signature + "没有找到与本号码关联的候补" + code + "，请核对或拨打" + hotline + "。";
+            default -> signature + "候补" + code + "未能预约：" + why.text() + "。请拨打" + hotline + "。";
+        };
+    }
+
     public String help() {
         return signature + "回复“取消+预约码”可取消预约，例如“取消123456”。其他问题请拨打" + hotline + "。";
     }
@@ -142,6 +161,7 @@ public class SmsTemplates {
             case NEXT_DOSE -> "下一剂提醒";
             case REPLY -> "短信回复";
             case AGENT_NOTICE -> "坐席通知";
+            case WAITLIST_OFFER -> "候补到号";
         };
     }
 

@@ -9,7 +9,7 @@ const csrfToken = document.querySelector('meta[name=csrf-token]').content;
 const LABEL = {
   reason: { ASKED_FOR_PERSON: '按 0 要求人工', REPEATED_FAILURE: '多次未能操作', REFUSAL: '预约被拒，菜单无法继续',
             NOT_IN_MENU: '菜单无法办理', UNVERIFIED_CALLER: '来电号码无法确认，需人工查询预约',
-            LOOKUP_LIMIT: '多次未查到预约，需人工核实', SYSTEM_FAULT: '系统故障，转人工' },
+            LOOKUP_LIMIT: '多次未查到预约，需人工核实', SYSTEM_FAULT: '系统故障，转人工', COMPLAINT: '来电投诉，请受理并记录' },
   pool: { PUBLIC: '普通号源', COMMUNITY: '社区号源', ONSITE: '现场号' },
   status: { ACTIVE: '有效', CANCELLED: '已取消', NO_SHOW: '爽约', ATTENDED: '已就诊' },
   callback: { OPEN: '待回拨', DONE: '已完成', GAVE_UP: '已放弃' },

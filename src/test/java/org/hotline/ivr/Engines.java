@@ -23,6 +23,9 @@ public final class Engines {
                 ctx.getBean(BookingService.class), ctx.getBean(Catalogue.class), ctx.getBean(TransferLog.class), queue,
                 ctx.getBean(IvrProperties.class), ctx.getBean(Clock.class), ctx.getBean(PhoneLookups.class),
                 watch == null ? () -> true : watch::reachable,
-                ctx.getBeanProvider(SpokenNames.class).getIfAvailable());
+                ctx.getBeanProvider(SpokenNames.class).getIfAvailable(),
+                ctx.getBeanProvider(org.hotline.booking.Alternatives.class).getIfAvailable(),
+                ctx.getBeanProvider(org.hotline.booking.Waitlist.class).getIfAvailable())
+                .complaints(ctx.getBeanProvider(org.hotline.handoff.Complaints.class).getIfAvailable());
     }
 }

@@ -42,6 +42,7 @@ class FlowsTest {
     @Autowired TestClock clock;
     @Autowired JdbcTemplate jdbc;
     @Autowired MeterRegistry registry;
+    @Autowired org.hotline.booking.Waitlist waitlist;
 
     IvrWorld world;
 
@@ -160,7 +161,7 @@ class FlowsTest {
         ScriptedCaller stranger = ScriptedCaller.script(Fixtures.mobile(), "0");
         engine.run(stranger);
         assertThat(stranger.heard()).doesNotContain("elder_person_hint", "returning_again");
-        assertThat(stranger.asks.get(0).prompts()).containsExactly("main_menu");
+        assertThat(stranger.asks.get(0).prompts()).containsExactly("main_menu", "main_menu_complaint");
         assertThat(stranger.transferPriority).isEqualTo(1);
     }
 
@@ -175,7 +176,8 @@ class FlowsTest {
         assertThat(r.end()).isEqualTo(CallResult.End.TRANSFERRED);
         TransferContext t = transfers.find(r.transferId()).orElseThrow();
         assertThat(t.flow()).isEqualTo("booking");
-        assertThat(t.node()).isEqualTo("sms_this_phone");
+        // (issue 16: a mobile caller is not asked where the SMS goes; the read-back says it)
+        assertThat(t.node()).isEqualTo("readback");
         assertThat(t.choices()).containsKeys("医院", "科室", "日期", "时段", "身份证");
         assertThat(t.choices().get("时段")).isEqualTo("09:00-09:30");
         assertThat(t.choices().get("身份证")).isEqualTo(ResidentId.mask(id));
@@ -197,7 +199,7 @@ class FlowsTest {
         assertThat(caller.asks.get(1).prompts()).startsWith("no_input", "main_menu");
         assertThat(caller.asks.get(2).prompts()).startsWith("invalid_key", "main_menu");
         assertThat(caller.asks.get(3).prompts()).containsExactly("no_input", "offer_person");
-        assertThat(caller.asks.get(4).prompts()).containsExactly("main_menu");
+        assertThat(caller.asks.get(4).prompts()).containsExactly("main_menu", "main_menu_complaint");
         assertThat(caller.asks.get(7).prompts()).containsExactly("no_input", "offer_person");
         assertThat(r.end()).isEqualTo(CallResult.End.TRANSFERRED);
         assertThat(transfers.find(r.transferId()).orElseThrow().reason()).isEqualTo(TransferReason.REPEATED_FAILURE);
@@ -373,15 +375,16 @@ class FlowsTest {
         String mobile = Fixtures.mobile();
         Booking b = only(engine.run(ScriptedCaller.pressingOne(mobile, world.idAged(50), 40)));
 
-        // a returning caller: 2 skips the offer to book the same again
-        ScriptedCaller call = ScriptedCaller.script(mobile, "2", "3", "1", "1", "2", "1", "2");
+        // a returning caller: 3 at the offer to book the same again is check, cancel or change, and this
+        // number's bookings are listed at once (issue 16)
+        ScriptedCaller call = ScriptedCaller.script(mobile, "3", "1", "2", "1", "2");
         CallResult r = engine.run(call);
 
         assertThat(r.end()).isEqualTo(CallResult.End.GOODBYE);
         assertThat(booking.findById(b.id()).orElseThrow().status()).isEqualTo(Booking.BookingStatus.CANCELLED);
         assertThat(call.heard()).containsSubsequence("choose_booking", "booking_detail", "cancel_confirm",
                 "cancelled", "after_cancel", "goodbye");
-        assertThat(call.asks.get(4).prompts()).containsSubsequence(MandarinSpeech.digits(b.code()));
+        assertThat(call.asks.get(2).prompts()).containsSubsequence(MandarinSpeech.digits(b.code()));
         assertThat(fx.counts(world.firstSlot, "PUBLIC")).containsExactly(5, 0, 0);
     }
 
@@ -393,15 +396,16 @@ class FlowsTest {
 
         // from the phone it was booked from (issue 14: only a phone tied to the booking finds it; 2 skips the
         // offer to book the same again)
-        ScriptedCaller byCode = ScriptedCaller.script(mobile, "2", "3", "3", b.code() + "#", "1", "2", "2", "0");
+        // (issue 16: this number's bookings are listed first; their last entry, 2 here, is "找其他预约")
+        ScriptedCaller byCode = ScriptedCaller.script(mobile, "2", "3", "2", "3", b.code() + "#", "1", "2", "2", "0");
         engine.run(byCode);
         assertThat(byCode.heard()).containsSubsequence("ask_code", "choose_booking", "booking_detail", "cancel_confirm");
-        assertThat(byCode.asks.get(7).prompts()).startsWith("choose_booking");
+        assertThat(byCode.asks.get(8).prompts()).startsWith("choose_booking");
         assertThat(booking.findById(b.id()).orElseThrow().status()).isEqualTo(Booking.BookingStatus.ACTIVE);
         // a look-up that found the caller's own booking is not held against the number's daily allowance
         assertThat(lookupsToday(mobile)).isZero();
 
-        ScriptedCaller byId = ScriptedCaller.script(mobile, "2", "3", "2", id, "1", "2", "1", "2");
+        ScriptedCaller byId = ScriptedCaller.script(mobile, "2", "3", "2", "2", id, "1", "2", "1", "2");
         CallResult r = engine.run(byId);
         assertThat(byId.heard()).contains("ask_lookup_id", "cancelled");
         assertThat(r.end()).isEqualTo(CallResult.End.GOODBYE);
@@ -420,7 +424,7 @@ class FlowsTest {
 
         ScriptedCaller back = ScriptedCaller.script("", "3", "2", "0");
         engine.run(back);
-        assertThat(back.asks.get(2).prompts()).containsExactly("main_menu");
+        assertThat(back.asks.get(2).prompts()).containsExactly("main_menu", "main_menu_complaint");
 
         // what a network sends for a withheld number is no number: every "anonymous" caller is not one person
         ScriptedCaller anonymous = ScriptedCaller.script("anonymous", "3", GONE);
@@ -568,12 +572,12 @@ class FlowsTest {
                 id, elderPhone, List.of(family), landline, Channel.PHONE_MENU, "earlier", null))).booking();
 
         // the family phone, by code: found; the elder's SMS phone, by ID: found and cancelled
-        ScriptedCaller fam = ScriptedCaller.script(family, "3", "3", b.code() + "#", "1", "3", "0");
+        ScriptedCaller fam = ScriptedCaller.script(family, "3", "2", "3", b.code() + "#", "1", "3", "0");
         engine.run(fam);
         assertThat(fam.heard()).containsSubsequence("ask_code", "choose_booking", "booking_detail");
         assertThat(fam.heard()).containsSubsequence(MandarinSpeech.digits(b.code()));
 
-        ScriptedCaller elder = ScriptedCaller.script(elderPhone, "3", "2", id, "1", "2", "1", "2");
+        ScriptedCaller elder = ScriptedCaller.script(elderPhone, "3", "2", "2", id, "1", "2", "1", "2");
         CallResult r = engine.run(elder);
         assertThat(elder.heard()).containsSubsequence("ask_lookup_id", "choose_booking", "cancelled");
         assertThat(r.end()).isEqualTo(CallResult.End.GOODBYE);
@@ -607,21 +611,21 @@ class FlowsTest {
         double limited = lookups("day_limit");
         // three calls of three wrong codes each (each ends with a person), then one more wrong one: ten
         for (int call = 0; call < 3; call++) {
-            ScriptedCaller c = ScriptedCaller.script(mobile, "2", "3", "3", codeNoOneHas() + "#", "3",
+            ScriptedCaller c = ScriptedCaller.script(mobile, "2", "3", "2", "3", codeNoOneHas() + "#", "3",
                     codeNoOneHas() + "#", "3", codeNoOneHas() + "#", GONE);
             assertThat(engine.run(c).end()).isEqualTo(CallResult.End.TRANSFERRED);
         }
-        ScriptedCaller tenth = ScriptedCaller.script(mobile, "2", "3", "3", codeNoOneHas() + "#", "3", GONE);
+        ScriptedCaller tenth = ScriptedCaller.script(mobile, "2", "3", "2", "3", codeNoOneHas() + "#", "3", GONE);
         engine.run(tenth);
         assertThat(tenth.heard()).containsSubsequence("no_bookings", "manage_how", "lookup_limited", "transfer_now");
         assertThat(lookupsToday(mobile)).isEqualTo(10);
 
         // a new call: even its own code is not looked up any more today, by code or by ID; a person instead
-        ScriptedCaller next = ScriptedCaller.script(mobile, "2", "3", "3", GONE);
+        ScriptedCaller next = ScriptedCaller.script(mobile, "2", "3", "2", "3", GONE);
         CallResult r = engine.run(next);
         assertThat(next.heard()).doesNotContain("ask_code").endsWith("lookup_limited", "transfer_now");
         assertThat(transfers.find(r.transferId()).orElseThrow().reason()).isEqualTo(TransferReason.LOOKUP_LIMIT);
-        ScriptedCaller byId = ScriptedCaller.script(mobile, "2", "3", "2", GONE);
+        ScriptedCaller byId = ScriptedCaller.script(mobile, "2", "3", "2", "2", GONE);
         engine.run(byId);
         assertThat(byId.heard()).doesNotContain("ask_lookup_id").contains("lookup_limited");
         assertThat(lookups("day_limit")).isEqualTo(limited + 3);
@@ -632,11 +636,11 @@ class FlowsTest {
                 .contains("10 wrong").doesNotContain(mobile);
 
         // by this phone's number still works (it keys nothing), and tomorrow the allowance is back
-        ScriptedCaller mine = ScriptedCaller.script(mobile, "2", "3", "1", "1", "3", "0");
+        ScriptedCaller mine = ScriptedCaller.script(mobile, "2", "3", "1", "3", "0");
         engine.run(mine);
         assertThat(mine.heard()).contains("choose_booking").containsSubsequence(MandarinSpeech.digits(own.code()));
         clock.set(world.now.plusDays(1));
-        ScriptedCaller tomorrow = ScriptedCaller.script(mobile, "2", "3", "3", own.code() + "#", "1", "3", "0");
+        ScriptedCaller tomorrow = ScriptedCaller.script(mobile, "2", "3", "2", "3", own.code() + "#", "1", "3", "0");
         engine.run(tomorrow);
         assertThat(tomorrow.heard()).contains("ask_code", "booking_detail");
         // and yesterday's count is gone (it limits nothing and names a number)
@@ -654,7 +658,7 @@ class FlowsTest {
 
         CallResult r = engine.run(call);
 
-        assertThat(call.asks.get(0).prompts()).containsExactly("main_menu");
+        assertThat(call.asks.get(0).prompts()).containsExactly("main_menu", "main_menu_complaint");
         assertThat(call.asks.get(1).prompts()).containsExactly("manage_unverified");
         assertThat(call.heard()).doesNotContain("elder_person_hint", "returning_again", "choose_booking")
                 .doesNotContainSequence(MandarinSpeech.digits(b.code()));
@@ -663,6 +667,154 @@ class FlowsTest {
         assertThat(t.callerNumber()).isNull();
         assertThat(t.choices()).containsEntry("来电号码（未验证）", PhoneNumber.mask(mobile));
         assertThat(t.priority()).isEqualTo(1);
+    }
+
+    // ------------------------------------------------------------ issue 16: part B
+
+    @Test
+    void aNumberThatBookedBeforeOffersItsPeopleByTheLastFourAndBooksThemWithoutTheId() {
+        String mobile = Fixtures.mobile();
+        String elderPhone = Fixtures.mobile();
+        String selfId = world.idAged(45);
+        String elderId = world.idAged(83);
+        bookedBefore(mobile, selfId, slotOf(world.dept, 2, 9, 0));
+        // the elder, booked from this phone: the SMS to the elder's phone, a copy here
+        booking.book(slotOf(world.dept2, 2, 9, 30), null,
+                new BookingRequest(0, elderId, elderPhone, List.of(mobile), mobile, Channel.PHONE_MENU, "earlier", null));
+        // 2 skips "the same again"; then 1 everywhere, and at "for whom" 1: the one booked last (the elder)
+        ScriptedCaller call = new ScriptedCaller(mobile, new java.util.function.Function<>() {
+            int n;
+
+            @Override
+            public String apply(ScriptedCaller.Ask ask) {
+                return ++n == 1 ? "2" : n > 12 ? GONE : "1";
+            }
+        });
+
+        Booking b = only(engine.run(call));
+
+        ScriptedCaller.Ask whom = call.asks.stream().filter(a -> a.heard("who_for")).findFirst().orElseThrow();
+        assertThat(whom.prompts()).containsSubsequence(concat(List.of("for_tail"),
+                MandarinSpeech.digits(elderId.substring(14))).toArray(String[]::new));
+        assertThat(whom.prompts()).containsSubsequence(concat(List.of("for_tail"),
+                MandarinSpeech.digits(selfId.substring(14))).toArray(String[]::new));
+        assertThat(whom.prompts()).contains("for_someone_else").doesNotContain("whose_booking");
+        assertThat(call.asks).noneMatch(a -> a.maxKeys() == 18);
+        assertThat(b.patientMasked()).isEqualTo(ResidentId.mask(elderId));
+        assertThat(b.smsPhone()).isEqualTo(elderPhone);
+        assertThat(b.familyPhones()).containsExactly(mobile);
+        assertThat(b.patientAge()).isBetween(82, 83);
+
+        // the same number unverified (an untrusted SIP peer) is offered nobody: it keys an ID
+        ScriptedCaller stranger = ScriptedCaller.script(mobile, "1", "1", "1", "1", "1", GONE).unverified();
+        engine.run(stranger);
+        assertThat(stranger.heard()).contains("whose_booking").doesNotContain("who_for", "for_tail");
+    }
+
+    @Test
+    void pressingOneWithEveryPlaceTakenReachesAPersonWithinTwoDeadEnds() {
+        IvrWorld full = IvrWorld.open(fx, clock, 0);
+        ScriptedCaller c = ScriptedCaller.pressingOne(Fixtures.mobile(), full.idAged(50), 40);
+
+        CallResult r = engine.run(c);
+
+        // before issue 16: main menu → "no places" → main menu … until the step limit (66 rounds)
+        assertThat(r.end()).isEqualTo(CallResult.End.TRANSFERRED);
+        assertThat(transfers.find(r.transferId()).orElseThrow().reason()).isEqualTo(TransferReason.NOT_IN_MENU);
+        assertThat(c.heard().stream().filter("no_places"::equals).count()).isEqualTo(2);
+        assertThat(c.heard()).contains("dead_end_person");
+        assertThat(c.asks).hasSizeLessThanOrEqualTo(3);
+    }
+
+    /** Every place of a department taken (what is booked stays). */
+    void fill(long service) {
+        jdbc.update("UPDATE quota_pool q JOIN slot s ON s.id = q.slot_id SET q.capacity = q.booked + q.held"
+                + " WHERE s.service_id = ?", service);
+    }
+
+    @Test
+    void aFullDepartmentOffersTheNearestPlaceAtAnotherHospitalAndOneKeyTakesIt() {
+        String mobile = Fixtures.mobile();
+        String id = world.idAged(70);
+        bookedBefore(mobile, id, slotOf(world.dept2, 1, 9, 0));
+        fill(world.dept2);
+        long h2 = fx.facility("DISTRICT_HOSPITAL");
+        jdbc.update("""
+                INSERT INTO service (facility_id, code, kind, name, sort_order)
+                SELECT ?, code, kind, name, 1 FROM service WHERE id = ?""", h2, world.dept2);
+        long other = jdbc.queryForObject("SELECT id FROM service WHERE facility_id = ?", Long.class, h2);
+        long otherSlot = fx.slot(other, world.today().plusDays(2).atTime(10, 0), 0, 0, 2);
+        ScriptedCaller c = ScriptedCaller.pressingOne(mobile, id, 40);
+
+        Booking b = only(engine.run(c));
+
+        assertThat(c.heard()).contains("returning_again", "alt_intro");
+        assertThat(b.slotId()).isEqualTo(otherSlot);
+        assertThat(b.patientMasked()).isEqualTo(ResidentId.mask(id));
+        assertThat(c.asks).noneMatch(a -> a.maxKeys() == 18);
+    }
+
+    @Test
+    void withNothingFreeAnywhereTheCallerJoinsTheWaitlistAndACancellationOffersThemThePlace() {
+        String mobile = Fixtures.mobile();
+        String id = world.idAged(77);
+        Booking earlier = bookedBefore(mobile, world.idAged(40), slotOf(world.dept2, 1, 9, 0));
+        bookedBefore(mobile, id, slotOf(world.dept2, 2, 9, 0));
+        fill(world.dept2);
+        // the same again → nothing free, no alternative → 候补: for the person booked last, this phone, yes
+        ScriptedCaller c = ScriptedCaller.pressingOne(mobile, id, 40);
+
+        CallResult r = engine.run(c);
+
+        assertThat(r.end()).isEqualTo(CallResult.End.GOODBYE);
+        assertThat(r.bookings()).isEmpty();
+        assertThat(c.heard()).containsSubsequence("wait_offer", "who_for", "wl_readback", "wl_joined");
+        assertThat(c.asks).noneMatch(a -> a.maxKeys() == 18);
+        Long entry = jdbc.queryForObject("SELECT id FROM waitlist_entry WHERE service_id = ? AND sms_phone = ?"
+                + " AND status = 'WAITING'", Long.class, world.dept2, mobile);
+
+        // a place frees: it is held for them and texted with a code; their reply books it
+        booking.cancel(earlier.id(), Channel.PHONE_MENU, mobile, "test");
+        assertThat(jdbc.queryForObject("SELECT status FROM waitlist_entry WHERE id = ?", String.class, entry))
+                .isEqualTo("OFFERED");
+        String code = jdbc.queryForObject("SELECT offer_code FROM waitlist_entry WHERE id = ?", String.class, entry);
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM sms_message WHERE phone = ? AND kind = 'WAITLIST_OFFER'"
+                + " AND body LIKE ?", Integer.class, mobile, "%确认" + code + "%")).isEqualTo(1);
+        assertThat(waitlist.confirmByReply(mobile, code)).isInstanceOf(BookingOutcome.Booked.class);
+        Booking got = booking.findById(jdbc.queryForObject("SELECT booking_id FROM waitlist_entry WHERE id = ?",
+                Long.class, entry)).orElseThrow();
+        assertThat(got.slotId()).isEqualTo(earlier.slotId());
+        assertThat(got.patientMasked()).isEqualTo(ResidentId.mask(id));
+    }
+
+    @Test
+    void aCallerMovesABookingToAnotherDayAndEveryPhoneOfTheFirstSmsHearsOfIt() {
+        String mobile = Fixtures.mobile();
+        String family = Fixtures.mobile();
+        String id = world.idAged(75);
+        Booking b = ((BookingOutcome.Booked) booking.book(slotOf(world.dept, 1, 9, 30), null, new BookingRequest(0, id,
+                mobile, List.of(family), mobile, Channel.PHONE_MENU, "earlier", null))).booking();
+        // the returning offer's 3 (check, cancel or change), the booking, 4 改约, the second date, its first slice, yes
+        ScriptedCaller c = ScriptedCaller.script(mobile, "3", "1", "4", "2", "1", "1", GONE);
+
+        CallResult r = engine.run(c);
+
+        assertThat(r.end()).isEqualTo(CallResult.End.GOODBYE);
+        assertThat(c.heard()).containsSubsequence("change_readback", "moved", "booking_code_is");
+        assertThat(booking.findById(b.id()).orElseThrow().status()).isEqualTo(Booking.BookingStatus.CANCELLED);
+        assertThat(r.bookings()).hasSize(1);
+        Booking moved = booking.findById(r.bookings().get(0).id()).orElseThrow();
+        assertThat(moved.status()).isEqualTo(Booking.BookingStatus.ACTIVE);
+        assertThat(moved.serviceId()).isEqualTo(world.dept);
+        assertThat(moved.date()).isEqualTo(world.today().plusDays(2));
+        assertThat(moved.patientMasked()).isEqualTo(b.patientMasked());
+        assertThat(moved.smsPhone()).isEqualTo(mobile);
+        assertThat(moved.familyPhones()).containsExactly(family);
+        assertThat(c.heard()).containsSubsequence(MandarinSpeech.digits(moved.code()));
+        // the new booking's confirmation to the SMS phone and a copy to the family phone, as the first one went
+        assertThat(jdbc.queryForList("SELECT phone FROM sms_message WHERE booking_id = ?", String.class, moved.id()))
+                .contains(mobile, family);
+        assertThat(fx.counts(slotOf(world.dept, 1, 9, 30), "PUBLIC")).containsExactly(5, 0, 0);
     }
 
     static List<String> concat(List<String> a, List<String> b) {

@@ -107,10 +107,46 @@ final class AgiCall implements CallChannel {
         return end;
     }
 
+    /**
+     * Until when (System.nanoTime) a {@code #} is taken as the end of the full-length entry just keyed, not as a
+     * key for what comes next; 0: none expected.
+     *
+     * <p>The prompts ask for "输完请按井号键", but GET DATA returns as soon as the last of {@code max} keys is in
+     * (res_agi.c handle_getdata → app.c ast_readstring_full: {@code pos >= len}); the {@code #} pressed after it
+     * stays queued on the channel and would interrupt the next prompt (STREAM FILE returns 35) or end the next
+     * entry empty (GET DATA {@code 200 result=}). So the first such {@code #} within {@link #HASH_GRACE} is
+     * swallowed: the interrupted sound is streamed on from where it stopped, the entry asked again.
+     */
+    private long hashGraceUntil;
+    static final Duration HASH_GRACE = Duration.ofMillis(2500);
+
+    private void fullEntry() {
+        hashGraceUntil = System.nanoTime() + HASH_GRACE.toNanos();
+    }
+
+    /** Whether this key is the {@code #} that ended the full-length entry before; the grace ends either way. */
+    private boolean swallowed(int key) {
+        boolean inGrace = hashGraceUntil != 0 && System.nanoTime() - hashGraceUntil < 0;
+        hashGraceUntil = 0;
+        if (inGrace && key == '#') {
+            log.debug("# after a full-length entry: taken as its end");
+            return true;
+        }
+        return false;
+    }
+
     @Override
     public char play(List<String> promptIds) {
         for (String id : promptIds) {
-            int res = send(new StreamFileCommand(sound(id), ALL_KEYS)).getResultCode();
+            AgiReply reply = send(new StreamFileCommand(sound(id), ALL_KEYS));
+            int res = reply.getResultCode();
+            if (res == '#' && swallowed(res)) {
+                // on from where the # stopped it (STREAM FILE's sample offset; res_agi.c handle_streamfile)
+                reply = send(new StreamFileCommand(sound(id), ALL_KEYS, endpos(reply)));
+                res = reply.getResultCode();
+            } else if (res >= 0) {
+                hashGraceUntil = 0;
+            }
             if (res > 0) {
                 return (char) res;
             }
@@ -147,12 +183,28 @@ final class AgiCall implements CallChannel {
                 requireAlive();
                 break;
             }
+            if (res == '#' && keys.isEmpty() && swallowed(res)) {
+                continue;
+            }
+            hashGraceUntil = 0;
             if (res == 0 || res == '#') {
                 break;
             }
             keys.append((char) res);
         }
+        if (keys.length() == maxKeys && maxKeys > 1) {
+            fullEntry();
+        }
         return keys.toString();
+    }
+
+    private static int endpos(AgiReply reply) {
+        String e = reply.getAttribute("endpos");
+        try {
+            return e == null ? 0 : Integer.parseInt(e.trim());
+        } catch (NumberFormatException x) {
+            return 0;
+        }
     }
 
     /** GET DATA plays the last prompt with barge-in, then reads keys until max, # or the timeout. */
@@ -164,6 +216,15 @@ final class AgiCall implements CallChannel {
         if (keys.equals("-1")) {
             requireAlive();
             return "";
+        }
+        // "200 result=" without "(timeout)": a # came first (AST_GETDATA_EMPTY_END_TERMINATED)
+        boolean hashFirst = keys.isEmpty() && !reply.getFirstLine().contains("(timeout)");
+        if (hashFirst && swallowed('#')) {
+            return getData(promptId, timeoutMs, maxKeys);
+        }
+        hashGraceUntil = 0;
+        if (keys.length() == maxKeys && maxKeys > 1) {
+            fullEntry();
         }
         return keys;
     }
@@ -181,6 +242,56 @@ final class AgiCall implements CallChannel {
         send(new SetVariableCommand(QUEUE_PRIORITY, Integer.toString(Math.max(0, priority))));
         send(new SetVariableCommand(TRANSFER_ID, transferId == null ? "" : transferId));
         log.info("handed to the agent queue: transfer {} priority {}", transferId, priority);
+    }
+
+    /**
+     * Left on the channel at once: should this node die before the menu ends, sip-config/extensions.conf queues the
+     * caller with this priority and transfer id instead of HOTLINE_FALLBACK_PRIO.
+     */
+    @Override
+    public void priorityKnown(int priority, String transferId) {
+        send(new SetVariableCommand(QUEUE_PRIORITY, Integer.toString(Math.max(0, priority))));
+        send(new SetVariableCommand(TRANSFER_ID, transferId == null ? "" : transferId));
+    }
+
+    /** Where Asterisk writes complaint recordings (on the Asterisk server; docs/asterisk.md). */
+    static final String RECORDINGS = "/var/spool/asterisk/hotline-complaints/";
+    private Recording lastRecording;
+
+    /**
+     * RECORD FILE (res_agi.c handle_recordfile): {@code RECORD FILE <file> wav "#" <ms> 0 BEEP s=4}: offset 0,
+     * a beep, ends on #, 4 s of silence or the time limit. Replies {@code 200 result=35 (dtmf) endpos=N},
+     * {@code 200 result=<n> (timeout) endpos=N}, {@code 200 result=-1 (hangup) endpos=N}; endpos is in samples
+     * (8000 a second), {@code (writefile)} when Asterisk could not create the file.
+     */
+    @Override
+    public Recording record(String name, Duration max) {
+        String file = RECORDINGS + name;
+        AgiReply reply;
+        try {
+            reply = send(new org.asteriskjava.fastagi.command.RecordFileCommand(file, "wav", "#",
+                    (int) Math.min(Integer.MAX_VALUE, max.toMillis()), 0, true, 4));
+        } catch (IllegalStateException refused) {
+            log.warn("Asterisk did not record ({}): the caller goes to a person", refused.getMessage());
+            return null;
+        }
+        String first = reply.getFirstLine();
+        long samples = endpos(reply);
+        Recording r = samples >= 8000 ? new Recording(file + ".wav", Duration.ofMillis(samples / 8)) : null;
+        if (reply.getResultCode() < 0 || first.contains("(hangup)")) {
+            lastRecording = r;
+            requireAlive();
+        }
+        if (first.contains("(writefile)") || first.contains("(randomerror)")) {
+            log.warn("Asterisk could not record ({}): the caller goes to a person", first);
+            return null;
+        }
+        return r;
+    }
+
+    @Override
+    public Recording lastRecording() {
+        return lastRecording;
     }
 
     @Override

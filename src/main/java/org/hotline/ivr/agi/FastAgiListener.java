@@ -13,6 +13,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.availability.ApplicationAvailability;
+import org.springframework.boot.availability.ReadinessState;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
@@ -45,7 +47,8 @@ public class FastAgiListener implements SmartLifecycle {
     @Autowired
     public FastAgiListener(AgiProperties props, ObjectProvider<CallHandler> handlers,
             ObjectProvider<MeterRegistry> registry, ObjectProvider<DatabaseWatch> watch,
-            org.springframework.core.env.Environment env, ObjectProvider<org.hotline.ivr.OutboundAnswer> outbound) {
+            ObjectProvider<ApplicationAvailability> availability, org.springframework.core.env.Environment env,
+            ObjectProvider<org.hotline.ivr.OutboundAnswer> outbound) {
         this(props, (CallHandler) call -> {
             CallHandler h = handlers.getIfAvailable();
             if (h == null) {
@@ -57,7 +60,15 @@ public class FastAgiListener implements SmartLifecycle {
             }
         });
         registry.ifAvailable(stats::bind);
-        watch.ifAvailable(w -> admitting = w::reachable);
+        // issue 16: no call before the service can serve it. The port is bound early (start-up fails when it
+        // cannot be), but calls are taken only once Spring reports ACCEPTING_TRAFFIC, which it does after every
+        // ApplicationRunner: the demo data on the embedded default and the release catch-up
+        // (org.hotline.release.ReleaseCatchUp). Until then a call is closed before any command and Asterisk's
+        // dialplan tries the next node, then the agents' queue; /actuator/health/readiness is OUT_OF_SERVICE.
+        BooleanSupplier ready = availability.getIfAvailable() == null ? () -> true
+                : () -> availability.getObject().getReadinessState() == ReadinessState.ACCEPTING_TRAFFIC;
+        DatabaseWatch w = watch.getIfAvailable();
+        admitting = w == null ? ready : () -> ready.getAsBoolean() && w.reachable();
         this.outbound = (call, token) -> {
             org.hotline.ivr.OutboundAnswer o = outbound.getIfAvailable();
             if (o == null) {

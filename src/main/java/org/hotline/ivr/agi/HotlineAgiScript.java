@@ -68,7 +68,8 @@ final class HotlineAgiScript implements AgiScript {
         stats.started();
         if (!admitting.getAsBoolean()) {
             // not one command: HOTLINE_NEXT stays empty, so Asterisk's dialplan goes on to the next node
-            log.warn("call not taken: this node's database is away (the dialplan tries the next node)");
+            log.warn("call not taken: this node is not ready (starting up, or its database is away); the dialplan"
+                    + " tries the next node");
             stats.ended(AgiCall.End.NOT_TAKEN);
             MDC.remove("callId");
             return;

@@ -130,7 +130,7 @@ final class InviteAdmission {
                 r.setReasonPhrase("Database Unreachable");
                 r.addHeader(responses.retryAfter(10));
             });
-            log.warn("SIP INVITE not taken: this node's database is away (503)");
+            log.warn("SIP INVITE not taken: this node is not ready (starting up, or its database is away): 503");
             return;
         }
         if (!calls.takePlace()) {

@@ -57,6 +57,9 @@ final class SipCall implements CallChannel, RtpStream.Events {
     // guarded by lock
     private State state = State.RINGING;
     private final ArrayDeque<Character> keys = new ArrayDeque<>();
+    /** Until when (System.nanoTime) a # is the end of the full-length entry just collected; 0: none expected. */
+    private long hashGraceUntil;
+    private static final long HASH_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(2500);
     private boolean playbackDone;
     private boolean handlerStarted;
     private boolean released;
@@ -303,6 +306,13 @@ final class SipCall implements CallChannel, RtpStream.Events {
             if (state == State.ENDED) {
                 return;
             }
+            if (hashGraceUntil != 0) {
+                boolean swallow = key == '#' && System.nanoTime() - hashGraceUntil < 0;
+                hashGraceUntil = 0;
+                if (swallow) {
+                    return; // the # that ended the full-length entry just collected (see collectKeys)
+                }
+            }
             keys.add(key);
             changed.signalAll();
         } finally {
@@ -409,6 +419,15 @@ final class SipCall implements CallChannel, RtpStream.Events {
                     break;
                 }
                 keyed.append(k);
+            }
+            if (keyed.length() == maxKeys && maxKeys > 1) {
+                // full length: the prompt asked for a # as well; it belongs to this entry, not to the next
+                // question (it would stop the next prompt or end the next entry empty)
+                if (!keys.isEmpty() && keys.peek() == '#') {
+                    keys.poll();
+                } else if (keys.isEmpty()) {
+                    hashGraceUntil = System.nanoTime() + HASH_GRACE_NANOS;
+                }
             }
             return keyed.toString();
         } catch (InterruptedException e) {

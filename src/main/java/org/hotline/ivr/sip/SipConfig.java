@@ -5,6 +5,8 @@ import java.nio.file.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.availability.ApplicationAvailability;
+import org.springframework.boot.availability.ReadinessState;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.SmartLifecycle;
@@ -29,14 +31,20 @@ public class SipConfig {
     @Bean
     SipService sipService(SipProperties props, ObjectProvider<CallHandler> handler,
             ObjectProvider<PromptCatalogue> prompts, ObjectProvider<MeterRegistry> meters,
-            ObjectProvider<DatabaseWatch> watch, ObjectProvider<org.hotline.booking.SpokenNames> names) {
+            ObjectProvider<DatabaseWatch> watch, ObjectProvider<ApplicationAvailability> availability,
+            ObjectProvider<org.hotline.booking.SpokenNames> names) {
         // the engine's catalogue decides where the recordings are (hotline.ivr.prompts-dir)
         Path dir = prompts.getIfAvailable() != null ? prompts.getObject().dir() : Path.of("prompts/zh-CN");
         SipEndpoint endpoint = new SipEndpoint(props, handler::getIfAvailable, new PromptAudio(dir, id -> {
             org.hotline.booking.SpokenNames n = names.getIfAvailable();
             return n == null ? java.util.Optional.empty() : n.audioOfPrompt(id);
         }));
-        watch.ifAvailable(w -> endpoint.admitWhile(w::reachable));
+        // issue 16: INVITEs only once Spring reports ACCEPTING_TRAFFIC (after the demo data and the release
+        // catch-up), and while the database answers; before that 503 with Retry-After, as when the database is away
+        java.util.function.BooleanSupplier ready = availability.getIfAvailable() == null ? () -> true
+                : () -> availability.getObject().getReadinessState() == ReadinessState.ACCEPTING_TRAFFIC;
+        DatabaseWatch w = watch.getIfAvailable();
+        endpoint.admitWhile(w == null ? ready : () -> ready.getAsBoolean() && w.reachable());
         return new SipService(endpoint, meters.getIfAvailable());
     }
 

@@ -36,6 +36,13 @@ class ReportPages {
     private final SmsReports sms;
     private final ReportProperties props;
     private final Clock clock;
+    private org.hotline.handoff.Complaints complaints;
+
+    /** Complaints counted in the reports (issue 16). */
+    @org.springframework.beans.factory.annotation.Autowired(required = false)
+    void setComplaints(org.hotline.handoff.Complaints c) {
+        this.complaints = c;
+    }
     private final org.springframework.beans.factory.ObjectProvider<org.hotline.release.RosterAdmin> rosters;
 
     ReportPages(SupervisionReports reports, PolicyChecks policy, ReportCsvFiles csv, SvgCharts charts,
@@ -113,6 +120,7 @@ class ReportPages {
         model.addAttribute("queue", reports.queue(all));
         model.addAttribute("releases", releases.releases(range));
         model.addAttribute("sms", sms.sms(range));
+        model.addAttribute("complaints", complaints == null ? null : complaints.counts(range.from(), range.to()));
     }
 
     private void common(Model model, ReportRange range) {

@@ -30,6 +30,8 @@ class ReportSecurity {
     SecurityFilterChain reportFilterChain(HttpSecurity http, ConsoleLoginGuard guard) throws Exception {
         http.securityMatcher("/ops/**")
                 .authorizeHttpRequests(a -> a.requestMatchers("/ops/assets/**").permitAll()
+                        // complaints are callers' own words: supervisors only (issue 16)
+                        .requestMatchers("/ops/complaints", "/ops/complaints/**").hasRole("SUPERVISOR")
                         .anyRequest().hasAnyRole(READERS))
                 // failed Basic logins count with the form's (per user name and address); throttled: 429 + Retry-After
                 .httpBasic(b -> b.authenticationEntryPoint(guard.basicEntryPoint()))

@@ -268,8 +268,9 @@ class AgiFlowsEndToEndTest {
         call(asterisk(mobile).answers(pressingOne(idAged(50))));
         Booking b = bookingsOf(mobile).get(0);
 
-        // a returning caller: 2 skips the offer to book the same again, 3 = my bookings
-        var t = call(asterisk(mobile).answers(script("2", "3", "1", "1", "2", "1", "2")));
+        // a returning caller: 2 skips the offer to book the same again, 3 = my bookings (issue 16: the bookings tied
+        // to this number straight away), 1 = the first, 2 = cancel, 1 = yes, 2 = goodbye
+        var t = call(asterisk(mobile).answers(script("2", "3", "1", "2", "1", "2")));
 
         assertThat(booking.findById(b.id()).orElseThrow().status()).isEqualTo(Booking.BookingStatus.CANCELLED);
         assertThat(ids(t)).containsSubsequence("choose_booking", "booking_detail", "cancel_confirm", "cancelled",
@@ -288,7 +289,7 @@ class AgiFlowsEndToEndTest {
         var other = call(asterisk(Fixtures.mobile()).answers(script("3", "3", b.code() + "#", "0")));
         assertThat(ids(other)).containsSubsequence("ask_code", "no_bookings", "manage_how")
                 .doesNotContain("choose_booking", "booking_detail");
-        var t = call(asterisk(mobile).answers(script("2", "3", "3", b.code() + "#", "1", "2", "2", "0")));
+        var t = call(asterisk(mobile).answers(script("2", "3", "2", "3", b.code() + "#", "1", "2", "2", "0")));
 
         assertThat(ids(t)).containsSubsequence("ask_code", "choose_booking", "booking_detail", "cancel_confirm");
         assertThat(booking.findById(b.id()).orElseThrow().status()).isEqualTo(Booking.BookingStatus.ACTIVE);

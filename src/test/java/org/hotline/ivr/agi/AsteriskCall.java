@@ -35,6 +35,22 @@ import java.util.function.Predicate;
  * <li>GET DATA: {@code 200 result=<keys>} (max keys or {@code #}, which is not included),
  * {@code 200 result=<keys> (timeout)} and {@code 200 result= (timeout)} when time ran out,
  * {@code 200 result=-1} on hang-up;
+ * <li>keys typed ahead stay queued on the channel, as they do in Asterisk: res_agi.c handle_getdata calls
+ * app.c ast_app_getdata_full → ast_readstring_full, which returns as soon as {@code pos >= len} (or an ender,
+ * {@code #}, came) and leaves every later DTMF frame in the channel's read queue (channel.c ast_read). The
+ * next command that reads DTMF gets it: STREAM FILE's ast_waitstream_full returns it when it is one of the
+ * escape digits (and reads and drops it otherwise), GET DATA's ast_readstring_full takes it as a key (a
+ * {@code #} first: {@code 200 result=}, AST_GETDATA_EMPTY_END_TERMINATED), WAIT FOR DIGIT's
+ * ast_waitfordigit_full returns it. So "18 digits then #" gives the 18 digits to GET DATA and the {@code #}
+ * to whatever is asked next. Between commands res_agi.c run_agi idles on the channel and ast_read()s and frees
+ * every frame, so a key that arrives while no command runs is lost: a key typed ahead arrives
+ * {@link Builder#keyGap(Duration)} after the reply before it (the caller's pace), and is dropped when the
+ * server's next DTMF-reading command comes later than that;
+ * <li>RECORD FILE (handle_recordfile): {@code RECORD FILE <file> <format> <escape digits> <timeout ms>
+ * [offset samples] [BEEP] [s=<silence s>]}, 520 for fewer than 6 words or a timeout that is not a number;
+ * {@code 200 result=<ASCII> (dtmf) endpos=<samples>} when a key ended it, {@code 200 result=0 (timeout)
+ * endpos=<samples>} when the time ran out, {@code 200 result=<ms left> (timeout) endpos=<samples>} when the
+ * caller fell silent for s= seconds, {@code 200 result=-1 (hangup) endpos=<samples>} on hang-up;
  * <li>WAIT FOR DIGIT: {@code 200 result=<ASCII>}, {@code 0} on timeout, {@code -1} on hang-up;
  * <li>after a hang-up, {@code HANGUP} on a line of its own, then
  * {@code 511 Command Not Permitted on a dead channel} for every command that may not run on a dead
@@ -88,7 +104,7 @@ public final class AsteriskCall {
 
     /** What the caller does at one moment of the call. */
     public record Step(Kind kind, String keys, String during) {
-        public enum Kind { KEYS, SILENCE, HANG_UP }
+        public enum Kind { KEYS, SILENCE, HANG_UP, SPEECH }
     }
 
     /** What happened on the wire, for the test to check. */
@@ -98,6 +114,8 @@ public final class AsteriskCall {
         public final List<String> sounds = new ArrayList<>();
         public final Map<String, String> variables = new LinkedHashMap<>();
         public final List<String> execs = new ArrayList<>();
+        /** RECORD FILE commands run: file name and format, with the samples recorded. */
+        public final Map<String, Long> recordings = new LinkedHashMap<>();
         /** Server think time before each command: from our last line sent to its next command. */
         public final List<Long> serverNanos = new ArrayList<>();
         public int deadReplies;
@@ -172,6 +190,7 @@ public final class AsteriskCall {
         private final List<Step> steps = new ArrayList<>();
         private String localAddress;
         private List<String> args = List.of();
+        private Duration keyGap = Duration.ofSeconds(1);
 
         private Builder(String host, int port) {
             this.host = host;
@@ -291,6 +310,22 @@ public final class AsteriskCall {
             return this;
         }
 
+        /**
+         * How long after a reply a key typed ahead reaches Asterisk (an elder's pace between keys, wall-clock,
+         * not scaled): a server whose next DTMF-reading command comes later has lost it (res_agi.c run_agi reads
+         * and frees frames between commands). Default 1 s.
+         */
+        public Builder keyGap(Duration d) {
+            keyGap = d;
+            return this;
+        }
+
+        /** At the next RECORD FILE: speaks for {@code seconds} (caller time), then presses {@code key} ("" = falls silent). */
+        public Builder speaks(int seconds, String key) {
+            steps.add(new Step(Step.Kind.SPEECH, key, Integer.toString(seconds)));
+            return this;
+        }
+
         /** Says nothing at the next question, until it times out. */
         public Builder silence() {
             steps.add(new Step(Step.Kind.SILENCE, "", null));
@@ -336,6 +371,8 @@ public final class AsteriskCall {
     private final Builder b;
     private final Deque<Step> steps;
     private final Deque<Character> typeAhead = new ArrayDeque<>();
+    /** When the reply after which the queued keys were typed went out (System.nanoTime). */
+    private long typedAheadAfter;
     private final Transcript t = new Transcript();
     private final String uniqueId;
     private Socket socket;
@@ -408,6 +445,11 @@ public final class AsteriskCall {
                     busy = false;
                     t.replies.add(reply);
                     write(reply);
+                    if (keysQueuedByThisCommand) {
+                        // the keys still to come are typed after this reply, at the caller's pace
+                        typedAheadAfter = System.nanoTime();
+                        keysQueuedByThisCommand = false;
+                    }
                     if (dead && !hangupSent) {
                         hangupSent = true;
                         write("HANGUP\n");
@@ -509,6 +551,12 @@ public final class AsteriskCall {
                     return usage();
                 }
                 return waitForDigit(atoi(argv.get(3)));
+            case "record file":
+                if (argc < 6 || !argv.get(5).matches("[-+]?\\d+.*")) {
+                    return usage(); // handle_recordfile: argc < 6, or sscanf(argv[5], "%30d") != 1
+                }
+                dropKeysThatArrivedBetweenCommands();
+                return queued(recordFile(argv));
             case "channel status":
                 return "200 result=" + AST_STATE_UP + "\n";
             case "set variable":
@@ -544,18 +592,42 @@ public final class AsteriskCall {
         }
     }
 
+    private boolean keysQueuedByThisCommand;
+
+    /**
+     * Before a command that reads DTMF: keys typed ahead that reached Asterisk while no command ran were read and
+     * freed by res_agi.c run_agi's idle loop (ast_waitfor_nandfds, then ast_read and ast_frfree): gone.
+     */
+    private void dropKeysThatArrivedBetweenCommands() {
+        if (!typeAhead.isEmpty() && System.nanoTime() - typedAheadAfter > b.keyGap.toNanos()) {
+            typeAhead.clear();
+        }
+    }
+
+    /** After a command that read DTMF: what the caller keys on (still queued) arrives after this reply. */
+    private String queued(String reply) {
+        keysQueuedByThisCommand = !typeAhead.isEmpty();
+        return reply;
+    }
+
     private String streamFile(String file, String escape) {
+        dropKeysThatArrivedBetweenCommands();
+        return queued(streamFileNow(file, escape));
+    }
+
+    private String streamFileNow(String file, String escape) {
         t.sounds.add(file);
         heardSinceQuestion.add(promptId(file));
         if (!b.installed.test(file)) {
             return "200 result=-1 endpos=0\n";
         }
         long samples = lengthOf(file).toMillis() * 8;
-        if (!typeAhead.isEmpty()) {
-            char k = typeAhead.peekFirst();
+        // file.c ast_waitstream_full: a queued DTMF frame arrives once the sound has started; an escape digit
+        // stops it there, any other key is read and dropped
+        while (!typeAhead.isEmpty()) {
+            char k = typeAhead.removeFirst();
             if (escape.indexOf(k) >= 0) {
-                typeAhead.removeFirst();
-                return "200 result=" + (int) k + " endpos=0\n";
+                return "200 result=" + (int) k + " endpos=" + Math.min(samples, b.keyGap.toMillis() * 8) + "\n";
             }
         }
         Step s = steps.peekFirst();
@@ -581,6 +653,11 @@ public final class AsteriskCall {
     }
 
     private String getData(String prompt, int timeoutMs, int max) {
+        dropKeysThatArrivedBetweenCommands();
+        return queued(getDataNow(prompt, timeoutMs, max));
+    }
+
+    private String getDataNow(String prompt, int timeoutMs, int max) {
         // ast_app_getdata: '&' separates prompts; missing ones are skipped, not an error
         for (String f : prompt.split("&")) {
             if (!f.isEmpty()) {
@@ -589,6 +666,20 @@ public final class AsteriskCall {
         }
         int timeout = timeoutMs > 0 ? timeoutMs : 6000;
         StringBuilder keys = new StringBuilder();
+        // keys already queued on the channel come first (ast_readstring_full reads them as they arrive)
+        while (!typeAhead.isEmpty() && keys.length() < max) {
+            char k = typeAhead.removeFirst();
+            if (k == '#') {
+                // a # first: AST_GETDATA_EMPTY_END_TERMINATED, written as "200 result=" (no "(timeout)")
+                heardSinceQuestion.add(promptId(prompt));
+                return "200 result=" + keys + "\n";
+            }
+            keys.append(k);
+        }
+        if (keys.length() >= max) {
+            heardSinceQuestion.add(promptId(prompt));
+            return "200 result=" + keys + "\n";
+        }
         if (b.policy != null) {
             for (String f : prompt.split("&")) {
                 heardSinceQuestion.add(promptId(f));
@@ -599,16 +690,6 @@ public final class AsteriskCall {
             String a = b.policy.apply(q);
             steps.addFirst(a == null || a.equals(HANG_UP) ? new Step(Step.Kind.HANG_UP, "", null)
                     : a.isEmpty() ? new Step(Step.Kind.SILENCE, "", null) : new Step(Step.Kind.KEYS, a, null));
-        }
-        while (!typeAhead.isEmpty() && keys.length() < max) {
-            char k = typeAhead.removeFirst();
-            if (k == '#') {
-                return "200 result=" + keys + "\n";
-            }
-            keys.append(k);
-        }
-        if (keys.length() >= max) {
-            return "200 result=" + keys + "\n";
         }
         Step s = steps.pollFirst();
         if (s == null || s.kind() == Step.Kind.HANG_UP) {
@@ -625,12 +706,17 @@ public final class AsteriskCall {
         String pressed = s.keys();
         for (int i = 0; i < pressed.length(); i++) {
             char k = pressed.charAt(i);
-            if (k == '#') {
-                // keys after the # arrive between commands, where Asterisk reads and drops them
-                return "200 result=" + keys + "\n";
+            // app.c ast_readstring_full: done at an ender (#) or as soon as pos >= len; the keys pressed after
+            // stay queued on the channel for the next command that reads DTMF
+            boolean done = k == '#';
+            if (!done) {
+                keys.append(k);
+                done = keys.length() >= max;
             }
-            keys.append(k);
-            if (keys.length() >= max) {
+            if (done) {
+                for (char c : pressed.substring(i + 1).toCharArray()) {
+                    typeAhead.addLast(c);
+                }
                 return "200 result=" + keys + "\n";
             }
         }
@@ -638,7 +724,85 @@ public final class AsteriskCall {
         return "200 result=" + keys + " (timeout)\n";
     }
 
+    /**
+     * res_agi.c handle_recordfile: an optional sample offset (argv[6] when it is a number), "beep" played when
+     * argv[6] is not a number and has no '=' or argv[7] has none, s=N silence detection in argv[6..8]; then
+     * ast_writefile and frames until the timeout (ms, negative: none), an escape digit or a hang-up.
+     */
+    private String recordFile(List<String> argv) {
+        String file = argv.get(2) + "." + argv.get(3);
+        String escape = argv.get(4);
+        long timeoutMs = atoi(argv.get(5));
+        int silenceS = 0;
+        for (int i = 6; i < Math.min(argv.size(), 9); i++) {
+            int at = argv.get(i).indexOf('s');
+            if (at >= 0 && argv.get(i).length() - at > 2 && argv.get(i).charAt(at + 1) == '=') {
+                silenceS = atoi(argv.get(i).substring(at + 2));
+                break;
+            }
+        }
+        boolean beep = (argv.size() > 6 && !argv.get(6).matches("[-+]?\\d+.*") && !argv.get(6).contains("="))
+                || (argv.size() > 7 && !argv.get(7).contains("="));
+        if (beep) {
+            t.sounds.add("beep");
+        }
+        if (!typeAhead.isEmpty()) {
+            char k = typeAhead.removeFirst();
+            if (escape.indexOf(k) >= 0) {
+                t.recordings.put(file, 0L);
+                return "200 result=" + (int) k + " (dtmf) endpos=0\n";
+            }
+        }
+        Step s = steps.pollFirst();
+        if (s == null || s.kind() == Step.Kind.HANG_UP) {
+            die();
+            t.recordings.put(file, 0L);
+            return "200 result=-1 (hangup) endpos=0\n";
+        }
+        long spokenMs = s.kind() == Step.Kind.SPEECH ? Long.parseLong(s.during()) * 1000L : 0;
+        String key = s.kind() == Step.Kind.SPEECH || s.kind() == Step.Kind.KEYS ? s.keys() : "";
+        boolean limited = timeoutMs >= 0;
+        if (limited && spokenMs >= timeoutMs) {
+            pause(Duration.ofMillis(timeoutMs));
+            t.recordings.put(file, timeoutMs * 8);
+            return "200 result=0 (timeout) endpos=" + timeoutMs * 8 + "\n";
+        }
+        if (!key.isEmpty() && escape.indexOf(key.charAt(0)) >= 0) {
+            pause(Duration.ofMillis(spokenMs));
+            // "rewind to chop off any small amount of DTMF that may have been recorded": 200 ms
+            long endpos = Math.max(0, spokenMs - 200) * 8;
+            t.recordings.put(file, endpos);
+            for (char c : key.substring(1).toCharArray()) {
+                typeAhead.addLast(c);
+            }
+            return "200 result=" + (int) key.charAt(0) + " (dtmf) endpos=" + endpos + "\n";
+        }
+        if (silenceS > 0 && (!limited || spokenMs + silenceS * 1000L < timeoutMs)) {
+            long elapsed = spokenMs + silenceS * 1000L;
+            pause(Duration.ofMillis(elapsed));
+            // ended by silence: res is what the last ast_waitfor had left of the time; the silence is cut off
+            // again but for one second (ast_stream_rewind(fs, silence - 1000))
+            long endpos = (spokenMs + 1000) * 8;
+            t.recordings.put(file, endpos);
+            return "200 result=" + (limited ? timeoutMs - elapsed : 0) + " (timeout) endpos=" + endpos + "\n";
+        }
+        if (!limited) {
+            // no time limit and nobody ends it: Asterisk records until the caller hangs up
+            die();
+            t.recordings.put(file, spokenMs * 8);
+            return "200 result=-1 (hangup) endpos=" + spokenMs * 8 + "\n";
+        }
+        pause(Duration.ofMillis(timeoutMs));
+        t.recordings.put(file, timeoutMs * 8);
+        return "200 result=0 (timeout) endpos=" + timeoutMs * 8 + "\n";
+    }
+
     private String waitForDigit(int timeoutMs) {
+        dropKeysThatArrivedBetweenCommands();
+        return queued(waitForDigitNow(timeoutMs));
+    }
+
+    private String waitForDigitNow(int timeoutMs) {
         if (!typeAhead.isEmpty()) {
             return "200 result=" + (int) typeAhead.removeFirst() + "\n";
         }
