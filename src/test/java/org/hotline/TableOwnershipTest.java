@@ -46,7 +46,7 @@ class TableOwnershipTest {
             "agent", "console_user agent_presence",
             "audit", "audit_event",
             "ivr", "phone_lookup_day",
-            "his", "his_client his_client_facility his_token his_request his_appointment his_push",
+            "his", "his_client his_client_facility his_token his_request his_appointment his_push his_subscription his_rate",
             "outbound", "outbound_call outbound_attempt outbound_number_day outbound_contact queue_call");
 
     /** The module that may read every table (SELECT only). */

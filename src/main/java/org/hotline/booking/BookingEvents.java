@@ -48,6 +48,12 @@ public final class BookingEvents {
     }
 
     /**
+     * An ACTIVE booking whose slot ended was marked NO_SHOW ({@link NoShows#mark}), in the marking's transaction.
+     */
+    public record BookingNoShow(Booking booking) {
+    }
+
+    /**
      * The day-before reminder for an active booking is due (published by the release module's
      * reminder job, once per booking; the SMS module queues the reminder in the same transaction).
      */

@@ -8,6 +8,7 @@ import java.util.stream.Collectors;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
@@ -27,9 +28,13 @@ public class NoShows {
     }
 
     private final JdbcTemplate jdbc;
+    private final BookingQueries queries;
+    private final ApplicationEventPublisher events;
 
-    public NoShows(JdbcTemplate jdbc) {
+    NoShows(JdbcTemplate jdbc, BookingQueries queries, ApplicationEventPublisher events) {
         this.jdbc = jdbc;
+        this.queries = queries;
+        this.events = events;
     }
 
     /**
@@ -47,7 +52,8 @@ public class NoShows {
     }
 
     /**
-     * Marks one booking NO_SHOW (if still ACTIVE); with {@code threshold} no-shows of the patient after
+     * Marks one booking NO_SHOW (if still ACTIVE) and publishes {@link BookingEvents.BookingNoShow} in the caller's
+     * transaction; with {@code threshold} no-shows of the patient after
      * {@code windowStart}, blocks their phone booking until {@code blockedUntil}. Run it in a transaction.
      *
      * @return whether the booking was marked
@@ -56,6 +62,7 @@ public class NoShows {
         if (jdbc.update("UPDATE booking SET status = 'NO_SHOW' WHERE id = ? AND status = 'ACTIVE'", c.id()) == 0) {
             return false;
         }
+        events.publishEvent(new BookingEvents.BookingNoShow(queries.findById(c.id()).orElseThrow()));
         int count = jdbc.queryForObject("""
                 SELECT COUNT(*) FROM booking WHERE patient_hash = ? AND status = 'NO_SHOW' AND slot_date > ?""",
                 Integer.class, c.patientHash(), windowStart);

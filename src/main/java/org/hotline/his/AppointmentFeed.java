@@ -16,10 +16,10 @@ import org.hotline.booking.BookingEvents;
 
 /**
  * Every change of a booking, on any channel, as a new version of its Appointment ({@code his_appointment}) and one
- * push row per hospital system that reaches its facility and has a push address ({@code his_push}). Bookings and
- * cancellations (a console move is a cancellation and a booking) are heard in the booking's own transaction, so a
- * committed change is always pushed and a rolled-back one never; a check-in is heard right after it (its statement
- * commits by itself).
+ * push row per hospital system that reaches its facility and has a push address, and per matching Subscription
+ * ({@code his_push}). Bookings, cancellations (a console move is a cancellation and a booking; a 停诊 cancels too)
+ * and no-shows are heard in their own transaction, so a committed change is always pushed and a rolled-back one
+ * never; a check-in is heard right after it (its statement commits by itself).
  */
 @Component
 public class AppointmentFeed {
@@ -32,12 +32,15 @@ public class AppointmentFeed {
     private final Clock clock;
     private final HisClients clients;
     private final PushSignal signal;
+    private final HisSubscriptions subscriptions;
 
-    AppointmentFeed(JdbcTemplate jdbc, Clock clock, HisClients clients, PushSignal signal) {
+    AppointmentFeed(JdbcTemplate jdbc, Clock clock, HisClients clients, PushSignal signal,
+            HisSubscriptions subscriptions) {
         this.jdbc = jdbc;
         this.clock = clock;
         this.clients = clients;
         this.signal = signal;
+        this.subscriptions = subscriptions;
     }
 
     @EventListener
@@ -48,6 +51,18 @@ public class AppointmentFeed {
     @EventListener
     void onCancelled(BookingEvents.BookingCancelled e) {
         changed(e.booking(), "CANCELLED");
+    }
+
+    /** 停诊: the hospital cancelled the session; the booking is cancelled (its place closed, not freed). */
+    @EventListener
+    void onCancelledByHospital(BookingEvents.CancelledByHospital e) {
+        changed(e.booking(), "CANCELLED");
+    }
+
+    /** Marked a no-show by the release module's rule, in the marking's transaction. */
+    @EventListener
+    void onNoShow(BookingEvents.BookingNoShow e) {
+        changed(e.booking(), "NO_SHOW");
     }
 
     @EventListener
@@ -67,15 +82,35 @@ public class AppointmentFeed {
         boolean any = false;
         for (HisClient c : clients.reaching(b.facilityId())) {
             if (c.pushUrl() != null) {
-                jdbc.update("""
-                        INSERT INTO his_push (client_id, booking_id, version, status, attempts, next_at, created_at)
-                        VALUES (?, ?, ?, 'PENDING', 0, ?, ?)""", c.id(), b.id(), version, now, now);
+                queue(c.id(), null, b.id(), version, now);
                 any = true;
             }
+        }
+        for (HisSubscriptions.Target t : subscriptions.matching(b.facilityId(), fhirStatus(status), now)) {
+            queue(t.clientId(), t.subscriptionId(), b.id(), version, now);
+            any = true;
         }
         if (any) {
             signal.afterCommit();
         }
+    }
+
+    private void queue(long clientId, Long subscriptionId, long bookingId, int version, LocalDateTime now) {
+        jdbc.update("""
+                INSERT INTO his_push (client_id, subscription_id, booking_id, version, status, attempts, next_at,
+                  created_at) VALUES (?, ?, ?, ?, 'PENDING', 0, ?, ?)""", clientId, subscriptionId, bookingId, version,
+                now, now);
+    }
+
+    /** The Appointment.status code of a booking status (what a Subscription's criteria name). */
+    static String fhirStatus(String bookingStatus) {
+        return switch (bookingStatus) {
+            case "ACTIVE" -> "booked";
+            case "CANCELLED" -> "cancelled";
+            case "ATTENDED" -> "arrived";
+            case "NO_SHOW" -> "noshow";
+            default -> throw new IllegalArgumentException(bookingStatus);
+        };
     }
 
     /** The versions of these bookings' Appointments (a booking never changed since before the feed: none). */

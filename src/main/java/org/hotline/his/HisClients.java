@@ -49,10 +49,15 @@ public class HisClients {
     public static final int MAX_VALID_TOKENS = 2;
     /** The prefix of every token: lets secret scanners and people recognise one. */
     public static final String PREFIX = "hlhis_";
+    /** The prefix of every push-signing key (docs/his.md, "Signed pushes"). */
+    public static final String PUSH_PREFIX = "hlpush_";
 
     /** What a management action answers: done (with the new secret where one was issued) or refused, and why. */
     public sealed interface Outcome {
-        record Done(HisClient client, HisToken token, String secret) implements Outcome {
+        record Done(HisClient client, HisToken token, String secret, String pushSecret) implements Outcome {
+            public Done(HisClient client, HisToken token, String secret) {
+                this(client, token, secret, null);
+            }
         }
 
         record Refused(String problem, String text) implements Outcome {
@@ -83,6 +88,18 @@ public class HisClients {
     /** A new client with its first token (the secret is in the outcome, and nowhere else ever again). */
     public Outcome create(Actor actor, String name, Set<Long> facilityIds, String pushUrl,
             Integer ratePerMinute) {
+        return create(actor, name, facilityIds, pushUrl, null, ratePerMinute);
+    }
+
+    /**
+     * A new client with its first token and its push-signing key (both secrets are in the outcome, and the token
+     * nowhere else ever again). {@code endpointHosts}: the hosts its own Subscriptions may send to (none: it may
+     * not register any).
+     */
+    public Outcome create(Actor actor, String name, Set<Long> facilityIds, String pushUrl, Set<String> endpointHosts,
+            Integer ratePerMinute) {
+        Set<String> hosts = endpointHosts == null ? Set.of() : new TreeSet<>(endpointHosts.stream()
+                .map(h -> h == null ? "" : h.trim().toLowerCase(java.util.Locale.ROOT)).toList());
         String n = name == null ? "" : name.trim();
         Outcome.Refused refused = null;
         if (n.isEmpty() || n.length() > 100) {
@@ -95,6 +112,9 @@ public class HisClients {
             refused = new Outcome.Refused("PUSH_URL", "推送地址须为 http(s) 地址");
         } else if (ratePerMinute != null && (ratePerMinute < 1 || ratePerMinute > 60_000)) {
             refused = new Outcome.Refused("RATE", "每分钟请求数须在 1 到 60000 之间");
+        } else if (hosts.stream().anyMatch(h -> !h.matches("[A-Za-z0-9.:\\[\\]-]{1,100}"))
+                || String.join(",", hosts).length() > 500) {
+            refused = new Outcome.Refused("ENDPOINT_HOSTS", "订阅地址主机名格式不正确");
         }
         if (refused != null) {
             Outcome.Refused r = refused;
@@ -103,18 +123,21 @@ public class HisClients {
             return r;
         }
         try {
+            String pushSecret = newSecret(PUSH_PREFIX);
             return tx.execute(s -> {
                 LocalDateTime now = LocalDateTime.now(clock);
                 GeneratedKeyHolder key = new GeneratedKeyHolder();
                 jdbc.update(c -> {
                     var ps = c.prepareStatement("""
-                            INSERT INTO his_client (name, push_url, rate_per_minute, created_by, created_at)
-                            VALUES (?, ?, ?, ?, ?)""", new String[] {"id"});
+                            INSERT INTO his_client (name, push_url, rate_per_minute, created_by, created_at, push_secret,
+                              endpoint_hosts) VALUES (?, ?, ?, ?, ?, ?, ?)""", new String[] {"id"});
                     ps.setString(1, n);
                     ps.setString(2, pushUrl == null || pushUrl.isBlank() ? null : pushUrl.trim());
                     ps.setInt(3, ratePerMinute == null ? 600 : ratePerMinute);
                     ps.setString(4, actor.username());
                     ps.setObject(5, now);
+                    ps.setString(6, pushSecret);
+                    ps.setString(7, hosts.isEmpty() ? null : String.join(",", hosts));
                     return ps;
                 }, key);
                 long id = key.getKey().longValue();
@@ -125,7 +148,7 @@ public class HisClients {
                 audit.record(actor, AuditTrail.Entry.of("HIS_CLIENT_CREATE", "OK").detail("client=" + id + " name="
                         + cut(n) + " facilities=" + new TreeSet<>(facilityIds) + " token=" + issued.token().hint()));
                 HisClient client = find(id).orElseThrow();
-                return new Outcome.Done(client, issued.token(), issued.secret());
+                return new Outcome.Done(client, issued.token(), issued.secret(), pushSecret);
             });
         } catch (DuplicateKeyException e) {
             tx.executeWithoutResult(s -> audit.record(actor, AuditTrail.Entry.of("HIS_CLIENT_CREATE", "NAME_TAKEN")
@@ -158,6 +181,32 @@ public class HisClients {
                     .detail("client=" + clientId)));
         }
         return out;
+    }
+
+    /**
+     * A new push-signing key for a client (the old one stops signing at once: the receiver switches to the new one
+     * when it is shown here). Audited as {@code HIS_PUSH_SECRET}.
+     */
+    public Outcome rotatePushSecret(Actor actor, long clientId) {
+        String secret = newSecret(PUSH_PREFIX);
+        Outcome out = tx.execute(s -> {
+            if (jdbc.update("UPDATE his_client SET push_secret = ? WHERE id = ?", secret, clientId) != 1) {
+                return new Outcome.Refused("NOT_FOUND", "没有这个系统");
+            }
+            audit.record(actor, AuditTrail.Entry.of("HIS_PUSH_SECRET", "OK").detail("client=" + clientId));
+            return new Outcome.Done(find(clientId).orElseThrow(), null, null, secret);
+        });
+        if (out instanceof Outcome.Refused r) {
+            tx.executeWithoutResult(s -> audit.record(actor, AuditTrail.Entry.of("HIS_PUSH_SECRET", r.problem())
+                    .detail("client=" + clientId)));
+        }
+        return out;
+    }
+
+    /** The key that signs this client's pushes (only the push reads it). */
+    public Optional<String> pushSecret(long clientId) {
+        return jdbc.query("SELECT push_secret FROM his_client WHERE id = ?", (rs, i) -> rs.getString(1), clientId)
+                .stream().filter(java.util.Objects::nonNull).findFirst();
     }
 
     /** Revokes a token at once: its next request is refused (401). Revoking a revoked token is refused. */
@@ -228,9 +277,7 @@ public class HisClients {
     }
 
     private Issued insertToken(long clientId, String by, LocalDateTime now) {
-        byte[] bytes = new byte[32];
-        random.nextBytes(bytes);
-        String secret = PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        String secret = newSecret(PREFIX);
         String hint = secret.substring(0, PREFIX.length() + 4) + "…";
         GeneratedKeyHolder key = new GeneratedKeyHolder();
         jdbc.update(c -> {
@@ -246,6 +293,12 @@ public class HisClients {
         }, key);
         log.info("HIS client {}: token {} issued by {}", clientId, hint, by);
         return new Issued(token(key.getKey().longValue()).orElseThrow(), secret);
+    }
+
+    private String newSecret(String prefix) {
+        byte[] bytes = new byte[32];
+        random.nextBytes(bytes);
+        return prefix + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
     static String sha256(String s) {
@@ -264,8 +317,10 @@ public class HisClients {
         long id = rs.getLong("id");
         Set<Long> facilities = new LinkedHashSet<>(jdbc.queryForList(
                 "SELECT facility_id FROM his_client_facility WHERE client_id = ? ORDER BY facility_id", Long.class, id));
-        return new HisClient(id, rs.getString("name"), Set.copyOf(facilities), rs.getString("push_url"), rs.getInt("rate_per_minute"), rs.getString("created_by"),
-                rs.getObject("created_at", LocalDateTime.class));
+        String hosts = rs.getString("endpoint_hosts");
+        return new HisClient(id, rs.getString("name"), Set.copyOf(facilities), rs.getString("push_url"),
+                hosts == null ? Set.of() : Set.of(hosts.split(",")), rs.getInt("rate_per_minute"),
+                rs.getString("created_by"), rs.getObject("created_at", LocalDateTime.class));
     }
 
     private static HisToken token(ResultSet rs, int row) throws SQLException {

@@ -29,6 +29,7 @@ import org.hl7.fhir.r4.model.InstantType;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Schedule;
 import org.hl7.fhir.r4.model.Slot;
+import org.hl7.fhir.r4.model.Subscription;
 import org.hl7.fhir.r4.model.UnsignedIntType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -40,6 +41,8 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 import com.sun.net.httpserver.HttpServer;
+
+import ca.uhn.fhir.validation.FhirValidator;
 
 import org.hotline.agent.ConsoleClient;
 import org.hotline.agent.ConsoleFixtures;
@@ -55,6 +58,7 @@ import org.hotline.booking.KeyedHash;
 import org.hotline.booking.BookingProperties;
 import org.hotline.handoff.TransferLog;
 import org.hotline.his.fhir.AppointmentPush;
+import org.hotline.his.fhir.PushSignature;
 import org.hotline.ivr.agi.AsteriskCall;
 import org.hotline.his.fhir.Fhir;
 import org.hotline.release.QuotaRelease;
@@ -76,10 +80,17 @@ class HisFhirTest {
     static final ZoneId ZONE = ZoneId.of("Asia/Shanghai");
     static final AtomicInteger WORLD = new AtomicInteger();
 
-    /** The test subscriber: every push it got (path and body), answering {@link #answer} (200 unless set). */
+    /**
+     * The test subscriber: every push it got (method and path, body, the push's signature checked with the key of
+     * the client it was meant for, and its Authorization header), answering {@link #answer} (200 unless set). It
+     * checks the signature as docs/his.md tells a receiver to: against its own clock (the gateway's test clock).
+     */
     static HttpServer subscriber;
     static final ConcurrentLinkedQueue<String[]> pushes = new ConcurrentLinkedQueue<>();
     static volatile int answer = 200;
+    /** The push keys the admin was shown, by the path prefix their client's pushes go to. */
+    static final Map<String, String> keys = new java.util.concurrent.ConcurrentHashMap<>();
+    static volatile TestClock receiverClock;
 
     @LocalServerPort int port;
     @Autowired Fixtures fx;
@@ -92,6 +103,8 @@ class HisFhirTest {
     @Autowired AppointmentPush push;
     @Autowired BookingProperties bookingProps;
     @Autowired org.hotline.ivr.agi.FastAgiListener agi;
+    @Autowired org.hotline.release.NoShowRule noShows;
+    @Autowired HisClients clients;
 
     LocalDate day;
     long hospitalA;
@@ -102,13 +115,22 @@ class HisFhirTest {
     String tokenA;
     long clientA;
     String tokenB;
+    String pushKeyA;
 
     @BeforeAll
     static void startSubscriber() throws Exception {
         subscriber = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        subscriber.createContext("/his-a/", ex -> {
-            pushes.add(new String[] {ex.getRequestMethod() + " " + ex.getRequestURI().getPath(),
-                new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)});
+        subscriber.createContext("/", ex -> {
+            String path = ex.getRequestURI().getPath();
+            byte[] body = ex.getRequestBody().readAllBytes();
+            String key = keys.entrySet().stream().filter(k -> path.startsWith(k.getKey())).map(Map.Entry::getValue)
+                    .findFirst().orElse("none");
+            String signature = ex.getRequestHeaders().getFirst(AppointmentPush.SIGNATURE);
+            boolean signed = PushSignature.verify(key, signature, body, receiverClock.instant().getEpochSecond())
+                    .isPresent();
+            pushes.add(new String[] {ex.getRequestMethod() + " " + path, new String(body, StandardCharsets.UTF_8),
+                signed ? "signed" : "NOT SIGNED: " + signature, ex.getRequestHeaders().getFirst("Authorization"),
+                signature});
             int code = answer;
             ex.sendResponseHeaders(code, -1);
             ex.close();
@@ -132,10 +154,14 @@ class HisFhirTest {
         ConsoleFixtures cfx = new ConsoleFixtures(users, transferLog, clock);
         String adminName = cfx.user(ConsoleRole.ADMIN, null);
         admin = new ConsoleClient(port).loggedIn(adminName, ConsoleFixtures.PASSWORD);
+        receiverClock = clock;
         JsonNode a = created("HIS-A-" + day, hospitalA, "http://127.0.0.1:" + subscriber.getAddress().getPort()
-                + "/his-a/fhir", null);
+                + "/his-a/fhir", null, List.of("127.0.0.1"));
         tokenA = a.get("secret").asString();
         clientA = a.get("client").get("id").asLong();
+        pushKeyA = a.get("pushSecret").asString();
+        keys.put("/his-a/", pushKeyA);
+        keys.put("/sub-a/", pushKeyA);
         tokenB = created("HIS-B-" + day, hospitalB, null, null).get("secret").asString();
         pushes.clear();
         answer = 200;
@@ -147,7 +173,12 @@ class HisFhirTest {
     }
 
     JsonNode created(String name, long facility, String pushUrl, Integer rate) {
+        return created(name, facility, pushUrl, rate, null);
+    }
+
+    JsonNode created(String name, long facility, String pushUrl, Integer rate, List<String> endpointHosts) {
         Map<String, Object> body = new java.util.HashMap<>();
+        body.put("endpointHosts", endpointHosts);
         body.put("name", name);
         body.put("facilityIds", List.of(facility));
         body.put("pushUrl", pushUrl);
@@ -299,7 +330,7 @@ class HisFhirTest {
         }
         assertThat(ok).isEqualTo(5); // the burst: at least 5
         assertThat(last.status()).isEqualTo(429);
-        assertThat(Long.parseLong(last.headers().firstValue("Retry-After").orElseThrow())).isBetween(1L, 11L);
+        assertThat(Long.parseLong(last.header("Retry-After"))).isBetween(1L, 11L);
         // another client is not held up by it
         assertThat(his(tokenA).get("/Schedule").status()).isEqualTo(200);
         clock.advance(Duration.ofSeconds(11));
@@ -433,6 +464,7 @@ class HisFhirTest {
         String path = "PUT /his-a/fhir/Appointment/" + b.id();
         eventually(() -> pushesFor(path).size() == 1);
         String[] first = pushesFor(path).get(0);
+        assertThat(first[2]).as("signed with the client's push key").isEqualTo("signed");
         assertThat(first[0]).isEqualTo("PUT /his-a/fhir/Appointment/" + b.id());
         assertThat(Fhir.CTX.newJsonParser().parseResource(Appointment.class, first[1]).getStatus())
                 .isEqualTo(Appointment.AppointmentStatus.BOOKED);
@@ -496,7 +528,7 @@ class HisFhirTest {
         Booking toCheckIn = bookByPhone(today, Fixtures.residentIdAged(71));
         FhirClient a = his(tokenA);
 
-        List<Integer> cancels = race(16, () -> a.put("/Appointment/" + toCancel.id(),
+        List<Integer> cancels = race(16, () -> his(tokenA).put("/Appointment/" + toCancel.id(),
                 new Appointment().setStatus(Appointment.AppointmentStatus.CANCELLED)).status());
         assertThat(cancels).containsOnly(200);
         assertThat(fx.counts(slot, "PUBLIC")).containsExactly(5, 0, 0);
@@ -506,7 +538,7 @@ class HisFhirTest {
                 .isEqualTo("HOSPITAL");
 
         // conditionally, by booking code, as a HIS that knows only the code does
-        List<Integer> arrivals = race(16, () -> a.put("/Appointment?identifier="
+        List<Integer> arrivals = race(16, () -> his(tokenA).put("/Appointment?identifier="
                 + "https://hotline.example.org/fhir/booking-code%7C" + toCheckIn.code(),
                 new Appointment().setStatus(Appointment.AppointmentStatus.ARRIVED)).status());
         assertThat(arrivals).containsOnly(200);
@@ -588,9 +620,10 @@ class HisFhirTest {
     // ------------------------------------------------------------------ validation
 
     /**
-     * Everything the gateway answered in this class (Schedule, Slot, Appointment, searchset and batch-response
-     * Bundles, OperationOutcome) and every push, against the R4 base: HAPI's validator with the standard XML
-     * schema (the FhirInstanceValidator of hapi-fhir-validation is not served by this project's registry).
+     * Everything the gateway answered in this class (CapabilityStatement, Schedule, Slot, Appointment, Subscription,
+     * searchset and batch-response Bundles, OperationOutcome) and every push, against the R4 base: HAPI's
+     * FhirInstanceValidator with the R4 core structures (DefaultProfileValidationSupport), its terminology and
+     * snapshot support. Errors fail; warnings and information (our extensions are not in the core) do not.
      */
     @Test
     void everyResourceWeEmitIsValidR4() {
@@ -605,30 +638,168 @@ class HisFhirTest {
         a.get("/Slot/" + slotAt(deptA, day.atTime(8, 30)));
         a.get("/Appointment/" + b.id());
         a.get("/Appointment?date=" + day);
+        FhirClient.Answer sub = a.post("/Subscription", subscription("Appointment?status=cancelled", "/sub-a/fhir"));
+        assertThat(sub.status()).as(sub.body()).isEqualTo(201);
+        a.get("/Subscription?status=active");
         a.put("/Appointment/" + b.id(), new Appointment().setStatus(Appointment.AppointmentStatus.CANCELLED));
         a.put("/Slot/" + slotAt(deptA, day.atTime(8, 30)), slot(deptB, day.atTime(8, 30), 1, 1));
         a.delete("/Slot/" + slotAt(deptA, day.atTime(9, 0)));
         his(null).get("/Schedule");
         String path = "PUT /his-a/fhir/Appointment/" + b.id();
         eventually(() -> pushesFor(path).size() == 2);
+        eventually(() -> pushesFor("PUT /sub-a/fhir/Appointment/" + b.id()).size() == 1);
         pushesFor(path).forEach(p -> FhirClient.SEEN.add(p[1]));
+        pushesFor("PUT /sub-a/fhir/Appointment/" + b.id()).forEach(p -> FhirClient.SEEN.add(p[1]));
 
-        ca.uhn.fhir.validation.FhirValidator validator = Fhir.CTX.newValidator();
-        validator.setValidateAgainstStandardSchema(true);
-        validator.setValidateAgainstStandardSchematron(false);
+        long t0 = System.nanoTime();
+        FhirValidator validator = R4Validation.validator();
+        System.out.println("TIMING validator " + (System.nanoTime() - t0) / 1_000_000 + " ms");
         List<String> kinds = new ArrayList<>();
         List<String> problems = new ArrayList<>();
+        t0 = System.nanoTime();
+        System.out.println("TIMING bodies " + FhirClient.SEEN.size());
         for (String body : List.copyOf(FhirClient.SEEN)) {
             org.hl7.fhir.instance.model.api.IBaseResource r = Fhir.CTX.newJsonParser().parseResource(body);
             kinds.add(r.fhirType() + (r instanceof Bundle bundle ? ":" + bundle.getType().toCode() : ""));
-            var result = validator.validateWithResult(r);
-            result.getMessages().stream().filter(m -> m.getSeverity().ordinal()
-                    >= ca.uhn.fhir.validation.ResultSeverityEnum.ERROR.ordinal())
-                    .forEach(m -> problems.add(r.fhirType() + " " + m.getLocationString() + ": " + m.getMessage()));
+            problems.addAll(R4Validation.errors(validator, body));
         }
-        assertThat(kinds).contains("CapabilityStatement", "Schedule", "Slot", "Appointment", "OperationOutcome", "Bundle:searchset",
-                "Bundle:batch-response");
+        System.out.println("TIMING validated " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+        assertThat(kinds).contains("CapabilityStatement", "Schedule", "Slot", "Appointment", "OperationOutcome",
+                "Subscription", "Bundle:searchset", "Bundle:batch-response");
         assertThat(problems).isEmpty();
+        // the validator does find what is wrong: an Appointment without its required participant status
+        Appointment broken = a.get("/Appointment/" + b.id()).as(Appointment.class);
+        broken.getParticipantFirstRep().setStatus(null);
+        assertThat(R4Validation.errors(validator, Fhir.json().encodeResourceToString(broken)))
+                .anyMatch(e -> e.contains("participant"));
+    }
+
+    // ------------------------------------------------------------------ subscriptions, signed pushes, no-shows
+
+    /** A rest-hook Subscription to the test subscriber at {@code path}, with a header of the HIS's own. */
+    Subscription subscription(String criteria, String path) {
+        Subscription s = new Subscription().setStatus(Subscription.SubscriptionStatus.REQUESTED)
+                .setReason("appointments for our registration desk").setCriteria(criteria);
+        s.getChannel().setType(Subscription.SubscriptionChannelType.RESTHOOK)
+                .setEndpoint("http://127.0.0.1:" + subscriber.getAddress().getPort() + path)
+                .setPayload("application/fhir+json").addHeader("Authorization: Bearer his-a-receiver");
+        return s;
+    }
+
+    @Test
+    void aHisSubscribesItselfItsPushesAreSignedAndNoShowsReachIt() {
+        FhirClient a = his(tokenA);
+        clock.set(day.atTime(7, 0));
+        long slot = fx.slot(deptA, day.atTime(11, 0), 0, 0, 5, day.minusDays(2).atStartOfDay(), day.atTime(9, 0));
+
+        // what a HIS may not ask: another hospital's facility, a host its admin did not allow, our own headers, a
+        // channel we do not run; a system whose admin allowed no host may not subscribe at all
+        String mine = "Appointment?location=Location/" + hospitalA + "&status=cancelled,noshow";
+        assertThat(a.post("/Subscription", subscription("Appointment?location=Location/" + hospitalB, "/sub-a/fhir"))
+                .status()).isEqualTo(403);
+        Subscription elsewhere = subscription(mine, "/sub-a/fhir");
+        elsewhere.getChannel().setEndpoint("http://169.254.169.254/latest");
+        assertThat(a.post("/Subscription", elsewhere).issue()).contains("not one your admin allowed");
+        Subscription host = subscription(mine, "/sub-a/fhir");
+        host.getChannel().addHeader("X-Hotline-Signature: t=1,v1=00");
+        assertThat(a.post("/Subscription", host).status()).isEqualTo(422);
+        Subscription ws = subscription(mine, "/sub-a/fhir");
+        ws.getChannel().setType(Subscription.SubscriptionChannelType.WEBSOCKET);
+        assertThat(a.post("/Subscription", ws).status()).isEqualTo(422);
+        assertThat(his(tokenB).post("/Subscription", subscription("Appointment", "/sub-a/fhir")).status())
+                .isEqualTo(403);
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM his_subscription WHERE client_id = ?", Integer.class,
+                clientA)).isZero();
+
+        // registered with HAPI's client: active at once, read back, its own only
+        FhirClient.Answer made = a.post("/Subscription", subscription(mine, "/sub-a/fhir"));
+        assertThat(made.status()).as(made.body()).isEqualTo(201);
+        String subId = made.as(Subscription.class).getIdElement().getIdPart();
+        Subscription read = a.hapi().read().resource(Subscription.class).withId(subId).execute();
+        assertThat(read.getStatus()).isEqualTo(Subscription.SubscriptionStatus.ACTIVE);
+        assertThat(read.getCriteria()).isEqualTo(mine);
+        assertThat(read.getChannel().getHeader()).extracting(h -> h.getValue())
+                .containsExactly("Authorization: Bearer his-a-receiver");
+        assertThat(his(tokenB).get("/Subscription/" + subId).status()).isEqualTo(404);
+        assertThat(his(tokenB).put("/Subscription/" + subId, read.copy().setStatus(Subscription.SubscriptionStatus.OFF))
+                .status()).isEqualTo(404);
+        assertThat(his(tokenB).delete("/Subscription/" + subId).status()).isEqualTo(404);
+        assertThat(his(tokenB).get("/Subscription").as(Bundle.class).getEntry()).isEmpty();
+
+        // a booking (status booked: not in its criteria) goes to the admin's address only; its cancellation to both
+        Booking cancelled = bookByPhone(slot, Fixtures.residentIdAged(70));
+        String admin1 = "PUT /his-a/fhir/Appointment/" + cancelled.id();
+        String sub1 = "PUT /sub-a/fhir/Appointment/" + cancelled.id();
+        eventually(() -> pushesFor(admin1).size() == 1);
+        assertThat(a.put("/Appointment/" + cancelled.id(), new Appointment()
+                .setStatus(Appointment.AppointmentStatus.CANCELLED)).status()).isEqualTo(200);
+        eventually(() -> pushesFor(sub1).size() == 1 && pushesFor(admin1).size() == 2);
+        String[] toSub = pushesFor(sub1).get(0);
+        assertThat(Fhir.CTX.newJsonParser().parseResource(Appointment.class, toSub[1]).getStatus())
+                .isEqualTo(Appointment.AppointmentStatus.CANCELLED);
+        assertThat(toSub[3]).isEqualTo("Bearer his-a-receiver");
+
+        // every push is signed with the key the admin was shown: the receiver's check passes, and fails for a
+        // changed body, another key, or the same push replayed ten minutes later
+        assertThat(java.util.stream.Stream.concat(pushesFor(admin1).stream(), pushesFor(sub1).stream()))
+                .extracting(p -> p[2]).containsOnly("signed");
+        byte[] body = toSub[1].getBytes(StandardCharsets.UTF_8);
+        long now = clock.instant().getEpochSecond();
+        assertThat(PushSignature.verify(pushKeyA, toSub[4], body, now)).isPresent();
+        assertThat(PushSignature.verify(pushKeyA, toSub[4], toSub[1].replace("cancelled", "booked")
+                .getBytes(StandardCharsets.UTF_8), now)).isEmpty();
+        assertThat(PushSignature.verify("hlpush_other", toSub[4], body, now)).isEmpty();
+        assertThat(PushSignature.verify(pushKeyA, toSub[4], body, now + 600)).isEmpty();
+        assertThat(toSub[4]).startsWith("t=" + now + ",v1=");
+
+        // a no-show is pushed as noshow
+        Booking absent = bookByPhone(slot, Fixtures.residentIdAged(71));
+        eventually(() -> pushesFor("PUT /his-a/fhir/Appointment/" + absent.id()).size() == 1);
+        clock.set(day.plusDays(1).atTime(9, 0));
+        assertThat(noShows.markNoShows(ReleaseScope.facilities(hospitalA))).isEqualTo(1);
+        String sub2 = "PUT /sub-a/fhir/Appointment/" + absent.id();
+        eventually(() -> pushesFor(sub2).size() == 1);
+        Appointment noshow = Fhir.CTX.newJsonParser().parseResource(Appointment.class, pushesFor(sub2).get(0)[1]);
+        assertThat(noshow.getStatus()).isEqualTo(Appointment.AppointmentStatus.NOSHOW);
+        assertThat(noshow.getMeta().getVersionId()).isEqualTo("2");
+        eventually(() -> pushesFor("PUT /his-a/fhir/Appointment/" + absent.id()).size() == 2);
+
+        // deactivated (status off): nothing more goes to it; deleted: gone
+        read.setStatus(Subscription.SubscriptionStatus.OFF);
+        FhirClient.Answer off = a.put("/Subscription/" + subId, read);
+        assertThat(off.status()).as(off.body()).isEqualTo(200);
+        assertThat(off.as(Subscription.class).getMeta().getVersionId()).isEqualTo("2");
+        clock.set(day.minusDays(1).atTime(9, 0));
+        Booking later = bookByPhone(slot, Fixtures.residentIdAged(72));
+        eventually(() -> pushesFor("PUT /his-a/fhir/Appointment/" + later.id()).size() == 1);
+        assertThat(a.put("/Appointment/" + later.id(), new Appointment()
+                .setStatus(Appointment.AppointmentStatus.CANCELLED)).status()).isEqualTo(200);
+        eventually(() -> pushesFor("PUT /his-a/fhir/Appointment/" + later.id()).size() == 2);
+        assertThat(pushesFor("PUT /sub-a/fhir/Appointment/" + later.id())).isEmpty();
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM his_push WHERE booking_id = ? AND subscription_id IS NOT NULL",
+                Integer.class, later.id())).isZero();
+        assertThat(a.delete("/Subscription/" + subId).status()).isEqualTo(200);
+        assertThat(a.get("/Subscription/" + subId).status()).isEqualTo(404);
+    }
+
+    @Test
+    void theRateIsOneBucketForEveryNode() {
+        HisClient slow = clients.find(created("HIS-NODES-" + day, hospitalA, null, 6).get("client").get("id").asLong())
+                .orElseThrow();
+        HisRateLimiter node1 = new HisRateLimiter(jdbc, clock, (io.micrometer.core.instrument.MeterRegistry) null);
+        HisRateLimiter node2 = new HisRateLimiter(jdbc, clock, (io.micrometer.core.instrument.MeterRegistry) null);
+        // the burst of 5 is shared: 3 on one node, 2 on the other, then both say wait
+        for (int i = 0; i < 3; i++) {
+            assertThat(node1.take(slow)).isEmpty();
+        }
+        assertThat(node2.take(slow)).isEmpty();
+        assertThat(node2.take(slow)).isEmpty();
+        assertThat(node2.take(slow)).hasValueSatisfying(d -> assertThat(d.toSeconds()).isBetween(1L, 10L));
+        assertThat(node1.take(slow)).isPresent();
+        // and refills at the client's pace: 6 a minute, one every 10 s, wherever it is taken
+        clock.advance(Duration.ofSeconds(11));
+        assertThat(node1.take(slow)).isEmpty();
+        assertThat(node2.take(slow)).isPresent();
     }
 
     // ------------------------------------------------------------------ appointments in: the window
@@ -646,10 +817,8 @@ class HisFhirTest {
                         .setSystem("https://hotline.example.org/fhir/resident-id").setValue(id)));
 
         // sixteen retries of one request at the same moment (the same If-None-Exist): one booking
-        List<FhirClient.Answer> answers = race(16, () -> a.send(java.net.http.HttpRequest.newBuilder(
-                java.net.URI.create("http://127.0.0.1:" + port + "/fhir/Appointment")).POST(
-                java.net.http.HttpRequest.BodyPublishers.ofString(Fhir.json().encodeResourceToString(walkIn))),
-                b -> b.header("If-None-Exist", "identifier=https://his-a.example/appt|W-1")));
+        List<FhirClient.Answer> answers = race(16, () -> his(tokenA).createIfNoneExist(walkIn.copy(),
+                "Appointment?identifier=https://his-a.example/appt|W-1"));
         assertThat(answers).extracting(FhirClient.Answer::status).containsOnly(200, 201);
         assertThat(answers.stream().filter(x -> x.status() == 201)).hasSize(1);
         assertThat(answers.stream().map(x -> x.as(Appointment.class).getIdElement().getIdPart()).distinct()).hasSize(1);
@@ -671,10 +840,7 @@ class HisFhirTest {
         // a walk-in who is there already: booked and checked in at once, by its X-Request-Id, once
         Appointment arrived = walkIn.copy().setStatus(Appointment.AppointmentStatus.ARRIVED);
         arrived.getParticipantFirstRep().getActor().getIdentifier().setValue(Fixtures.residentIdAged(60));
-        List<FhirClient.Answer> again = race(8, () -> a.send(java.net.http.HttpRequest.newBuilder(
-                java.net.URI.create("http://127.0.0.1:" + port + "/fhir/Appointment")).POST(
-                java.net.http.HttpRequest.BodyPublishers.ofString(Fhir.json().encodeResourceToString(arrived))),
-                b -> b.header("X-Request-Id", "desk-7-0001")));
+        List<FhirClient.Answer> again = race(8, () -> his(tokenA).createWithRequestId(arrived.copy(), "desk-7-0001"));
         assertThat(again).extracting(FhirClient.Answer::status).containsOnly(200, 201);
         assertThat(fx.counts(slot, "ONSITE")).containsExactly(2, 0, 2);
         assertThat(again.get(0).as(Appointment.class).getStatus()).isEqualTo(Appointment.AppointmentStatus.ARRIVED);

@@ -46,6 +46,10 @@ class FhirMetadataApi {
         appt.addSearchParam().setName("identifier").setType(Enumerations.SearchParamType.TOKEN);
         appt.addSearchParam().setName("status").setType(Enumerations.SearchParamType.TOKEN);
         appt.addSearchParam().setName("_lastUpdated").setType(Enumerations.SearchParamType.DATE);
+        var sub = resource(rest.addResource().setType("Subscription"), TypeRestfulInteraction.READ,
+                TypeRestfulInteraction.SEARCHTYPE, TypeRestfulInteraction.CREATE, TypeRestfulInteraction.UPDATE,
+                TypeRestfulInteraction.DELETE);
+        sub.addSearchParam().setName("status").setType(Enumerations.SearchParamType.TOKEN);
         return Fhir.ok(cs);
     }
 

@@ -29,7 +29,7 @@ import org.hotline.his.HisToken;
 @Tag(name = "his-clients", description = "医院信息系统（HIS）接入：FHIR 客户端与令牌（管理员）")
 class HisClientApi {
 
-    record NewClient(String name, Set<Long> facilityIds, String pushUrl,
+    record NewClient(String name, Set<Long> facilityIds, String pushUrl, Set<String> endpointHosts,
             Integer ratePerMinute) {
     }
 
@@ -55,13 +55,19 @@ class HisClientApi {
             return ResponseEntity.badRequest().body(Map.of("text", "请求内容为空"));
         }
         return answer(clients.create(me.actor(), body.name(), body.facilityIds(), body.pushUrl(),
-                body.ratePerMinute()), 201);
+                body.endpointHosts(), body.ratePerMinute()), 201);
     }
 
     @PostMapping("/api/his/clients/{id}/tokens")
     @Operation(summary = "为接入系统签发新令牌（轮换：最多同时两个有效令牌；只显示这一次）")
     ResponseEntity<?> issue(@AuthenticationPrincipal ConsoleUserDetails me, @PathVariable long id) {
         return answer(clients.issueToken(me.actor(), id), 201);
+    }
+
+    @PostMapping("/api/his/clients/{id}/push-secret")
+    @Operation(summary = "更换推送签名密钥：旧密钥立即停用（新密钥只显示这一次）")
+    ResponseEntity<?> pushSecret(@AuthenticationPrincipal ConsoleUserDetails me, @PathVariable long id) {
+        return answer(clients.rotatePushSecret(me.actor(), id), 200);
     }
 
     @PostMapping("/api/his/tokens/{id}/revoke")
@@ -78,9 +84,14 @@ class HisClientApi {
         HisClients.Outcome.Done d = (HisClients.Outcome.Done) out;
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("client", d.client());
-        body.put("token", d.token());
+        if (d.token() != null) {
+            body.put("token", d.token());
+        }
         if (d.secret() != null) {
             body.put("secret", d.secret());
+        }
+        if (d.pushSecret() != null) {
+            body.put("pushSecret", d.pushSecret());
         }
         return ResponseEntity.status(okStatus).header("Cache-Control", "no-store").body(body);
     }
