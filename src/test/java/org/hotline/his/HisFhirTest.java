@@ -74,6 +74,7 @@ import tools.jackson.databind.JsonNode;
  * searched, pushed to a subscriber and cancelled or checked in once however often the HIS retries.
  */
 @ConsoleTest
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class HisFhirTest {
 
     static final String QUOTA = "https://hotline.example.org/fhir/StructureDefinition/slot-quota";
@@ -119,6 +120,7 @@ class HisFhirTest {
 
     @BeforeAll
     static void startSubscriber() throws Exception {
+        R4Validation.warmUp();
         subscriber = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         subscriber.createContext("/", ex -> {
             String path = ex.getRequestURI().getPath();
@@ -623,9 +625,11 @@ class HisFhirTest {
      * Everything the gateway answered in this class (CapabilityStatement, Schedule, Slot, Appointment, Subscription,
      * searchset and batch-response Bundles, OperationOutcome) and every push, against the R4 base: HAPI's
      * FhirInstanceValidator with the R4 core structures (DefaultProfileValidationSupport), its terminology and
-     * snapshot support. Errors fail; warnings and information (our extensions are not in the core) do not.
+     * snapshot support. Errors fail; warnings and information (our extensions are not in the core) do not. Each
+     * distinct body is validated, at most 8 of each kind (resource type, Bundle type), with the pushes of this test.
      */
     @Test
+    @org.junit.jupiter.api.Order(Integer.MAX_VALUE) // last: it validates what the others were answered too
     void everyResourceWeEmitIsValidR4() {
         FhirClient a = his(tokenA);
         a.post("", week(deptA));
@@ -651,19 +655,20 @@ class HisFhirTest {
         pushesFor(path).forEach(p -> FhirClient.SEEN.add(p[1]));
         pushesFor("PUT /sub-a/fhir/Appointment/" + b.id()).forEach(p -> FhirClient.SEEN.add(p[1]));
 
-        long t0 = System.nanoTime();
         FhirValidator validator = R4Validation.validator();
-        System.out.println("TIMING validator " + (System.nanoTime() - t0) / 1_000_000 + " ms");
         List<String> kinds = new ArrayList<>();
         List<String> problems = new ArrayList<>();
-        t0 = System.nanoTime();
-        System.out.println("TIMING bodies " + FhirClient.SEEN.size());
-        for (String body : List.copyOf(FhirClient.SEEN)) {
+        // the distinct bodies, at most 8 of each kind (the race tests answer the same Appointment sixteen times)
+        Map<String, Integer> perKind = new java.util.HashMap<>();
+        for (String body : new java.util.LinkedHashSet<>(List.copyOf(FhirClient.SEEN))) {
             org.hl7.fhir.instance.model.api.IBaseResource r = Fhir.CTX.newJsonParser().parseResource(body);
-            kinds.add(r.fhirType() + (r instanceof Bundle bundle ? ":" + bundle.getType().toCode() : ""));
-            problems.addAll(R4Validation.errors(validator, body));
+            String kind = r.fhirType() + (r instanceof Bundle bundle ? ":" + bundle.getType().toCode() : "");
+            if (perKind.merge(kind, 1, Integer::sum) > 8) {
+                continue;
+            }
+            kinds.add(kind);
+            problems.addAll(R4Validation.errors(validator, body).stream().map(e -> kind + " " + e).toList());
         }
-        System.out.println("TIMING validated " + (System.nanoTime() - t0) / 1_000_000 + " ms");
         assertThat(kinds).contains("CapabilityStatement", "Schedule", "Slot", "Appointment", "OperationOutcome",
                 "Subscription", "Bundle:searchset", "Bundle:batch-response");
         assertThat(problems).isEmpty();

@@ -1,12 +1,14 @@
 package org.hotline.his;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 import org.hl7.fhir.common.hapi.validation.support.CommonCodeSystemsTerminologyService;
 import org.hl7.fhir.common.hapi.validation.support.InMemoryTerminologyServerValidationSupport;
 import org.hl7.fhir.common.hapi.validation.support.SnapshotGeneratingValidationSupport;
 import org.hl7.fhir.common.hapi.validation.support.ValidationSupportChain;
 import org.hl7.fhir.common.hapi.validation.validator.FhirInstanceValidator;
+import org.hl7.fhir.r4.model.OperationOutcome;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.context.support.DefaultProfileValidationSupport;
@@ -17,27 +19,43 @@ import org.hotline.his.fhir.Fhir;
 
 /**
  * HAPI's FhirInstanceValidator against the R4 core (hapi-fhir-validation with hapi-fhir-validation-resources-r4):
- * the base StructureDefinitions and their invariants, value sets bound in the core, and snapshots. Built once per
- * JVM (it loads the core's definitions, some seconds).
+ * the base StructureDefinitions and their invariants (DefaultProfileValidationSupport), the value sets bound in the
+ * core, and snapshots. Its first validation loads the whole core (profiles, extension definitions, value sets: half
+ * a minute of XML parsing on a busy 2-core machine), so {@link #warmUp} starts that on a thread of its own when the
+ * test class starts, while the other tests run, and {@link #validator} waits for it.
  */
 final class R4Validation {
 
-    private static FhirValidator validator;
+    private static CompletableFuture<FhirValidator> validator;
 
     private R4Validation() {
     }
 
-    static synchronized FhirValidator validator() {
+    static synchronized void warmUp() {
         if (validator == null) {
-            FhirContext ctx = Fhir.CTX;
-            ValidationSupportChain chain = new ValidationSupportChain(new DefaultProfileValidationSupport(ctx),
-                    new CommonCodeSystemsTerminologyService(ctx), new InMemoryTerminologyServerValidationSupport(ctx),
-                    new SnapshotGeneratingValidationSupport(ctx));
-            FhirInstanceValidator module = new FhirInstanceValidator(chain);
-            module.setAnyExtensionsAllowed(true); // ours are documented in docs/his.md, not in the core
-            validator = ctx.newValidator().registerValidatorModule(module);
+            validator = CompletableFuture.supplyAsync(() -> {
+                FhirContext ctx = Fhir.CTX;
+                ValidationSupportChain chain = new ValidationSupportChain(new DefaultProfileValidationSupport(ctx),
+                        new CommonCodeSystemsTerminologyService(ctx), new InMemoryTerminologyServerValidationSupport(ctx),
+                        new SnapshotGeneratingValidationSupport(ctx));
+                FhirInstanceValidator module = new FhirInstanceValidator(chain);
+                module.setAnyExtensionsAllowed(true); // ours are documented in docs/his.md, not in the core
+                FhirValidator v = ctx.newValidator().registerValidatorModule(module);
+                // one validation loads everything the validator reads
+                v.validateWithResult(Fhir.outcome(OperationOutcome.IssueSeverity.ERROR, OperationOutcome.IssueType.LOGIN,
+                        "warm-up"));
+                return v;
+            }, task -> {
+                Thread t = new Thread(task, "r4-validator-warm-up");
+                t.setDaemon(true);
+                t.start();
+            });
         }
-        return validator;
+    }
+
+    static FhirValidator validator() {
+        warmUp();
+        return validator.join();
     }
 
     /** The errors (and worse) the validator finds in this JSON resource, one line each. */
