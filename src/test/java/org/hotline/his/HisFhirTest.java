@@ -37,7 +37,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.ApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 import com.sun.net.httpserver.HttpServer;
@@ -47,7 +47,6 @@ import ca.uhn.fhir.validation.FhirValidator;
 import org.hotline.agent.ConsoleClient;
 import org.hotline.agent.ConsoleFixtures;
 import org.hotline.agent.ConsoleRole;
-import org.hotline.agent.ConsoleTest;
 import org.hotline.agent.ConsoleUsers;
 import org.hotline.booking.Booking;
 import org.hotline.booking.BookingOutcome;
@@ -64,6 +63,8 @@ import org.hotline.his.fhir.Fhir;
 import org.hotline.release.QuotaRelease;
 import org.hotline.release.ReleaseScope;
 import org.hotline.testsupport.Fixtures;
+import org.hotline.testsupport.HttpDoor;
+import org.hotline.testsupport.IntegrationTest;
 import org.hotline.testsupport.TestClock;
 
 import tools.jackson.databind.JsonNode;
@@ -71,9 +72,11 @@ import tools.jackson.databind.JsonNode;
 /**
  * The FHIR door for hospital systems over real HTTP on the real database: tokens managed by an admin in the console
  * (scoped, rotated, revoked, audited, rate-limited), a week of slots published and resynced, Appointments read,
- * searched, pushed to a subscriber and cancelled or checked in once however often the HIS retries.
+ * searched, pushed to a subscriber and cancelled or checked in once however often the HIS retries. In the shared
+ * context ({@link IntegrationTest}), behind a real HTTP server of its own for the class ({@link HttpDoor}): a HIS
+ * and the admin talk HTTP as they would to a running gateway, and no application is started for them.
  */
-@ConsoleTest
+@IntegrationTest
 @org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class HisFhirTest {
 
@@ -93,7 +96,10 @@ class HisFhirTest {
     static final Map<String, String> keys = new java.util.concurrent.ConcurrentHashMap<>();
     static volatile TestClock receiverClock;
 
-    @LocalServerPort int port;
+    /** The HTTP server in front of the shared context, for this class. */
+    static HttpDoor door;
+    int port;
+    @Autowired ApplicationContext context;
     @Autowired Fixtures fx;
     @Autowired TestClock clock;
     @Autowired JdbcTemplate jdbc;
@@ -143,10 +149,18 @@ class HisFhirTest {
     @AfterAll
     static void stopSubscriber() {
         subscriber.stop(0);
+        if (door != null) {
+            door.close();
+            door = null;
+        }
     }
 
     @BeforeEach
     void world() {
+        if (door == null) {
+            door = HttpDoor.open(context);
+        }
+        port = door.port();
         day = LocalDate.of(2052, 3, 4).plusWeeks(WORLD.getAndIncrement());
         clock.set(day.minusDays(1).atTime(9, 0));
         hospitalA = fx.facility("DISTRICT_HOSPITAL");
