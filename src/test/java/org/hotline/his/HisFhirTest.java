@@ -799,6 +799,22 @@ class HisFhirTest {
                 Integer.class, later.id())).isZero();
         assertThat(a.delete("/Subscription/" + subId).status()).isEqualTo(200);
         assertThat(a.get("/Subscription/" + subId).status()).isEqualTo(404);
+
+        // the admin rotates the push key: the next push is signed with the new one, not the old
+        ConsoleClient.Answer rotated = admin.post("/api/his/clients/" + clientA + "/push-secret", null);
+        assertThat(rotated.status()).as(rotated.body()).isEqualTo(200);
+        String newKey = rotated.json().get("pushSecret").asString();
+        assertThat(newKey).startsWith("hlpush_").isNotEqualTo(pushKeyA);
+        keys.put("/his-a/", newKey);
+        Booking afterRotation = bookByPhone(slot, Fixtures.residentIdAged(73));
+        String path3 = "PUT /his-a/fhir/Appointment/" + afterRotation.id();
+        eventually(() -> pushesFor(path3).size() == 1);
+        String[] signedAnew = pushesFor(path3).get(0);
+        assertThat(signedAnew[2]).isEqualTo("signed");
+        assertThat(PushSignature.verify(pushKeyA, signedAnew[4], signedAnew[1].getBytes(StandardCharsets.UTF_8),
+                clock.instant().getEpochSecond())).isEmpty();
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM audit_event WHERE action = 'HIS_PUSH_SECRET'"
+                + " AND outcome = 'OK' AND detail = ?", Integer.class, "client=" + clientA)).isEqualTo(1);
     }
 
     @Test
