@@ -55,7 +55,7 @@ public final class FlowVocabulary {
     public static final String REFUSED = "refused";
 
     public static final Set<String> LISTS = Set.of("hospitals", "departments", "vaccines", "vaccine_clinics", "dates",
-            "slots", "bookings", "known_patients");
+            "slots", "bookings", "known_patients", "wait_hospitals", "wait_departments", "wait_vaccines", "wait_clinics");
 
     public static final Set<String> VALUES = Set.of("hospital", "department", "facility", "service", "vaccine",
             "clinic", "date", "time", "code", "sms_tail", "sms_targets", "caller_tail", "id_tail", "next_dose_date",
