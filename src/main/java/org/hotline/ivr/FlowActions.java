@@ -287,6 +287,9 @@ final class FlowActions {
                 s.waitlisting = waitlist != null && s.service != null;
                 yield Outcome.of(s.waitlisting ? "ok" : "unavailable");
             }
+            case "can_wait_outpatient" -> Outcome.of(waitlist != null && !catalogue.waitableFacilities(
+                    ServiceKind.OUTPATIENT, PHONE, waitUntil()).isEmpty() ? "some" : "none");
+            case "can_wait_vaccine" -> Outcome.of(waitlist != null && !vaccinesOffered(true).isEmpty() ? "some" : "none");
             case "waitlisting" -> Outcome.of(s.waitlisting ? "waiting" : "booking");
             case "join_waitlist" -> joinWaitlist(s);
             case "change_start" -> changeStart(s);

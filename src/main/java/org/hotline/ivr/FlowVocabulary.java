@@ -43,6 +43,9 @@ public final class FlowVocabulary {
         a.put("alternative", new ActionSpec(List.of("found", "none"), false));
         a.put("take_alternative", new ActionSpec(List.of("held"), true));
         a.put("wait", new ActionSpec(List.of("ok", "unavailable"), false));
+        // nothing free anywhere: is there anything to wait for (phone places in the waitlist's window)?
+        a.put("can_wait_outpatient", new ActionSpec(List.of("some", "none"), false));
+        a.put("can_wait_vaccine", new ActionSpec(List.of("some", "none"), false));
         a.put("waitlisting", new ActionSpec(List.of("waiting", "booking"), false));
         a.put("join_waitlist", new ActionSpec(List.of("joined"), true));
         a.put("change_start", new ActionSpec(List.of("ok", "none"), false));

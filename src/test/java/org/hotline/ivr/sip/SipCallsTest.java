@@ -96,10 +96,11 @@ class SipCallsTest {
     void rfc4733KeysBookAnOutpatientVisitAndTheGatewayHangsUpAfterGoodbye(CapturedOutput output) {
         String caller = Fixtures.mobile();
         String id = idAged(45);
-        // welcome (skipped with 5), menu 1, hospital 1, department 1, date 1, slice 1, for myself 1, the ID,
-        // SMS to this phone 1, confirm 1, then 5 skips the read-out code; the gateway says goodbye and hangs up
+        // welcome (skipped with 5), menu 1, hospital 1, department 1, date 1, slice 1, for myself 1, the ID, then
+        // the read-back (this phone's SMS in it, issue 16) confirmed with 1, then 5 skips the read-out code; the
+        // gateway says goodbye and hangs up
         String script = "2500:5|2000:1|1500:1|1500:1|1500:1|1500:1|1500:1|2000:" + keyed(id)
-                + "|4800:1|1500:1|3000:5|1000:";
+                + "|4800:1|3000:5|1000:";
         Sipp.Run run = Sipp.scenario(work, "uac_rfc4733.xml", sip.endpoint().port())
                 .calls("hotline;" + script + ";" + caller + ";wait").args("-rtp_echo").run(Duration.ofSeconds(90));
 
@@ -138,7 +139,7 @@ class SipCallsTest {
         String caller = Fixtures.mobile();
         String id = idAged(52);
         String script = "2500:5|1500:1|1200:1|1200:1|1200:1|1200:1|1200:1|1500:" + keyed(id)
-                + "|1500:1|1200:1|2500:5|1000:";
+                + "|1500:1|2500:5|1000:";
         Sipp.Run run = Sipp.scenario(work, "uac_info.xml", sip.endpoint().port())
                 .calls("hotline;" + script + ";" + caller + ";wait").args("-rtp_echo").run(Duration.ofSeconds(90));
 
