@@ -676,7 +676,7 @@ class HospitalAdminTest {
         List<Map<String, Object>> sms = jdbc.queryForList("SELECT phone, body FROM sms_message WHERE booking_id = ? "
                 + "AND kind = 'HOSPITAL_CANCELLATION' ORDER BY phone", bookingId);
         assertThat(sms).extracting(m -> (String) m.get("phone")).containsExactlyInAnyOrder(phone, family);
-        assertThat(sms).allSatisfy(m -> assertThat((String) m.get("body")).contains("回复“1”", "下午2:00"));
+        assertThat(sms).allSatisfy(m -> assertThat((String) m.get("body")).contains("回复“1”", "下午14:00"));
         assertThat(jdbc.queryForObject("SELECT offer_status FROM cancellation_notice WHERE booking_id = ?", String.class,
                 bookingId)).isEqualTo("OPEN");
         // the morning is closed for good (and recorded as closed), the afternoon stays open

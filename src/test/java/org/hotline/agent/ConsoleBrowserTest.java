@@ -356,7 +356,7 @@ class ConsoleBrowserTest {
         assertThat(jdbc.queryForList("SELECT cancel_reason FROM booking WHERE id IN (?, ?)", String.class, elder,
                 younger)).containsExactly("HOSPITAL", "HOSPITAL");
         assertThat(jdbc.queryForList("SELECT body FROM sms_message WHERE booking_id = ? AND kind = "
-                + "'HOSPITAL_CANCELLATION'", String.class, elder)).singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING).contains("下午2:00", "回复“1”");
+                + "'HOSPITAL_CANCELLATION'", String.class, elder)).singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING).contains("下午14:00", "回复“1”");
         assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM cancellation_notice WHERE offer_slot_id = ?", Integer.class,
                 afternoon)).isEqualTo(2);
 
