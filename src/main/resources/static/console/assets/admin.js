@@ -256,11 +256,25 @@ async function loadVaccines() {
   fill($('vaccine-list').tBodies[0], vaccineViews.map((v) => el('tr', { 'data-vaccine-code': v.vaccine.code },
     el('td', {}, v.vaccine.code), el('td', {}, v.vaccine.name), el('td', { className: 'schedule' }, scheduleText(v)),
     el('td', { className: 'spoken' }, v.speakable ? '已有' : '缺少：电话菜单不提供'),
-    el('td', {}, el('button', { className: 'secondary', onclick: () => editVaccine(v.vaccine.id) }, '修改')))));
+    el('td', {}, el('button', { className: 'secondary', onclick: () => editVaccine(v.vaccine.id) }, '修改'), ' ',
+      el('label', { className: 'upload' }, '上传名称录音 ', el('input', { type: 'file', accept: '.wav,audio/wav',
+        onchange: (ev) => uploadVaccineName(v.vaccine.id, ev.target.files[0]) }))))));
   const keep = $('vac-select').value;
   $('vac-select').replaceChildren(el('option', { value: '' }, '（新建）'),
     ...vaccineViews.map((v) => el('option', { value: v.vaccine.id, selected: String(v.vaccine.id) === keep }, v.vaccine.name)));
   if (!keep) doseRows($('vac-doses').value, []);
+}
+
+async function uploadVaccineName(vaccineId, file) {
+  if (!file) return;
+  const why = prompt('上传名称录音的原因', '录制的疫苗名称');
+  if (!why) return;
+  const res = await fetch('/api/admin/vaccines/' + vaccineId + '/name/upload?reason=' + encodeURIComponent(why), {
+    method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'audio/wav', [csrfHeader]: csrfToken, Accept: 'application/json' },
+    body: file });
+  const data = await res.json().catch(() => ({}));
+  message($('vac-result'), res.ok, res.ok ? '录音已转换并保存' : (data.text || '上传失败'));
+  loadVaccines();
 }
 
 function editVaccine(id) {

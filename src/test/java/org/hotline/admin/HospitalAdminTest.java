@@ -597,8 +597,16 @@ class HospitalAdminTest {
         assertThat(jdbc.queryForObject("SELECT min_age_years FROM vaccine_dose WHERE vaccine_id = ? AND dose_number = 1",
                 Integer.class, id)).isEqualTo(65);
         assertThat(admin.post("/api/admin/vaccines/" + (id + 1_000_000), edit).status()).isEqualTo(404);
+        // its spoken name: a recording converted for the phone; a hospital's administrator may not set it
+        String upload = "/api/admin/vaccines/" + id + "/name/upload?reason=" + java.net.URLEncoder.encode("录制的名称",
+                StandardCharsets.UTF_8);
+        assertThat(as(ConsoleRole.HOSPITAL_ADMIN, f).postBody(upload, "audio/wav", studioWav()).status()).isEqualTo(403);
+        ConsoleClient.Answer named = admin.postBody(upload, "audio/wav", studioWav());
+        assertThat(named.status()).as(named.body()).isEqualTo(200);
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM name_audio WHERE kind = 'VACCINE' AND entry_id = ?",
+                Integer.class, id)).isEqualTo(1);
         ConsoleClient.Answer views = admin.get("/api/admin/vaccines/schedules");
-        assertThat(views.body()).contains("\"code\":\"" + c + "\"", "\"boosterAfterDays\":1826");
+        assertThat(views.body()).contains("\"code\":\"" + c + "\"", "\"boosterAfterDays\":1826", "\"speakable\":true");
         assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM audit_event WHERE action = 'CATALOGUE_VACCINE' AND detail "
                 + "LIKE ?", Integer.class, "修改疫苗 " + id + " %按新规年龄")).isEqualTo(1);
     }

@@ -413,6 +413,8 @@ class ConsoleBrowserTest {
         type("vac-min-age", "50");
         WebElement max2 = waitUpTo(10).until(ExpectedConditions.visibilityOfElementLocated(
                 By.cssSelector("#vac-dose-rules input[data-dose='2'][data-key='maxIntervalDays']")));
+        byId("vac-dose-rules").findElement(By.cssSelector("input[data-dose='2'][data-key='minIntervalDays']"))
+                .sendKeys("60");
         max2.sendKeys("30"); // shorter than the 60-day minimum: refused, naming the field
         type("vac-reason", "新增疫苗品种");
         byId("vac-submit").click();
