@@ -54,6 +54,9 @@ import org.hotline.booking.BookingRequest;
 import org.hotline.booking.BookingService;
 import org.hotline.booking.Channel;
 import org.hotline.booking.KeyedHash;
+import org.hotline.booking.MoveOutcome;
+import org.hotline.booking.MoveRequest;
+import org.hotline.booking.SessionCancellations;
 import org.hotline.booking.BookingProperties;
 import org.hotline.handoff.TransferLog;
 import org.hotline.his.fhir.AppointmentPush;
@@ -112,6 +115,7 @@ class HisFhirTest {
     @Autowired org.hotline.ivr.agi.FastAgiListener agi;
     @Autowired org.hotline.release.NoShowRule noShows;
     @Autowired HisClients clients;
+    @Autowired org.hotline.booking.SessionCancellations sessions;
 
     LocalDate day;
     long hospitalA;
@@ -815,6 +819,36 @@ class HisFhirTest {
                 clock.instant().getEpochSecond())).isEmpty();
         assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM audit_event WHERE action = 'HIS_PUSH_SECRET'"
                 + " AND outcome = 'OK' AND detail = ?", Integer.class, "client=" + clientA)).isEqualTo(1);
+    }
+
+    @Test
+    void aMoveAndAHospitalsCancelledSessionArePushed() {
+        long first = fx.slot(deptA, day.atTime(9, 0), 0, 0, 5);
+        long second = fx.slot(deptA, day.plusDays(1).atTime(9, 0), 0, 0, 5);
+        String id = Fixtures.residentIdAged(74);
+        Booking b = bookByPhone(first, id);
+        String old = "PUT /his-a/fhir/Appointment/" + b.id();
+        eventually(() -> pushesFor(old).size() == 1);
+
+        // a move is the old Appointment cancelled and a new one booked: both pushed
+        MoveOutcome out = booking.move(new MoveRequest(b.id(), second, null, id, Channel.AGENT, "agent-move", null,
+                null, null));
+        assertThat(out).as(out.toString()).isInstanceOf(MoveOutcome.Moved.class);
+        Booking moved = ((MoveOutcome.Moved) out).to();
+        String now = "PUT /his-a/fhir/Appointment/" + moved.id();
+        eventually(() -> pushesFor(old).size() == 2 && pushesFor(now).size() == 1);
+        assertThat(Fhir.CTX.newJsonParser().parseResource(Appointment.class, pushesFor(old).get(1)[1]).getStatus())
+                .isEqualTo(Appointment.AppointmentStatus.CANCELLED);
+        assertThat(Fhir.CTX.newJsonParser().parseResource(Appointment.class, pushesFor(now).get(0)[1]).getSlotFirstRep()
+                .getReference()).isEqualTo("Slot/" + second);
+
+        // the hospital cancels the session (停诊): the booking in it is pushed as cancelled
+        assertThat(sessions.cancel("admin-his", hospitalA, deptA, day.plusDays(1), null, "医生临时停诊"))
+                .isInstanceOf(SessionCancellations.Result.Done.class);
+        eventually(() -> pushesFor(now).size() == 2);
+        Appointment gone = Fhir.CTX.newJsonParser().parseResource(Appointment.class, pushesFor(now).get(1)[1]);
+        assertThat(gone.getStatus()).isEqualTo(Appointment.AppointmentStatus.CANCELLED);
+        assertThat(gone.getMeta().getVersionId()).isEqualTo("2");
     }
 
     @Test
