@@ -191,9 +191,22 @@ function showBookContext() {
   $('book-submit').textContent = moving ? '确认改约' : '确认预约';
 }
 
+// screen-pop (issue 18): Asterisk connected this agent's phone to a caller (AMI AgentConnect); open that call's
+// context at once. The server counts it as this agent's pick-up and gives each pop once.
+async function screenPop() {
+  const r = await api('GET', '/api/transfers/pop');
+  if (r.ok && r.data && r.data.transferId) {
+    show('transfers');
+    await openTransfer(r.data.transferId, false);
+    const panel = $('transfer-detail');
+    if (panel) panel.dataset.popped = r.data.transferId;
+  }
+}
+
 if ($('transfer-list') && (role === 'AGENT' || role === 'SUPERVISOR')) {
   loadTransfers();
   setInterval(loadTransfers, pollMs);
+  if (role === 'AGENT') { screenPop(); setInterval(screenPop, Math.min(pollMs, 1500)); }
 }
 
 // ------------------------------------------------------------------ slots and booking
