@@ -3,6 +3,8 @@ package org.hotline.outbound;
 import java.time.Clock;
 import java.time.LocalDateTime;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
@@ -20,10 +22,14 @@ import org.hotline.booking.Waitlist;
  * <li>a waiting list's place ({@link BookingEvents.WaitlistOffered}): {@code ivr-flows/waitlist_offer.yaml}, placed
  * while the place is held.</li>
  * </ul>
- * Opt-outs, quiet hours and the daily cap apply as to every call ({@link OutboundCalls}).
+ * Opt-outs, quiet hours and the daily cap apply as to every call ({@link OutboundCalls}). The events come inside the
+ * booking core's transactions (the 停诊's cancellation of each booking, the waiting list's offer): a call that cannot
+ * be queued is logged and never undoes them (the SMS still tells the person).
  */
 @Component
 public class OfferCalls {
+
+    private static final Logger log = LoggerFactory.getLogger(OfferCalls.class);
 
     private final OutboundCalls calls;
     private final OutboundStore store;
@@ -52,7 +58,7 @@ public class OfferCalls {
         LocalDateTime now = LocalDateTime.now(clock);
         LocalDateTime beforeOffer = e.alternative().offer().startsAt().minusHours(2);
         LocalDateTime notAfter = beforeOffer.isBefore(now.plusDays(1)) ? beforeOffer : now.plusDays(1);
-        calls.request(Purpose.SESSION_CANCELLED, String.valueOf(e.booking().id()), number, now, notAfter);
+        queue(Purpose.SESSION_CANCELLED, String.valueOf(e.booking().id()), number, now, notAfter);
     }
 
     @EventListener
@@ -65,8 +71,15 @@ public class OfferCalls {
         if (number == null) {
             return;
         }
-        calls.request(Purpose.WAITLIST_OFFER, String.valueOf(e.entryId()), number, LocalDateTime.now(clock),
-                e.expiresAt());
+        queue(Purpose.WAITLIST_OFFER, String.valueOf(e.entryId()), number, LocalDateTime.now(clock), e.expiresAt());
+    }
+
+    private void queue(Purpose purpose, String ref, String number, LocalDateTime due, LocalDateTime notAfter) {
+        try {
+            calls.request(purpose, ref, number, due, notAfter);
+        } catch (RuntimeException ex) {
+            log.error("{} call about {} to {} not queued: {}", purpose, ref, PhoneNumber.mask(number), ex.toString());
+        }
     }
 
     /** The SMS number if its owner asked for calls, else the calling number if it is a landline or asked. */

@@ -66,19 +66,17 @@ public class OutboundChecks {
     }
 
     public Decision check(OutboundStore.OutboundCall c) {
-        if (!c.ref().matches("\\d{1,18}")) {
-            return new Decision.Cancel("not a call about anything this gateway knows");
-        }
+        boolean numeric = c.ref().matches("\\d{1,18}");
         switch (c.purpose()) {
             case SESSION_CANCELLED -> {
                 // the call is about the offer: once it is taken (by an SMS reply), withdrawn or gone, no call
-                if (cancellations != null && cancellations.openOffer(Long.parseLong(c.ref())).isEmpty()) {
+                if (cancellations != null && (!numeric || cancellations.openOffer(Long.parseLong(c.ref())).isEmpty())) {
                     return new Decision.Cancel("no open offer for the cancelled booking");
                 }
                 return new Decision.Go();
             }
             case WAITLIST_OFFER -> {
-                if (waitlist != null && waitlist.offer(Long.parseLong(c.ref())).isEmpty()) {
+                if (waitlist != null && (!numeric || waitlist.offer(Long.parseLong(c.ref())).isEmpty())) {
                     return new Decision.Cancel("the waiting list's offer ended");
                 }
                 return new Decision.Go();

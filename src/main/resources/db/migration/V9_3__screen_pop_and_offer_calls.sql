@@ -1,4 +1,4 @@
--- Screen-pop (issue 18, module agent, docs/agent.md): which console user answers on which queue member's phone,
+-- Issue 18. Screen-pop (module agent, docs/agent.md): which console user answers on which queue member's phone,
 -- set by an ADMIN (audited), and the transfers Asterisk connected to an agent's phone (AMI AgentConnect) that
 -- the agent's console opens at once.
 
@@ -24,3 +24,7 @@ CREATE TABLE screen_pop (
   UNIQUE KEY uq_screen_pop (username, transfer_id),
   KEY ix_screen_pop_user (username, shown_at, connected_at)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Module outbound: the 停诊 and 候补 calls use purposes SESSION_CANCELLED (17 characters) and WAITLIST_OFFER, which
+-- V8_7 reserved in a VARCHAR(16) too short for the first.
+ALTER TABLE outbound_call MODIFY purpose VARCHAR(24) NOT NULL;
