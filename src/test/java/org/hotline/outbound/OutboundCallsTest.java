@@ -439,6 +439,36 @@ class OutboundCallsTest {
         assertThat(moved.status()).isEqualTo(Booking.BookingStatus.ACTIVE);
     }
 
+    @Autowired org.hotline.booking.Waitlist waitlist;
+
+    /**
+     * Issue 18, 候补 over the wire: someone who called from a landline waits for a service; a place is held for them
+     * (the SMS goes to their mobile) and the gateway also calls the landline: the place is spoken and key 1 books it.
+     */
+    @Test
+    void aWaitlistPlaceIsOfferedByTelephoneToALandlineAndKeyOneBooksIt() throws Exception {
+        String phone = landline();
+        long place = fx.slot(dept, now.toLocalDate().plusDays(1).atTime(11, 0), 1, 0, 1);
+        var joined = waitlist.join(dept, Fixtures.residentIdAged(74), null, Fixtures.mobile(), phone);
+        long entry = ((org.hotline.booking.Waitlist.JoinOutcome.Joined) joined).entryId();
+        assertThat(waitlist.status(entry)).hasValue("OFFERED");
+        long id = store.find(Purpose.WAITLIST_OFFER, String.valueOf(entry)).orElseThrow().id();
+
+        node("gw1", props()).poll();
+        AsteriskManagerPeer.Originate o = peer.nextOriginate(10);
+        assertThat(o.header("Channel")).isEqualTo("PJSIP/" + phone + "@carrier-trunk");
+        assertThat(o.variables()).containsEntry("HOTLINE_PURPOSE", "WAITLIST_OFFER");
+        String uid = o.respond(4);
+        AsteriskCall.Transcript t = answeredCall(o).uniqueId(uid).keys("1").run();
+
+        assertThat(t.error).isNull();
+        assertThat(ids(t)).startsWith("wlo_intro").contains("wlo_keys", "wlo_booked", "outbound_goodbye");
+        waitForStatus(id, "DONE");
+        assertThat(waitlist.status(entry)).hasValue("BOOKED");
+        assertThat(jdbc.queryForObject("SELECT b.slot_id FROM booking b JOIN waitlist_entry w ON w.booking_id = b.id"
+                + " WHERE w.id = ?", Long.class, entry)).isEqualTo(place);
+    }
+
     // ------------------------------------------------------------------ call-backs
 
     @Test
