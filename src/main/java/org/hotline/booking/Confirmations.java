@@ -327,8 +327,14 @@ class Confirmations {
                         f);
             }
         }
-        // read back in this transaction: a booking is made from its row in one place only (BookingQueries)
-        Booking booking = queries.findById(bookingId).orElseThrow();
+        // made from what was just written, as BookingQueries would read it back (no second round trip: the
+        // confirmation is the hot path, bin/bench counts its statements); the next dose from the dose schedule
+        List<String> family = tied.stream().filter(f -> !f.equals(nb.smsPhone())).sorted().toList();
+        Booking booking = new Booking(bookingId, code, Booking.BookingStatus.ACTIVE, place.facilityId(),
+                place.facilityName(), place.serviceId(), place.serviceName(), place.serviceKind(), rules.vaccineId(),
+                rules.doseNumber(), place.slotId(), place.date(), place.startsAt(), place.endsAt(), place.pool(),
+                patient.masked(), age, nb.smsPhone(), family, nb.callingNumber(), nb.channel(), nb.actor(),
+                now.truncatedTo(java.time.temporal.ChronoUnit.MILLIS), rules.nextDoseFrom());
         events.publishEvent(new BookingEvents.BookingConfirmed(booking, nb.context()));
         return booking;
     }

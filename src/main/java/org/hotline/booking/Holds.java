@@ -172,9 +172,14 @@ class Holds {
 
     /** Releases every hold whose time is up; returns how many. Safe to run on several nodes at once. */
     int expireHolds() {
+        return expireHoldsBefore(now());
+    }
+
+    /** Releases (at most 1000 of) the holds whose time ran out at or before {@code before}; returns how many. */
+    int expireHoldsBefore(LocalDateTime before) {
         List<Long> ids = jdbc.queryForList(
                 "SELECT id FROM hold WHERE status = 'ACTIVE' AND expires_at <= ? ORDER BY expires_at LIMIT 1000",
-                Long.class, now());
+                Long.class, before);
         int n = 0;
         for (long id : ids) {
             if (endHold(id, "EXPIRED")) {

@@ -5,7 +5,9 @@ import java.time.LocalDateTime;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -96,17 +98,27 @@ public class QuotaRelease {
      */
     private int openGroup(JobRuns.Run run, LocalDateTime planned, long facilityId) {
         LocalDateTime now = run.now();
-        // one statement claims the steps and opens their pools (as before issue 15's split, which claimed under
-        // FOR UPDATE and opened through QuotaPools.open: GaleraClusterTest then left later OPEN steps PLANNED)
-        int rows = jdbc.update("""
-                UPDATE release_step st JOIN quota_pool q ON q.id = st.pool_id
-                SET q.opens_at = GREATEST(st.planned_at, ?), st.status = 'DONE', st.done_at = ?, st.run_id = ?,
-                    st.places = q.capacity - q.held - q.booked
-                WHERE st.status = 'PLANNED' AND st.action = 'OPEN' AND st.planned_at = ? AND st.facility_id = ?
-                  AND st.slot_starts_at > ?""",
-                now.truncatedTo(ChronoUnit.SECONDS), now, run.id(), planned, facilityId, now);
-        if (rows == 0) {
+        record Step(long id, long pool) {
+        }
+        List<Step> steps = jdbc.query("""
+                SELECT id, pool_id FROM release_step
+                WHERE status = 'PLANNED' AND action = 'OPEN' AND planned_at = ? AND facility_id = ? AND slot_starts_at > ?
+                ORDER BY id FOR UPDATE""", (rs, i) -> new Step(rs.getLong(1), rs.getLong(2)), planned, facilityId, now);
+        if (steps.isEmpty()) {
             return 0; // another node (or an earlier run) opened them
+        }
+        LocalDateTime at = now.truncatedTo(ChronoUnit.SECONDS);
+        Map<Long, Integer> free = quotaPools.open(steps.stream().map(Step::pool).toList(),
+                planned.isAfter(at) ? planned : at);
+        // one UPDATE per number of places (mostly one: nothing is held in a pool before it opens)
+        Map<Integer, List<Long>> byPlaces = new TreeMap<>();
+        for (Step st : steps) {
+            byPlaces.computeIfAbsent(free.getOrDefault(st.pool(), 0), k -> new ArrayList<>()).add(st.id());
+        }
+        for (var e : byPlaces.entrySet()) {
+            jdbc.update("UPDATE release_step SET status = 'DONE', done_at = ?, run_id = ?, places = ? WHERE id IN ("
+                    + e.getValue().stream().map(String::valueOf).collect(Collectors.joining(",")) + ")", now, run.id(),
+                    e.getKey());
         }
         jdbc.update("""
                 INSERT INTO release_audit (run_id, action, pool, facility_id, service_id, slot_date, planned_at, done_at,
@@ -118,9 +130,7 @@ public class QuotaRelease {
                   AND st.facility_id = ?
                 GROUP BY st.pool, st.service_id, st.slot_date ORDER BY st.service_id, st.slot_date, st.pool""",
                 run.id(), now, run.node(), run.id(), planned, facilityId);
-        return jdbc.queryForObject("""
-                SELECT COUNT(*) FROM release_step WHERE run_id = ? AND action = 'OPEN' AND status = 'DONE'
-                  AND planned_at = ? AND facility_id = ?""", Integer.class, run.id(), planned, facilityId);
+        return steps.size();
     }
 
     // ---------------------------------------------------------------- move

@@ -26,7 +26,13 @@ public class ReleaseCatchUp implements ApplicationRunner {
     private final java.time.Clock clock;
     private volatile boolean done;
 
-    public ReleaseCatchUp(QuotaRelease release, org.springframework.jdbc.core.JdbcTemplate jdbc, java.time.Clock clock) {
+    private final java.time.Duration every;
+    private volatile java.util.concurrent.ScheduledExecutorService watch;
+
+    public ReleaseCatchUp(QuotaRelease release, org.springframework.jdbc.core.JdbcTemplate jdbc, java.time.Clock clock,
+            @org.springframework.beans.factory.annotation.Value("${hotline.release.catch-up-every:10s}")
+            java.time.Duration every) {
+        this.every = every;
         this.release = release;
         this.jdbc = jdbc;
         this.clock = clock;
@@ -51,6 +57,69 @@ public class ReleaseCatchUp implements ApplicationRunner {
         done = true;
         log.info("Release catch-up before taking calls: {} release steps were due, {} pools opened or places moved",
                 due, changed);
+    }
+
+    /**
+     * The same catch-up while the node runs, every {@code hotline.release.catch-up-every} (default 10 s; 0 turns
+     * it off): the steps overdue by more than that are carried out here. The open and move jobs fire every few
+     * seconds on one node of the cluster at a time; a job whose fire was held by a node that died waits until
+     * Quartz recovers that node (two check-in intervals, longer while its recovery loses certification on a
+     * multi-writer Galera cluster), and a department's places would open that much late. Idempotent as above.
+     */
+    @org.springframework.context.event.EventListener(org.springframework.boot.context.event.ApplicationReadyEvent.class)
+    void startWatch() {
+        if (every.isZero() || every.isNegative()) {
+            return;
+        }
+        java.util.concurrent.ScheduledExecutorService t = java.util.concurrent.Executors
+                .newSingleThreadScheduledExecutor(r -> {
+                    Thread th = new Thread(r, "release-catch-up");
+                    th.setDaemon(true);
+                    return th;
+                });
+        t.scheduleWithFixedDelay(this::catchUpOverdue, every.toMillis(), every.toMillis(),
+                java.util.concurrent.TimeUnit.MILLISECONDS);
+        watch = t;
+    }
+
+    @jakarta.annotation.PreDestroy
+    void stopWatch() {
+        var t = watch;
+        watch = null;
+        if (t != null) {
+            t.shutdownNow();
+        }
+    }
+
+    private void catchUpOverdue() {
+        catchUpOverdue(ReleaseScope.ALL);
+    }
+
+    /** Carries out the steps overdue by more than one watch period; returns the pools changed. */
+    int catchUpOverdue(ReleaseScope scope) {
+        try {
+            Integer overdue = jdbc.queryForObject(
+                    "SELECT COUNT(*) FROM release_step WHERE status = 'PLANNED' AND planned_at <= ?"
+                            + scope.and("facility_id"), Integer.class, java.time.LocalDateTime.now(clock).minus(every));
+            if (overdue == null || overdue == 0) {
+                return 0;
+            }
+            int changed = release.releaseDue(scope, nodeName());
+            log.warn("Release catch-up: {} release steps were more than {} s overdue (the scheduled job missed"
+                    + " them), {} pools opened or places moved", overdue, every.toSeconds(), changed);
+            return changed;
+        } catch (RuntimeException e) {
+            log.warn("Release catch-up: {}", e.toString()); // the database away: the next round tries again
+            return 0;
+        }
+    }
+
+    private static String nodeName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            return "catch-up";
+        }
     }
 
     /** Whether the catch-up ran (the node takes calls only after it). */

@@ -111,6 +111,34 @@ public final class BookingBench {
                 + " one-row autocommit rate, %.0f %% of the 64-thread one-row transaction rate%n",
                 100 * hot64 / raw1, 100 * hot64 / raw64hot, 100 * hot64 / rawTx64);
 
+        // what one booking costs in statements (the server's own counters, one caller, 500 bookings)
+        long perService = fx.outpatientService(facility);
+        long perSlot = fx.slot(perService, base, 0, 0, 10_000_000);
+        for (int i = 0; i < 50; i++) {
+            book(booking, perSlot); // warm
+        }
+        java.util.Map<String, Long> before = serverCounters(jdbc);
+        int n = 500;
+        for (int i = 0; i < n; i++) {
+            book(booking, perSlot);
+        }
+        java.util.Map<String, Long> after = serverCounters(jdbc);
+        StringBuilder line = new StringBuilder();
+        for (String k : before.keySet()) {
+            line.append(String.format(" %s %.1f", k.replace("Com_", "").toLowerCase(java.util.Locale.ROOT),
+                    (after.get(k) - before.get(k) - (k.equals("Questions") ? 1 : 0)) / (double) n));
+        }
+        System.out.println("  statements per booking (server counters, 1 caller):" + line);
+        if (Boolean.getBoolean("bench.trace")) { // bin/bench with -Dbench.trace=true: the statements of one booking
+            java.nio.file.Path log = java.nio.file.Path.of("target/bench-trace.log").toAbsolutePath();
+            java.nio.file.Files.deleteIfExists(log);
+            jdbc.execute("SET GLOBAL general_log_file = '" + log + "'");
+            jdbc.execute("SET GLOBAL general_log = ON");
+            book(booking, perSlot);
+            jdbc.execute("SET GLOBAL general_log = OFF");
+            System.out.println(java.nio.file.Files.readString(log));
+        }
+
         // oversell: 64 callers hammer a slot with 500 places for the whole measurement
         long s = fx.outpatientService(facility);
         long slot = fx.slot(s, base, 0, 0, 500);
@@ -121,6 +149,20 @@ public final class BookingBench {
         System.out.println();
         System.out.printf("oversell check: capacity %d, booked %d, held %d, booking rows %d -> oversell %d%n", c[0],
                 c[2], c[1], rows, Math.max(0, rows - c[0]));
+    }
+
+    /** The server's statement counters (Questions counts every statement a client sent). */
+    static java.util.Map<String, Long> serverCounters(JdbcTemplate jdbc) {
+        java.util.Map<String, Long> m = new java.util.LinkedHashMap<>();
+        for (String k : List.of("Questions", "Com_select", "Com_insert", "Com_update", "Com_delete", "Com_call_procedure",
+                "Com_commit", "Com_begin")) {
+            m.put(k, 0L);
+        }
+        jdbc.query("SHOW GLOBAL STATUS WHERE Variable_name IN ('Questions', 'Com_select', 'Com_insert', 'Com_update',"
+                + " 'Com_delete', 'Com_call_procedure', 'Com_commit', 'Com_begin')", rs -> {
+                    m.put(rs.getString(1), rs.getLong(2));
+                });
+        return m;
     }
 
     static void book(BookingService booking, long slot) {

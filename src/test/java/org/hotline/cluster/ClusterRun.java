@@ -305,6 +305,45 @@ public final class ClusterRun {
         return false;
     }
 
+    /**
+     * What the cluster scheduler and the sweepers were doing, for a failure message: Quartz's nodes and their
+     * last check-in, its triggers' states, the fires in progress (a dead node's stay until it is recovered),
+     * the last job runs and the holds still active.
+     */
+    public String schedulerState() {
+        StringBuilder b = new StringBuilder("\nQuartz nodes (now " + System.currentTimeMillis() + "):");
+        try {
+            db.query("SELECT instance_name, last_checkin_time, checkin_interval FROM qrtz_scheduler_state", rs -> {
+                b.append("\n  ").append(rs.getString(1)).append(" checked in ").append(rs.getLong(2)).append(" every ")
+                        .append(rs.getLong(3));
+            });
+            b.append("\ntriggers:");
+            db.query("SELECT trigger_name, trigger_state, next_fire_time, prev_fire_time FROM qrtz_triggers", rs -> {
+                b.append("\n  ").append(rs.getString(1)).append(' ').append(rs.getString(2)).append(" next ")
+                        .append(rs.getLong(3)).append(" prev ").append(rs.getLong(4));
+            });
+            b.append("\nfired:");
+            db.query("SELECT instance_name, trigger_name, state, fired_time FROM qrtz_fired_triggers", rs -> {
+                b.append("\n  ").append(rs.getString(1)).append(' ').append(rs.getString(2)).append(' ')
+                        .append(rs.getString(3)).append(" at ").append(rs.getLong(4));
+            });
+            b.append("\nlast job runs:");
+            db.query("SELECT * FROM release_job_run ORDER BY id DESC LIMIT 12", rs -> {
+                StringBuilder row = new StringBuilder();
+                for (int c = 1; c <= rs.getMetaData().getColumnCount(); c++) {
+                    row.append(rs.getMetaData().getColumnLabel(c)).append('=').append(rs.getString(c)).append(' ');
+                }
+                b.append("\n  ").append(row);
+            });
+            b.append("\nactive holds: ").append(db.queryForObject(
+                    "SELECT CONCAT(COUNT(*), ', oldest expiring ', COALESCE(MIN(expires_at), '-'), ', now ', NOW(6))"
+                            + " FROM hold WHERE status = 'ACTIVE'", String.class));
+        } catch (RuntimeException e) {
+            b.append("\n(could not read: ").append(e).append(')');
+        }
+        return b.toString();
+    }
+
     public int heldOnHotSlots() {
         return db.queryForObject("SELECT COALESCE(SUM(held), 0) FROM quota_pool WHERE slot_id IN (" + slotList() + ")",
                 Integer.class);

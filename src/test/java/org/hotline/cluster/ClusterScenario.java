@@ -78,6 +78,8 @@ abstract class ClusterScenario {
             env.put("SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE", "24");
             env.put("LOGGING_LEVEL_ROOT", "WARN");
             env.put("LOGGING_LEVEL_ORG_HOTLINE", "INFO");
+            // Quartz's cluster manager logs through the job store's class: check-ins that fail, nodes recovered
+            env.put("LOGGING_LEVEL_ORG_SPRINGFRAMEWORK_SCHEDULING_QUARTZ", "INFO");
             env.putAll(extraEnv);
             // the first gateway migrates the schema alone (Flyway's lock is a GET_LOCK, which Galera does not
             // replicate); the others then find it migrated and start together
@@ -132,6 +134,9 @@ abstract class ClusterScenario {
             long releaseWait = Duration.between(java.time.LocalDateTime.now(ClusterRun.ZONE), run.lastReleaseAt())
                     .plus(RELEASE_TOLERANCE).toMillis();
             boolean released = run.awaitReleases(Duration.ofMillis(Math.max(1000, releaseWait)));
+            // when a wait ran out: what the scheduler and the gateways were doing, so a failure on a CI machine
+            // can be read from its output alone
+            String why = swept && released ? "" : run.schedulerState() + problems(gateways);
             List<PoolTruth> pools = run.pools();
             Map<String, Integer> holds = run.holdsByStatus();
             Map<String, Long> answers = run.summary();
@@ -144,7 +149,7 @@ abstract class ClusterScenario {
             System.out.printf("cluster %s: %d AGI calls in %d ms → %s; gateway killed at %s;"
                     + " %d went on at another gateway; holds %s; retries %.0f; swept %s%n", label, CALLS, callsMs, answers,
                     killedAt, run.failedOver.get(), holds, retries, swept);
-            assertEveryReleaseFiredOnce(label, run, released);
+            assertEveryReleaseFiredOnce(label, run, released, why);
 
             // zero oversell, and the counters are the rows: capacity = free + held + booked everywhere
             for (PoolTruth p : pools) {
@@ -153,7 +158,7 @@ abstract class ClusterScenario {
                 assertThat(p.held()).as("pool %d held = active holds", p.poolId()).isEqualTo(p.activeHolds());
             }
             // the sweeper gave back every place still held (the dead gateway's calls)
-            assertThat(swept).as("no place held at the end").isTrue();
+            assertThat(swept).as("no place held at the end%s", why).isTrue();
             assertThat(holds.getOrDefault("ACTIVE", 0)).isZero();
             assertThat(holds.getOrDefault("EXPIRED", 0)).as("the dead gateway's holds expired").isPositive();
             assertThat((long) holds.getOrDefault("EXPIRED", 0))
@@ -205,13 +210,32 @@ abstract class ClusterScenario {
         }
     }
 
+    /** The gateways' ERROR lines and Quartz cluster-manager lines (first line of each, at most 40). */
+    static String problems(List<GatewayProcess> gateways) {
+        StringBuilder b = new StringBuilder("\ngateway log lines:");
+        int n = 0;
+        for (GatewayProcess g : gateways) {
+            try {
+                for (String line : java.nio.file.Files.readAllLines(g.log())) {
+                    if ((line.contains(" ERROR ") || line.contains("ClusterManager") || line.contains("Hold sweeper"))
+                            && n++ < 40) {
+                        b.append("\n  ").append(line, 0, Math.min(line.length(), 400));
+                    }
+                }
+            } catch (java.io.IOException e) {
+                b.append("\n  (").append(g.log()).append(": ").append(e).append(')');
+            }
+        }
+        return b.toString();
+    }
+
     /**
      * From the release audit and the steps: every planned release ran exactly once (one audit row, no second
      * one from another Quartz node, none missed though a gateway died), within {@link #RELEASE_TOLERANCE} of
      * its planned time, and left its pools as planned: opened at the planned time with all places, or closed
      * with the unused places moved to walk-ins (nobody booked that department).
      */
-    static void assertEveryReleaseFiredOnce(String label, ClusterRun run, boolean released) {
+    static void assertEveryReleaseFiredOnce(String label, ClusterRun run, boolean released, String why) {
         List<ClusterRun.StepTruth> steps = run.releaseSteps();
         List<ClusterRun.AuditRow> audit = run.releaseAudit();
         StringBuilder line = new StringBuilder();
@@ -225,9 +249,9 @@ abstract class ClusterScenario {
         System.out.printf("releases %s: %d planned, %d audited, latest %.1f s late:%s; open/move job runs by node %s,"
                 + " fires run on two nodes %d%n", label, run.releases.size(), audit.size(), maxLateMs / 1000.0, line,
                 run.releaseJobRunsByNode(), run.releaseFiresRunTwice());
-        assertThat(released).as("every planned release ran: %s", steps).isTrue();
+        assertThat(released).as("every planned release ran: %s%s", steps, why).isTrue();
         assertThat(steps).as("one step per planned release").hasSize(run.releases.size());
-        assertThat(audit).as("one audit row per planned release, none twice").hasSize(run.releases.size());
+        assertThat(audit).as("one audit row per planned release, none twice%s", why).hasSize(run.releases.size());
         for (ClusterRun.PlannedRelease p : run.releases) {
             ClusterRun.StepTruth st = steps.stream()
                     .filter(s -> s.action().equals(p.action()) && s.slotId() == p.slotId()).findFirst().orElseThrow();

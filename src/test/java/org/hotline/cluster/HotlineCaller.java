@@ -97,6 +97,12 @@ final class HotlineCaller {
                 toPerson = true;
                 return "2";
             }
+            if (q.heard("alt_intro") || q.heard("wait_offer")) {
+                // the time wished for is full: the menu offers the nearest free time or the waitlist (issue 16);
+                // this caller wanted that time only
+                gaveUp = "no places";
+                return AsteriskCall.HANG_UP;
+            }
             if (q.heard("no_places") || q.heard("way_on")) {
                 gaveUp = "no places";
                 return AsteriskCall.HANG_UP;

@@ -172,6 +172,25 @@ class ReleaseWindowTest {
                 .satisfies(a -> assertThat(a.get("places")).isEqualTo(6));
     }
 
+    /** A job whose fire a dead node held: every node's own catch-up opens what is overdue by one watch period. */
+    @Test
+    void eachNodesCatchUpOpensWhatTheScheduledJobMissedOncePastItsGrace() {
+        ReleaseFixture f = district().everyMorning(LocalTime.of(10, 0), 2, 0, 4);
+        clock.set(day.minusDays(20).atTime(9, 0));
+        f.generate(day, 1);
+        long slot = f.slot(day.atTime(9, 0));
+        ReleaseCatchUp node = new ReleaseCatchUp(release, jdbc, clock, java.time.Duration.ofSeconds(10));
+        clock.set(day.minusDays(7).atTime(8, 0, 9));
+        assertThat(node.catchUpOverdue(f.scope)).as("9 s late: the scheduled job's turn").isZero();
+        assertThat(booking.hold(slot, Channel.PHONE_MENU)).isEqualTo(new HoldOutcome.Refused(Refusal.POOL_CLOSED));
+        clock.set(day.minusDays(7).atTime(8, 0, 11));
+        assertThat(node.catchUpOverdue(f.scope)).as("the 4 pools opened").isEqualTo(4);
+        assertThat(f.pool(slot, "PUBLIC").get("opens_at")).isEqualTo(day.minusDays(7).atTime(8, 0, 11));
+        assertThat(booking.hold(slot, Channel.PHONE_MENU)).isInstanceOf(HoldOutcome.Held.class);
+        assertThat(node.catchUpOverdue(f.scope)).as("done once").isZero();
+        assertThat(f.audit()).hasSize(1);
+    }
+
     @Test
     void aSecondRunOfEveryJobChangesNothing() {
         ReleaseFixture f = district().everyMorning(LocalTime.of(10, 0), 2, 4, 4);
