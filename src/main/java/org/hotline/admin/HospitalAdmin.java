@@ -18,9 +18,12 @@ import org.hotline.booking.BookableService;
 import org.hotline.booking.Catalogue;
 import org.hotline.booking.CatalogueAdmin;
 import org.hotline.booking.Facility;
+import org.hotline.booking.Period;
 import org.hotline.booking.ServiceKind;
+import org.hotline.booking.SessionCancellations;
 import org.hotline.booking.SpokenNames;
 import org.hotline.booking.Vaccine;
+import org.hotline.booking.VaccineSchedule;
 import org.hotline.release.BureauRules.Breach;
 import org.hotline.release.Closures;
 import org.hotline.release.ReleasePolicy;
@@ -72,12 +75,12 @@ public class HospitalAdmin {
         }
     }
 
-    /** A closure that would cancel bookings: the session-cancellation flow (停诊) must do it. */
+    /** A closure that would cancel bookings: asked again with the bookings' cancellation ({@link #cancelAndClose}). */
     public static final class HasBookings extends RuntimeException {
         private final List<org.hotline.booking.QuotaPools.SessionTaken> sessions;
 
         public HasBookings(List<org.hotline.booking.QuotaPools.SessionTaken> sessions) {
-            super("该日期或时段已有预约：请使用停诊（取消该时段并通知患者）");
+            super("该日期或时段已有预约：停开须同时停诊（取消这些预约，短信通知患者和家属改约）");
             this.sessions = sessions;
         }
 
@@ -104,12 +107,17 @@ public class HospitalAdmin {
     private final NameRecordings recordings;
     private final RosterAdmin rosters;
     private final Closures closures;
+    private final SessionCancellations cancellations;
+    private final VaccineSchedule schedules;
     private final AuditTrail audit;
     private final TransactionTemplate tx;
     private final java.time.Clock clock;
 
     public HospitalAdmin(Catalogue catalogue, CatalogueAdmin entries, SpokenNames names, NameRecordings recordings,
-            RosterAdmin rosters, Closures closures, AuditTrail audit, TransactionTemplate tx, java.time.Clock clock) {
+            RosterAdmin rosters, Closures closures, SessionCancellations cancellations, VaccineSchedule schedules,
+            AuditTrail audit, TransactionTemplate tx, java.time.Clock clock) {
+        this.cancellations = cancellations;
+        this.schedules = schedules;
         this.catalogue = catalogue;
         this.entries = entries;
         this.names = names;
@@ -193,15 +201,137 @@ public class HospitalAdmin {
     }
 
     public long addVaccine(Actor a, CatalogueAdmin.NewVaccine v, String reason) {
+        return addVaccine(a, v, new VaccineSchedule.Schedule(v.doses(), v.minIntervalDays(), v.minAgeYears(),
+                v.maxAgeYears(), null, null, null, List.of()), reason);
+    }
+
+    /** A new vaccine type with its schedule (ADMIN: a vaccine is every clinic's). */
+    public long addVaccine(Actor a, CatalogueAdmin.NewVaccine v, VaccineSchedule.Schedule schedule, String reason) {
         if (!isAdmin(a)) {
             throw new Forbidden("只有管理员可以新建疫苗品种");
         }
-        return audited(a, "CATALOGUE_VACCINE", reason, () -> entries.addVaccine(v),
-                id -> "新建疫苗 " + v.name() + "（" + v.code() + "，" + v.doses() + " 剂）");
+        return audited(a, "CATALOGUE_VACCINE", reason, () -> entries.addVaccine(v, schedule),
+                id -> "新建疫苗 " + v.name() + "（" + v.code() + "）：" + describe(schedule));
+    }
+
+    /** A vaccine type renamed and its schedule changed (ADMIN); bookings already made keep their dose. */
+    public void updateVaccine(Actor a, long vaccineId, String name, String bringNote, VaccineSchedule.Schedule schedule,
+            String reason) {
+        if (!isAdmin(a)) {
+            throw new Forbidden("只有管理员可以修改疫苗品种");
+        }
+        vaccine(vaccineId);
+        String before = describe(schedules.of(vaccineId));
+        audited(a, "CATALOGUE_VACCINE", reason, () -> {
+            entries.updateVaccine(vaccineId, name, bringNote, schedule);
+            return vaccineId;
+        }, id -> "修改疫苗 " + vaccineId + " " + name + "：" + before + " → " + describe(schedule));
     }
 
     public List<Vaccine> vaccines() {
         return catalogue.vaccines();
+    }
+
+    /** A vaccine type as its screen shows it: the schedule and whether the phone menu can say its name. */
+    public record VaccineView(Vaccine vaccine, String seasonStart, String seasonEnd, Integer boosterAfterDays,
+            List<VaccineSchedule.Dose> perDose, boolean speakable, Optional<SpokenNames.Stored> name) {
+    }
+
+    public List<VaccineView> vaccineViews(Actor a) {
+        if (!(isAdmin(a) || a.role() == ConsoleRole.HOSPITAL_ADMIN)) {
+            throw new Forbidden("无权查看");
+        }
+        List<VaccineView> out = new ArrayList<>();
+        for (Vaccine v : catalogue.vaccines()) {
+            VaccineSchedule.Schedule s = schedules.of(v.id());
+            out.add(new VaccineView(v, monthDay(s.seasonStart()), monthDay(s.seasonEnd()), s.boosterAfterDays(),
+                    s.perDose(), entries.speakable(SpokenNames.Kind.VACCINE, v.id()),
+                    names.stored(SpokenNames.Kind.VACCINE, v.id())));
+        }
+        return out;
+    }
+
+    /** The vaccine's spoken name generated from {@code text} (its name when blank), ADMIN. */
+    public String generateVaccineName(Actor a, long vaccineId, String text, String reason) {
+        if (!isAdmin(a)) {
+            throw new Forbidden("疫苗品种的名称录音由管理员维护");
+        }
+        Vaccine v = vaccine(vaccineId);
+        String spoken = text == null || text.isBlank() ? v.name() : text.strip();
+        if (spoken.length() > 100) {
+            throw new CatalogueAdmin.Invalid("spokenText", "名称读法最多 100 个字");
+        }
+        byte[] wav = recordings.speak(spoken);
+        return audited(a, "CATALOGUE_NAME", reason, () -> names.store(SpokenNames.Kind.VACCINE, vaccineId, wav, "TTS",
+                a.username()), id -> "生成名称语音 VACCINE " + vaccineId + "：" + spoken);
+    }
+
+    /** The vaccine's spoken name from a recording (any common WAV, converted), ADMIN. */
+    public String uploadVaccineName(Actor a, long vaccineId, byte[] wav, String reason) {
+        if (!isAdmin(a)) {
+            throw new Forbidden("疫苗品种的名称录音由管理员维护");
+        }
+        vaccine(vaccineId);
+        byte[] converted = recordings.fromUpload(wav);
+        return audited(a, "CATALOGUE_NAME", reason, () -> names.store(SpokenNames.Kind.VACCINE, vaccineId, converted,
+                "UPLOAD", a.username()), id -> "上传名称录音 VACCINE " + vaccineId + "（" + converted.length + " 字节）");
+    }
+
+    private Vaccine vaccine(long vaccineId) {
+        return catalogue.vaccines().stream().filter(v -> v.id() == vaccineId).findFirst()
+                .orElseThrow(() -> new NotFound("没有这个疫苗"));
+    }
+
+    /**
+     * A schedule from what a form or a CSV line says: season days as MM-DD (both or neither), per-dose rules as
+     * given. Malformed: {@link CatalogueAdmin.Invalid} naming the field; then checked as a whole
+     * ({@link CatalogueAdmin#checkSchedule}).
+     */
+    public static VaccineSchedule.Schedule schedule(int doses, int minIntervalDays, int minAgeYears, int maxAgeYears,
+            String seasonStart, String seasonEnd, Integer boosterAfterDays, List<VaccineSchedule.Dose> perDose) {
+        java.time.MonthDay from = parseMonthDay("seasonStart", seasonStart);
+        java.time.MonthDay to = parseMonthDay("seasonEnd", seasonEnd);
+        if ((from == null) != (to == null)) {
+            throw new CatalogueAdmin.Invalid(from == null ? "seasonStart" : "seasonEnd", "接种季须同时填写开始和结束日期（MM-DD）");
+        }
+        VaccineSchedule.Schedule s = new VaccineSchedule.Schedule(doses, minIntervalDays, minAgeYears, maxAgeYears, from,
+                to, boosterAfterDays, perDose);
+        CatalogueAdmin.checkSchedule(s);
+        return s;
+    }
+
+    static java.time.MonthDay parseMonthDay(String field, String text) {
+        if (text == null || text.isBlank()) {
+            return null;
+        }
+        try {
+            return java.time.MonthDay.parse("--" + text.strip());
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new CatalogueAdmin.Invalid(field, "日期须为 MM-DD（如 09-01）");
+        }
+    }
+
+    static String monthDay(java.time.MonthDay d) {
+        return d == null ? null : String.format("%02d-%02d", d.getMonthValue(), d.getDayOfMonth());
+    }
+
+    /** A schedule in one line, for the audit trail. */
+    static String describe(VaccineSchedule.Schedule s) {
+        StringBuilder b = new StringBuilder(s.doses() + " 剂，间隔 " + s.minIntervalDays() + " 天，" + s.minAgeYears() + "–"
+                + s.maxAgeYears() + " 岁");
+        if (s.seasonStart() != null) {
+            b.append("，接种季 ").append(monthDay(s.seasonStart())).append(" 至 ").append(monthDay(s.seasonEnd()));
+        }
+        if (s.boosterAfterDays() != null) {
+            b.append("，加强 ").append(s.boosterAfterDays()).append(" 天后");
+        }
+        for (VaccineSchedule.Dose d : s.perDose()) {
+            b.append("；第 ").append(d.number()).append(" 剂 间隔 ").append(d.minIntervalDays() == null ? "-" : d.minIntervalDays())
+                    .append("–").append(d.maxIntervalDays() == null ? "-" : d.maxIntervalDays()).append(" 天 年龄 ")
+                    .append(d.minAgeYears() == null ? "-" : d.minAgeYears()).append("–")
+                    .append(d.maxAgeYears() == null ? "-" : d.maxAgeYears());
+        }
+        return b.toString();
     }
 
     public long addVaccineService(Actor a, long facilityId, long vaccineId, String code, String name, String reason) {
@@ -335,6 +465,69 @@ public class HospitalAdmin {
             throw new HasBookings(out.withBookings());
         }
         return out;
+    }
+
+    /**
+     * What closing a day or session with bookings did: the 停诊 ({@link SessionCancellations#cancel}: every booking
+     * cancelled with reason HOSPITAL, the places not resold, each patient and family phone told the nearest free
+     * slice with "reply 1", the elders on the worklist), then the closure recorded so no later generation reopens it.
+     *
+     * @param cancelled the 停诊, or null when there was nothing left to cancel (already cancelled, no session)
+     */
+    public record Cancelled(SessionCancellations.Result.Done cancelled, Closures.Outcome closure) {
+    }
+
+    /**
+     * Closes a day or one session that has bookings, from the closure screen itself: cancels its sessions through
+     * the session-cancellation flow (停诊, as {@code /console/closures} does) and records the closure. Scoped as
+     * every change here: another facility (or its service) is {@link NotFound}; audited as {@code SESSION_CANCEL}
+     * and {@code CLOSURE} with who and why.
+     */
+    public Cancelled cancelAndClose(Actor a, long facilityId, Long serviceId, LocalDate date, String period,
+            String reason) {
+        facility(a, facilityId);
+        if (serviceId != null) {
+            service(a, facilityId, serviceId);
+        }
+        requireReason(reason);
+        if (date == null) {
+            throw new CatalogueAdmin.Invalid("date", "请选择日期");
+        }
+        Period p;
+        try {
+            p = period == null ? null : Period.valueOf(period);
+        } catch (IllegalArgumentException e) {
+            throw new CatalogueAdmin.Invalid("period", "时段须为 MORNING、AFTERNOON 或 EVENING");
+        }
+        String why = reason.strip();
+        String what = "机构 " + facilityId + (serviceId == null ? " 全部科室" : " 科室 " + serviceId) + " " + date + " "
+                + (p == null ? "全天" : p.name()) + "：" + why;
+        SessionCancellations.Result r = cancellations.cancel(a.username(), facilityId, serviceId, date, p, why);
+        SessionCancellations.Result.Done done = null;
+        if (r instanceof SessionCancellations.Result.Done d) {
+            done = d;
+            record(a, "SESSION_CANCEL", "OK", "停诊 " + d.cancellationId() + " " + what + "；出诊 " + d.sessions() + "，时段 "
+                    + d.slots() + "，取消预约 " + d.bookingsCancelled() + "（60岁以上 " + d.elders() + "，已提供改约 "
+                    + d.offered() + "）（机构管理·停开）");
+        } else {
+            SessionCancellations.Problem problem = ((SessionCancellations.Result.Refused) r).problem();
+            record(a, "SESSION_CANCEL", problem.name(), what + "：" + problem.text());
+            if (problem != SessionCancellations.Problem.NOTHING_TO_CANCEL
+                    && problem != SessionCancellations.Problem.ALREADY_CANCELLED) {
+                throw new CatalogueAdmin.Invalid("date", problem.text());
+            }
+        }
+        // the day itself: recorded as closed (the cancelled sessions have no place taken any more)
+        String closed = "停开 机构 " + facilityId + (serviceId == null ? "" : " 服务 " + serviceId) + " " + date
+                + (period == null ? " 全天" : " " + period);
+        Closures.Outcome out = closures.close(facilityId, serviceId, date, period, why, a.username(),
+                o -> record(a, "CLOSURE", "OK", closed + "（停诊后，" + o.sessionsClosed() + " 个已生成的时段关闭）；原因：" + why));
+        if (!out.closed() && !out.duplicate()) {
+            // a place taken between the cancellation and the closure (a desk booking on the ONSITE pool): say so
+            record(a, "CLOSURE", "HAS_BOOKINGS", closed + "（停诊后仍有预约）；原因：" + why);
+            throw new HasBookings(out.withBookings());
+        }
+        return new Cancelled(done, out);
     }
 
     public void reopen(Actor a, long facilityId, long closureId, String reason) {

@@ -306,7 +306,7 @@ public class RosterCsv {
         }
     }
 
-    private static String shorten(String s) {
+    static String shorten(String s) {
         return s.length() > 20 ? s.substring(0, 20) + "…" : s;
     }
 

@@ -18,10 +18,11 @@ import org.springframework.stereotype.Component;
  * nearest first), earliest slice first. The same department elsewhere is a service of the same code or
  * name; the same vaccine is a service of the same vaccine.
  *
- * <p>Only pools open now (the release windows) with room are offered. For a known patient it leaves out
- * what the booking would refuse anyway where that is cheap: a day the patient already has that service, a
- * vaccine dose before its interval, a vaccine outside the patient's age band (all doses done: nothing).
- * Confirmation still checks everything under locks. The slices come from one query.
+ * <p>Only pools open now (the release windows) with room are offered. A vaccine is offered only on days its
+ * rules allow ({@link VaccineSchedule#bookableDays}): in its season, and for a known patient within the next dose's
+ * interval window (minimum and maximum), after the booster's date, in the dose's age band (all doses done: nothing);
+ * for a known patient also no day on which they already have that service. Confirmation still checks everything
+ * under locks. The slices come from one query.
  */
 @Component
 public class Alternatives {
@@ -68,6 +69,9 @@ public class Alternatives {
         }
     }
 
+    /** How far ahead a vaccine's bookable days are worked out (slices are released weeks ahead, not years). */
+    static final int HORIZON_YEARS = 2;
+
     private final JdbcTemplate jdbc;
     private final Clock clock;
     private final KeyedHash hash;
@@ -95,11 +99,28 @@ public class Alternatives {
             return List.of();
         }
         LocalDateTime now = LocalDateTime.now(clock);
-        Eligibility.Window e = eligibility(q);
-        if (e != null && !e.bookable()) {
+        LocalDateTime from = q.after().isAfter(now) ? q.after() : now;
+        Eligibility.Window e = eligibility(q, from.toLocalDate(), from.toLocalDate().plusYears(HORIZON_YEARS));
+        if (!e.bookable()) {
             return List.of(); // nothing this patient could book of it
         }
         String pools = String.join(",", q.pools().stream().map(p -> "'" + p.name() + "'").toList());
+        List<Object> args = new ArrayList<>(List.of(q.serviceId(), now, now, now, q.after()));
+        StringBuilder days = new StringBuilder();
+        if (e.days() != null) {
+            // the vaccine's bookable days: its seasons, the dose's interval window, the booster
+            days.append(" AND (");
+            for (int i = 0; i < e.days().size(); i++) {
+                days.append(i == 0 ? "" : " OR ").append("sl.slot_date BETWEEN ? AND ?");
+                args.add(e.days().get(i).from());
+                args.add(e.days().get(i).to());
+            }
+            days.append(")");
+        }
+        args.add(e.patient() == null ? "" : e.patient().hash());
+        args.add(q.movingBookingId() == null ? 0L : q.movingBookingId());
+        // a slice appears once per pool with room: enough rows for the limit after keeping one per slice
+        args.add(q.limit() * q.pools().size());
         record Row(SlotOffer offer, long facilityId, String facilityName, String serviceName, boolean same) {
         }
         List<Row> rows = jdbc.query("""
@@ -114,24 +135,21 @@ public class Alternatives {
                 JOIN clinic_session cs ON cs.id = sl.session_id
                 JOIN quota_pool q ON q.slot_id = sl.id
                 WHERE base.id = ? AND q.pool IN (%s) AND q.opens_at <= ? AND q.closes_at > ?
-                  AND sl.starts_at > ? AND sl.starts_at > ? AND sl.slot_date >= ?
+                  AND sl.starts_at > ? AND sl.starts_at > ?%s
                   AND q.held + q.booked < q.capacity
                   AND NOT EXISTS (SELECT 1 FROM booking b WHERE b.patient_hash = ? AND b.service_id = sl.service_id
                                   AND b.slot_date = sl.slot_date AND b.status = 'ACTIVE' AND b.id <> ?)
                 ORDER BY sl.slot_date, s.facility_id <> base.facility_id, f.sort_order, f.id, sl.starts_at, sl.id
-                LIMIT ?""".formatted(pools),
+                LIMIT ?""".formatted(pools, days),
                 (rs, i) -> new Row(new SlotOffer(rs.getLong(1), rs.getLong(2), rs.getObject(3, LocalDate.class),
                         Period.valueOf(rs.getString(4)), rs.getObject(5, LocalDateTime.class),
                         rs.getObject(6, LocalDateTime.class), Pool.valueOf(rs.getString(7)), rs.getInt(8)),
                         rs.getLong(9), rs.getString(10), rs.getString(11), rs.getBoolean(12)),
-                q.serviceId(), now, now, now, q.after(), e == null ? Eligibility.NO_EARLIEST : e.earliest(),
-                e == null ? "" : e.patient().hash(), q.movingBookingId() == null ? 0L : q.movingBookingId(),
-                // a slice appears once per pool with room: enough rows for the limit after keeping one per slice
-                q.limit() * q.pools().size());
+                args.toArray());
         // one offer per slice: the first of the pools in preference order
         LinkedHashMap<Long, Row> bySlot = new LinkedHashMap<>();
         for (Row r : rows) {
-            if (e != null && !e.ageFits(r.offer().date())) {
+            if (!e.fits(r.offer().date())) {
                 continue;
             }
             bySlot.merge(r.offer().slotId(), r, (a, b) -> q.pools().indexOf(a.offer().pool()) <= q.pools()
@@ -147,8 +165,11 @@ public class Alternatives {
         return out;
     }
 
-    /** Null when no patient is known; NONE when the patient can book none of it (every dose done, an invalid ID). */
-    private Eligibility.Window eligibility(Query q) {
+    /**
+     * The days the rules leave this patient (or, with nobody known, anyone: a vaccine's seasons); NONE when the
+     * patient can book none of it (every dose done, an invalid ID).
+     */
+    private Eligibility.Window eligibility(Query q, LocalDate from, LocalDate to) {
         Patient patient;
         if (q.movingBookingId() != null && q.residentId() == null) {
             patient = jdbc.query("SELECT patient_hash, patient_masked, patient_age, slot_date FROM booking WHERE id = ?",
@@ -164,8 +185,8 @@ public class Alternatives {
             }
             patient = Patient.of(parsed.id(), hash);
         } else {
-            return null;
+            patient = null;
         }
-        return rules.window(patient, q.serviceId(), q.movingBookingId() == null ? 0L : q.movingBookingId());
+        return rules.window(patient, q.serviceId(), q.movingBookingId() == null ? 0L : q.movingBookingId(), from, to);
     }
 }

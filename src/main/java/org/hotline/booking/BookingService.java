@@ -40,9 +40,10 @@ public class BookingService {
         this.queries = queries;
     }
 
-    /** Told, inside a cancellation's transaction, of the place it gave back ({@link Waitlist}). */
+    /** Told, inside a cancellation's or a move's transaction, of the place it gave back ({@link Waitlist}). */
     void onPlaceFreed(java.util.function.Consumer<Booking> hook) {
         cancellations.onPlaceFreed(hook);
+        moves.onPlaceFreed(hook);
     }
 
     /** The keyed hash used for resident IDs and calling numbers (for modules that match on them). */

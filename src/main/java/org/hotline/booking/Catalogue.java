@@ -50,6 +50,35 @@ public class Catalogue {
                 Catalogue::facility, kind.name(), now, now, now);
     }
 
+    /**
+     * Facilities with slots of this kind the channel could book up to {@code until}, whether or not a place is free or
+     * open now: where a caller may wait (候补) when nothing is free anywhere (issue 16).
+     */
+    public List<Facility> waitableFacilities(ServiceKind kind, Channel channel, LocalDate until) {
+        LocalDateTime now = LocalDateTime.now(clock);
+        return jdbc.query("""
+                SELECT f.* FROM facility f
+                WHERE EXISTS (SELECT 1 FROM service s JOIN slot sl ON sl.service_id = s.id
+                              JOIN quota_pool q ON q.slot_id = sl.id
+                              WHERE s.facility_id = f.id AND s.kind = ? AND q.pool IN (%s) AND q.capacity > 0
+                                AND sl.starts_at > ? AND sl.slot_date <= ?%s)%s
+                ORDER BY f.sort_order, f.id""".formatted(poolList(channel), spokenService(channel),
+                spoken(channel, "FACILITY", "f")),
+                Catalogue::facility, kind.name(), now, until);
+    }
+
+    /** The services of a facility a caller may wait for up to {@code until} ({@link #waitableFacilities}). */
+    public List<BookableService> waitableServices(long facilityId, ServiceKind kind, Channel channel, LocalDate until) {
+        LocalDateTime now = LocalDateTime.now(clock);
+        return jdbc.query(SERVICE_SQL + " " + """
+                 WHERE s.facility_id = ? AND s.kind = ?
+                   AND EXISTS (SELECT 1 FROM slot sl JOIN quota_pool q ON q.slot_id = sl.id
+                               WHERE sl.service_id = s.id AND q.pool IN (%s) AND q.capacity > 0
+                                 AND sl.starts_at > ? AND sl.slot_date <= ?)%s
+                 ORDER BY s.sort_order, s.id""".formatted(poolList(channel), spokenService(channel)),
+                Catalogue::service, facilityId, kind.name(), now, until);
+    }
+
     public Optional<Facility> facility(long id) {
         return jdbc.query("SELECT * FROM facility WHERE id = ?", Catalogue::facility, id).stream().findFirst();
     }

@@ -3,6 +3,7 @@ package org.hotline.booking;
 import java.time.Clock;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
+import java.util.List;
 import java.util.Optional;
 
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -22,19 +23,31 @@ class Eligibility {
     record Result(Long vaccineId, Integer doseNumber, LocalDate nextDoseFrom) {
     }
 
-    /** A date before any slice: no earliest date. */
-    static final LocalDate NO_EARLIEST = LocalDate.of(1900, 1, 1);
-
     /**
-     * What a patient may still book of a service, cheaply: whether anything, from which date, at what ages
-     * (for the vaccine rules; a department has no bounds).
+     * What a patient may still book of a service, cheaply: whether anything, and on which days at what ages (the
+     * vaccine rules: seasons, the next dose's minimum and maximum interval, its age band, the booster; a department
+     * has no bounds). {@code days} null: any day; {@code patient} null: nobody known (only the seasons apply).
      */
-    record Window(boolean bookable, Patient patient, LocalDate earliest, int minAge, int maxAge) {
+    record Window(boolean bookable, Patient patient, List<VaccineSchedule.Days> days) {
 
-        static final Window NONE = new Window(false, null, NO_EARLIEST, 0, 0);
+        static final Window NONE = new Window(false, null, List.of());
 
-        boolean ageFits(LocalDate day) {
-            return patient.youngestOn(day) >= minAge && patient.oldestOn(day) <= maxAge;
+        static Window anyDay(Patient patient) {
+            return new Window(true, patient, null);
+        }
+
+        /** Whether a booking on {@code day} could pass the vaccine rules (confirmation checks them all again). */
+        boolean fits(LocalDate day) {
+            if (days == null) {
+                return true;
+            }
+            for (VaccineSchedule.Days d : days) {
+                if (!day.isBefore(d.from()) && !day.isAfter(d.to())) {
+                    return patient == null
+                            || patient.youngestOn(day) >= d.minAge() && patient.oldestOn(day) <= d.maxAge();
+                }
+            }
+            return false;
         }
     }
 
@@ -110,18 +123,21 @@ class Eligibility {
     }
 
     /**
-     * What a patient may still book of a service, from the vaccine rules, in one round trip: nothing when
-     * every dose is booked or taken, otherwise from the day the interval since the last dose allows.
+     * What a patient may still book of a service between two days, from the vaccine rules: nothing when every dose
+     * is booked or taken, otherwise the days the season, the interval since the last dose (minimum and maximum) or
+     * the booster allow.
      *
+     * @param patient            the patient, or null when nobody is known (a vaccine's seasons still apply)
      * @param excludingBookingId a booking that does not count (the one being moved), or 0
      */
-    Window window(Patient patient, long serviceId, long excludingBookingId) {
+    Window window(Patient patient, long serviceId, long excludingBookingId, LocalDate from, LocalDate to) {
         Long vaccineId = jdbc.query("SELECT vaccine_id FROM service WHERE id = ?",
                 rs -> rs.next() ? rs.getObject(1, Long.class) : null, serviceId);
         if (vaccineId == null) {
-            return new Window(true, patient, NO_EARLIEST, Integer.MIN_VALUE, Integer.MAX_VALUE);
+            return Window.anyDay(patient);
         }
-        return schedule.window(patient, vaccineId, excludingBookingId);
+        List<VaccineSchedule.Days> days = schedule.bookableDays(patient, vaccineId, excludingBookingId, from, to);
+        return days.isEmpty() ? Window.NONE : new Window(true, patient, days);
     }
 
     /** A COMMUNITY place needs a referral from a community centre. */

@@ -54,6 +54,13 @@ class Moves {
         this.confirmations = confirmations;
     }
 
+    private volatile java.util.function.Consumer<Booking> placeFreed = b -> { };
+
+    /** Told, inside a move's transaction, of the place the old booking gave back ({@link Waitlist}). */
+    void onPlaceFreed(java.util.function.Consumer<Booking> hook) {
+        this.placeFreed = hook;
+    }
+
     /**
      * Moves an active booking to another slot in one transaction: the old booking is cancelled and its place
      * given back, the new place taken and the new booking written, or nothing changes. The new booking meets
@@ -234,6 +241,9 @@ class Moves {
             if (newFirst) {
                 pools.giveBack(row.poolId());
             }
+            // as a cancellation's: the old place is held for the waitlist's first in this same transaction, under
+            // the pool row's lock, so nobody books it between this commit and the next sweep (issue 16)
+            placeFreed.accept(cancelled);
         }
         // as every booking, one made by a move has a confirmed hold behind it; written after the pool row is
         // locked, as its foreign key reads that row (a shared lock taken before would have to be upgraded)

@@ -217,31 +217,74 @@ public class VaccineSchedule {
         return new Series(new ArrayList<>(taken.subList(n - inSeries, n)), inSeries + 1);
     }
 
+    /** A run of days (inclusive) on which the next dose may be booked, and that dose's age band. */
+    public record Days(LocalDate from, LocalDate to, int minAge, int maxAge) {
+    }
+
     /**
-     * What the patient may still book of the vaccine, cheaply, for {@link Alternatives}: nothing when a
-     * series without booster is complete; otherwise from the earliest date the interval or booster allows, at
-     * the next dose's ages. A seasonal vaccine is judged per day at booking (every day is offered).
+     * The days between {@code from} and {@code to} on which the patient could book the vaccine's next dose, for
+     * {@link Alternatives} (so an alternative offered is one the booking would take): in a season of a seasonal
+     * vaccine whose series that season is not complete, from the previous dose's minimum interval to its maximum,
+     * from the booster's date once a series with a booster is complete; nothing once a series without one is. With
+     * no patient known only the seasons apply. Confirmation still checks every rule under the patient row's lock.
      */
-    Eligibility.Window window(Patient patient, long vaccineId, long excludingBookingId) {
+    List<Days> bookableDays(Patient patient, long vaccineId, long excludingBookingId, LocalDate from, LocalDate to) {
         Schedule s = of(vaccineId);
-        List<LocalDate> taken = taken(patient, vaccineId, excludingBookingId);
+        List<LocalDate> taken = patient == null ? List.of() : taken(patient, vaccineId, excludingBookingId);
+        List<Days> out = new ArrayList<>();
         if (s.seasonal()) {
-            return new Eligibility.Window(true, patient, Eligibility.NO_EARLIEST, s.minAge(1), s.maxAge(1));
+            boolean wraps = s.seasonEnd().isBefore(s.seasonStart());
+            for (int y = from.getYear() - 1; y <= to.getYear(); y++) {
+                LocalDate sFrom = s.seasonStart().atYear(y);
+                LocalDate sTo = s.seasonEnd().atYear(wraps ? y + 1 : y);
+                if (sTo.isBefore(from) || sFrom.isAfter(to)) {
+                    continue;
+                }
+                List<LocalDate> in = taken.stream().filter(d -> !d.isBefore(sFrom) && !d.isAfter(sTo)).toList();
+                if (in.size() >= s.doses()) {
+                    continue; // this season's series is complete
+                }
+                add(out, s, in, in.size() + 1, max(sFrom, from), min(sTo, to));
+            }
+            return out;
         }
         int n = taken.size();
         if (n == 0) {
-            return new Eligibility.Window(true, patient, Eligibility.NO_EARLIEST, s.minAge(1), s.maxAge(1));
-        }
-        LocalDate last = taken.get(n - 1);
-        if (n % s.doses() == 0) {
-            if (s.boosterAfterDays() == null) {
-                return Eligibility.Window.NONE;
+            add(out, s, List.of(), 1, from, to);
+        } else if (n % s.doses() == 0) {
+            if (s.boosterAfterDays() != null) {
+                LocalDate booster = taken.get(n - 1).plusDays(s.boosterAfterDays());
+                add(out, s, List.of(), 1, max(booster, from), to);
             }
-            return new Eligibility.Window(true, patient, last.plusDays(s.boosterAfterDays()), s.minAge(1),
-                    s.maxAge(1));
+        } else {
+            add(out, s, taken, n % s.doses() + 1, from, to);
         }
-        int k = n % s.doses() + 1;
-        return new Eligibility.Window(true, patient, last.plusDays(s.minInterval(k)), s.minAge(k), s.maxAge(k));
+        return out;
+    }
+
+    /** Dose {@code k} after {@code earlier} (its interval window), within {@code from}–{@code to}. */
+    private static void add(List<Days> out, Schedule s, List<LocalDate> earlier, int k, LocalDate from, LocalDate to) {
+        LocalDate lo = from;
+        LocalDate hi = to;
+        if (!earlier.isEmpty()) {
+            LocalDate previous = earlier.get(earlier.size() - 1);
+            lo = max(lo, previous.plusDays(s.minInterval(k)));
+            Integer maxInterval = s.dose(k).maxIntervalDays();
+            if (maxInterval != null) {
+                hi = min(hi, previous.plusDays(maxInterval));
+            }
+        }
+        if (!lo.isAfter(hi)) {
+            out.add(new Days(lo, hi, s.minAge(k), s.maxAge(k)));
+        }
+    }
+
+    private static LocalDate max(LocalDate a, LocalDate b) {
+        return a.isAfter(b) ? a : b;
+    }
+
+    private static LocalDate min(LocalDate a, LocalDate b) {
+        return a.isBefore(b) ? a : b;
     }
 
     private static MonthDay monthDay(String mmdd) {

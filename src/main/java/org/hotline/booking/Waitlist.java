@@ -20,8 +20,8 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * The waitlist (候补, issue 16; table {@code waitlist_entry}, V8_4). A caller for whom nothing was free waits for
- * a place of a service within a window of days. When a place frees (a cancellation: at once, after its commit;
- * an expired hold or a community place moved to public: at the next sweep, run with the hold sweeper every
+ * a place of a service within a window of days. When a place frees (a cancellation or a move: at once, in its
+ * transaction; an expired hold or a community place moved to public: at the next sweep, run with the hold sweeper every
  * minute), the first one waiting whose window has it gets it <em>held</em> for {@code offer-ttl} and an SMS
  * with a code ({@link BookingEvents.WaitlistOffered}); a reply with the code from that phone books it
  * ({@link #confirmByReply}). An offer not confirmed in time ends, its hold is given back, and the next one
@@ -55,7 +55,7 @@ public class Waitlist {
     }
 
     /**
-     * Inside a cancellation's transaction, after it gave the place back (the pool row is locked by it): the first
+     * Inside a cancellation's or a move's transaction, after it gave the place back (the pool row is locked by it): the first
      * one waiting for that service on that day gets the place held, so no caller can take it in between.
      */
     void offerFreedPlace(Booking b) {
@@ -385,6 +385,11 @@ public class Waitlist {
         log.info("Waitlist {}: offer declined on the telephone, the place goes to the next", entryId);
         sweepQuietly();
         return true;
+    }
+
+    /** How many days ahead, from today, a caller joining now waits for. */
+    public int windowDays() {
+        return props.window();
     }
 
     /** An entry's status (tests, the console). */

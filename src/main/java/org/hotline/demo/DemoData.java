@@ -24,7 +24,7 @@ import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
-import org.hotline.booking.CatalogueSetup;
+import org.hotline.booking.CatalogueAdmin;
 import org.hotline.booking.FacilityKind;
 import org.hotline.booking.QuotaPools;
 import org.hotline.booking.ServiceKind;
@@ -59,7 +59,7 @@ public class DemoData implements ApplicationRunner {
     private static final Logger log = LoggerFactory.getLogger(DemoData.class);
 
     private final JdbcTemplate jdbc;
-    private final CatalogueSetup catalogue;
+    private final CatalogueAdmin catalogue;
     private final TransactionTemplate tx;
     private final Clock clock;
     private final ScheduleGenerator generator;
@@ -74,7 +74,7 @@ public class DemoData implements ApplicationRunner {
 
     public DemoData(JdbcTemplate jdbc, TransactionTemplate tx, Clock clock, ScheduleGenerator generator,
             ReleasePolicies policies, QuotaRelease release, PlatformTransactionManager txManager,
-            ObjectProvider<Scheduler> scheduler, CatalogueSetup catalogue, VaccineSchedule schedules) {
+            ObjectProvider<Scheduler> scheduler, CatalogueAdmin catalogue, VaccineSchedule schedules) {
         this.schedules = schedules;
         this.jdbc = jdbc;
         this.catalogue = catalogue;

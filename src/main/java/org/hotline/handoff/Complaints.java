@@ -45,10 +45,40 @@ public class Complaints {
 
     private final JdbcTemplate jdbc;
     private final Clock clock;
+    private final java.nio.file.Path recordingsDir;
 
-    public Complaints(JdbcTemplate jdbc, Clock clock) {
+    public Complaints(JdbcTemplate jdbc, Clock clock,
+            @org.springframework.beans.factory.annotation.Value("${hotline.complaints.recordings-dir:./data/complaints}")
+            String recordingsDir) {
         this.jdbc = jdbc;
         this.clock = clock;
+        this.recordingsDir = java.nio.file.Path.of(recordingsDir).toAbsolutePath().normalize();
+    }
+
+    /**
+     * Where complaint recordings are kept on this gateway ({@code hotline.complaints.recordings-dir}): the direct SIP
+     * adapter writes them here; Asterisk's (RECORD FILE, on the Asterisk server) are played from here when its
+     * recording directory is shared under this one (docs/asterisk.md).
+     */
+    public java.nio.file.Path recordingsDir() {
+        return recordingsDir;
+    }
+
+    /** A complaint's recording as a file of this gateway; empty when it has none or it is not (yet) here. */
+    public java.util.Optional<java.nio.file.Path> recordingFile(long id) {
+        String rec = jdbc.query("SELECT recording FROM complaint WHERE id = ?", rs -> rs.next() ? rs.getString(1) : null,
+                id);
+        if (rec == null) {
+            return java.util.Optional.empty();
+        }
+        // only the file's name counts, whoever wrote the row: nothing outside the directory is ever served
+        String name = rec.substring(rec.lastIndexOf('/') + 1);
+        if (!name.matches("[A-Za-z0-9._-]+\\.wav") || name.startsWith(".")) {
+            return java.util.Optional.empty();
+        }
+        java.nio.file.Path f = recordingsDir.resolve(name).normalize();
+        return f.getParent().equals(recordingsDir) && java.nio.file.Files.isRegularFile(f)
+                ? java.util.Optional.of(f) : java.util.Optional.empty();
     }
 
     /** The caller left their complaint as a recording. Returns its id. */

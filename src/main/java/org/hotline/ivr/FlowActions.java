@@ -94,7 +94,25 @@ final class FlowActions {
                         st.facility = null;
                         st.service = null;
                     });
-            case "vaccine_clinics" -> s.vaccine == null ? List.of() : vaccineClinics(s.vaccine);
+            case "vaccine_clinics" -> s.vaccine == null ? List.of() : vaccineClinics(s.vaccine, false);
+            // nothing free anywhere (issue 16): where the caller may wait (候补), free or not; then booking.wait
+            case "wait_hospitals" -> waitlist == null ? List.of()
+                    : numbered(catalogue.waitableFacilities(ServiceKind.OUTPATIENT, PHONE, waitUntil()),
+                            (f, n) -> names.facility(f).orElse(ordinal(n)), f -> st -> {
+                                st.facility = f;
+                                st.service = null;
+                                st.vaccine = null;
+                            });
+            case "wait_departments" -> waitlist == null || s.facility == null ? List.of()
+                    : numbered(catalogue.waitableServices(s.facility.id(), ServiceKind.OUTPATIENT, PHONE, waitUntil()),
+                            (svc, n) -> names.service(svc, s.facility).orElse(ordinal(n)), svc -> st -> st.service = svc);
+            case "wait_vaccines" -> waitlist == null ? List.of()
+                    : numbered(vaccinesOffered(true), (v, n) -> names.vaccine(v).orElse(ordinal(n)), v -> st -> {
+                        st.vaccine = v;
+                        st.facility = null;
+                        st.service = null;
+                    });
+            case "wait_clinics" -> waitlist == null || s.vaccine == null ? List.of() : vaccineClinics(s.vaccine, true);
             case "dates" -> s.service == null ? List.of()
                     : numbered(dates(s), (d, n) -> MandarinSpeech.date(d), d -> st -> st.date = d);
             case "slots" -> s.service == null || s.date == null ? List.of()
@@ -150,9 +168,29 @@ final class FlowActions {
 
     /** Vaccines some clinic can book now, in the order of the clinics and their services. */
     private List<Vaccine> bookableVaccines() {
+        return vaccinesOffered(false);
+    }
+
+    /** The last day a caller joining the waitlist now waits for. */
+    private LocalDate waitUntil() {
+        return LocalDate.now(clock).plusDays(waitlist.windowDays());
+    }
+
+    private List<Facility> vaccineFacilities(boolean waitable) {
+        return waitable ? catalogue.waitableFacilities(ServiceKind.VACCINE, PHONE, waitUntil())
+                : catalogue.bookableFacilities(ServiceKind.VACCINE, PHONE);
+    }
+
+    private List<BookableService> vaccineServices(Facility f, boolean waitable) {
+        return waitable ? catalogue.waitableServices(f.id(), ServiceKind.VACCINE, PHONE, waitUntil())
+                : catalogue.bookableServices(f.id(), ServiceKind.VACCINE, PHONE);
+    }
+
+    /** Vaccines with a place now, or (waitable) with places to wait for. */
+    private List<Vaccine> vaccinesOffered(boolean waitable) {
         Map<Long, Vaccine> byId = new LinkedHashMap<>();
-        for (Facility f : catalogue.bookableFacilities(ServiceKind.VACCINE, PHONE)) {
-            for (BookableService svc : catalogue.bookableServices(f.id(), ServiceKind.VACCINE, PHONE)) {
+        for (Facility f : vaccineFacilities(waitable)) {
+            for (BookableService svc : vaccineServices(f, waitable)) {
                 if (svc.vaccine() != null) {
                     byId.putIfAbsent(svc.vaccine().id(), svc.vaccine());
                 }
@@ -161,10 +199,10 @@ final class FlowActions {
         return List.copyOf(byId.values());
     }
 
-    private List<Item> vaccineClinics(Vaccine v) {
+    private List<Item> vaccineClinics(Vaccine v, boolean waitable) {
         Map<Facility, BookableService> offers = new LinkedHashMap<>();
-        for (Facility f : catalogue.bookableFacilities(ServiceKind.VACCINE, PHONE)) {
-            catalogue.bookableServices(f.id(), ServiceKind.VACCINE, PHONE).stream()
+        for (Facility f : vaccineFacilities(waitable)) {
+            vaccineServices(f, waitable).stream()
                     .filter(svc -> svc.vaccine() != null && svc.vaccine().id() == v.id()).findFirst()
                     .ifPresent(svc -> offers.put(f, svc));
         }
@@ -259,6 +297,9 @@ final class FlowActions {
                 s.waitlisting = waitlist != null && s.service != null;
                 yield Outcome.of(s.waitlisting ? "ok" : "unavailable");
             }
+            case "can_wait_outpatient" -> Outcome.of(waitlist != null && !catalogue.waitableFacilities(
+                    ServiceKind.OUTPATIENT, PHONE, waitUntil()).isEmpty() ? "some" : "none");
+            case "can_wait_vaccine" -> Outcome.of(waitlist != null && !vaccinesOffered(true).isEmpty() ? "some" : "none");
             case "waitlisting" -> Outcome.of(s.waitlisting ? "waiting" : "booking");
             case "join_waitlist" -> joinWaitlist(s);
             case "change_start" -> changeStart(s);

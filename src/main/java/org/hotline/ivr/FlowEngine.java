@@ -520,7 +520,8 @@ public class FlowEngine implements CallHandler {
     static final Duration COMPLAINT_MAX = Duration.ofMinutes(3);
 
     /**
-     * The caller's complaint in their own voice: recorded by the adapter (FastAGI: Asterisk's RECORD FILE), then
+     * The caller's complaint in their own voice: recorded by the adapter (FastAGI: Asterisk's RECORD FILE; direct
+     * SIP: the caller's RTP, {@code hotline.complaints.recordings-dir}), then
      * kept in {@code complaint}. Not recorded (the adapter cannot, nothing was said, or it cannot be stored):
      * "not_recorded", and the flow hands the caller to a person (reason COMPLAINT). A caller who hangs up while
      * recording has their words kept all the same.

@@ -46,6 +46,9 @@ public final class FlowVocabulary {
         a.put("alternative", new ActionSpec(List.of("found", "none"), false));
         a.put("take_alternative", new ActionSpec(List.of("held"), true));
         a.put("wait", new ActionSpec(List.of("ok", "unavailable"), false));
+        // nothing free anywhere: is there anything to wait for (phone places in the waitlist's window)?
+        a.put("can_wait_outpatient", new ActionSpec(List.of("some", "none"), false));
+        a.put("can_wait_vaccine", new ActionSpec(List.of("some", "none"), false));
         a.put("waitlisting", new ActionSpec(List.of("waiting", "booking"), false));
         a.put("join_waitlist", new ActionSpec(List.of("joined"), true));
         a.put("change_start", new ActionSpec(List.of("ok", "none"), false));
@@ -58,7 +61,7 @@ public final class FlowVocabulary {
     public static final String REFUSED = "refused";
 
     public static final Set<String> LISTS = Set.of("hospitals", "departments", "vaccines", "vaccine_clinics", "dates",
-            "slots", "bookings", "known_patients");
+            "slots", "bookings", "known_patients", "wait_hospitals", "wait_departments", "wait_vaccines", "wait_clinics");
 
     public static final Set<String> VALUES = Set.of("hospital", "department", "facility", "service", "vaccine",
             "clinic", "date", "time", "code", "sms_tail", "sms_targets", "caller_tail", "id_tail", "next_dose_date",

@@ -21,7 +21,7 @@ import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import org.hotline.booking.BookingProperties;
-import org.hotline.booking.CatalogueSetup;
+import org.hotline.booking.CatalogueAdmin;
 
 /**
  * Release policies as stored in {@code release_policy}: a row per facility, optionally one per service
@@ -31,13 +31,13 @@ import org.hotline.booking.CatalogueSetup;
 public class ReleasePolicies {
 
     private final JdbcTemplate jdbc;
-    private final CatalogueSetup catalogue;
+    private final CatalogueAdmin catalogue;
     private final TransactionTemplate tx;
     private final Clock clock;
     private final ReleasePolicy defaults;
 
     public ReleasePolicies(JdbcTemplate jdbc, TransactionTemplate tx, Clock clock, ReleaseProperties props,
-            BookingProperties booking, CatalogueSetup catalogue) {
+            BookingProperties booking, CatalogueAdmin catalogue) {
         this.jdbc = jdbc;
         this.catalogue = catalogue;
         this.tx = tx;

@@ -12,7 +12,7 @@ import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
-import org.hotline.booking.CatalogueSetup;
+import org.hotline.booking.CatalogueAdmin;
 import org.hotline.booking.FacilityKind;
 import org.hotline.booking.QuotaPools;
 
@@ -54,11 +54,11 @@ public class ScheduleGenerator {
     private final ReleasePlan plan;
     private final ReleaseProperties props;
     private final QuotaPools quotaPools;
-    private final CatalogueSetup catalogue;
+    private final CatalogueAdmin catalogue;
     private final Closures closures;
 
     public ScheduleGenerator(JdbcTemplate jdbc, PlatformTransactionManager txManager, ReleasePolicies policies, ReleasePlan plan,
-            ReleaseProperties props, QuotaPools quotaPools, CatalogueSetup catalogue, Closures closures) {
+            ReleaseProperties props, QuotaPools quotaPools, CatalogueAdmin catalogue, Closures closures) {
         this.quotaPools = quotaPools;
         this.catalogue = catalogue;
         this.closures = closures;
@@ -97,10 +97,10 @@ public class ScheduleGenerator {
         record Row(WeeklyTemplate t, long facilityId, boolean districtHospital) {
         }
         // where each service belongs is the booking core's: its catalogue says, for the facilities in scope
-        Map<Long, CatalogueSetup.ServiceHome> homes = catalogue.serviceHomes(scope.facilityIds());
+        Map<Long, CatalogueAdmin.ServiceHome> homes = catalogue.serviceHomes(scope.facilityIds());
         List<Row> templates = new ArrayList<>();
         jdbc.query("SELECT t.* FROM schedule_template t ORDER BY t.service_id, t.day_of_week, t.starts_at", rs -> {
-            CatalogueSetup.ServiceHome home = homes.get(rs.getLong("service_id"));
+            CatalogueAdmin.ServiceHome home = homes.get(rs.getLong("service_id"));
             if (home != null) {
                 templates.add(new Row(new WeeklyTemplate(rs.getLong("service_id"), DayOfWeek.of(rs.getInt("day_of_week")),
                         rs.getString("period"), rs.getTime("starts_at").toLocalTime(),

@@ -50,22 +50,20 @@ async function api(method, path, body) {
   return { ok: res.ok, status: res.status, data };
 }
 
+// the facilities this user may cancel at (an administrator: every one; a hospital's administrator: their own),
+// from the administrators' API, which both roles reach (the agents' /api/catalogue is not theirs)
 async function loadFacilities() {
-  const seen = new Map();
-  for (const kind of ['OUTPATIENT', 'VACCINE']) {
-    const r = await api('GET', '/api/catalogue/facilities?kind=' + kind);
-    for (const f of r.data || []) seen.set(f.id, f);
-  }
-  $('closure-facility').replaceChildren(...[...seen.values()].map((f) => el('option', { value: f.id }, f.name)));
+  const r = await api('GET', '/api/admin/facilities');
+  $('closure-facility').replaceChildren(...(r.data || []).map((f) => el('option', { value: f.id }, f.name)));
   await loadServices();
 }
 
 async function loadServices() {
   const id = $('closure-facility').value;
   const options = [el('option', { value: '' }, '全部科室')];
-  for (const kind of ['OUTPATIENT', 'VACCINE']) {
-    const r = await api('GET', '/api/catalogue/facilities/' + id + '/services?kind=' + kind);
-    for (const s of r.data || []) options.push(el('option', { value: s.id }, s.name));
+  if (id) {
+    const r = await api('GET', '/api/admin/facilities/' + id);
+    for (const s of (r.data && r.data.services) || []) options.push(el('option', { value: s.service.id }, s.service.name));
   }
   $('closure-service').replaceChildren(...options);
 }

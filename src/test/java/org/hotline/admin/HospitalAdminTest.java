@@ -3,10 +3,6 @@ package org.hotline.admin;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -35,45 +31,48 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.mock.web.MockHttpServletResponse;
+import org.springframework.test.web.servlet.MockMvc;
+import org.springframework.test.web.servlet.request.MockMvcRequestBuilders;
+import org.springframework.test.web.servlet.setup.MockMvcBuilders;
+import org.springframework.web.context.WebApplicationContext;
 
 import org.hotline.agent.ConsoleClient;
 import org.hotline.agent.ConsoleFixtures;
 import org.hotline.agent.ConsoleRole;
-import org.hotline.agent.ConsoleTest;
 import org.hotline.agent.ConsoleUsers;
 import org.hotline.booking.BookingOutcome;
 import org.hotline.booking.BookingRequest;
 import org.hotline.booking.BookingService;
 import org.hotline.booking.Channel;
 import org.hotline.booking.Pool;
-import org.hotline.booking.SpokenNames;
 import org.hotline.handoff.TransferLog;
-import org.hotline.ivr.agi.AsteriskCall;
-import org.hotline.ivr.agi.FastAgiListener;
 import org.hotline.release.QuotaRelease;
 import org.hotline.release.ReleaseScope;
 import org.hotline.release.RosterAdmin;
 import org.hotline.release.ScheduleGenerator.WeeklyTemplate;
 import org.hotline.testsupport.Fixtures;
+import org.hotline.testsupport.IntegrationTest;
 import org.hotline.testsupport.TestClock;
 
 /**
- * Hospitals run their own catalogue (issue 17, part A), over real HTTP on the real database: a hospital
+ * Hospitals run their own catalogue (issue 17), on the real database: a hospital
  * administrator reaches their own facility only; the bureau's rules refuse a roster or policy by name and an ADMIN
  * overrides them with a recorded reason; a roster change racing bookings loses none and shrinks no slot below
  * them; a 40-department hospital is imported from one CSV (and a bad file is refused line by line); a closure of a
- * day without bookings; uploaded and generated names; and the voice menu, over FastAGI, offers the new department
- * by its spoken name (fetched by "Asterisk" over HTTP) once its release window opens.
+ * day without bookings, and one with bookings cancelled (停诊) from the same screen; facilities, vaccine types and
+ * policies as CSV; vaccine types with their schedules; uploaded and generated names. In the shared test context
+ * (the console through MockMvc and the security filter chain); the voice menu offering a new department by its
+ * spoken name over HTTP needs a real server and is in {@code ConsoleBrowserTest}.
  */
-@ConsoleTest
+@IntegrationTest
 class HospitalAdminTest {
 
     static final AtomicInteger WORLD = new AtomicInteger();
     static final AtomicInteger SEQ = new AtomicInteger();
 
-    @LocalServerPort int port;
+    @Autowired WebApplicationContext web;
     @Autowired TestClock clock;
     @Autowired JdbcTemplate jdbc;
     @Autowired ConsoleUsers users;
@@ -81,7 +80,6 @@ class HospitalAdminTest {
     @Autowired BookingService booking;
     @Autowired RosterAdmin rosters;
     @Autowired QuotaRelease release;
-    @Autowired FastAgiListener agi;
 
     ConsoleFixtures cfx;
     LocalDateTime monday;
@@ -89,7 +87,7 @@ class HospitalAdminTest {
     @BeforeEach
     void world() {
         // a Monday 07:30 of this test's own, years from any other test's slots
-        monday = LocalDateTime.of(2071, 1, 5, 7, 30).plusWeeks(6L * WORLD.getAndIncrement())
+        monday = LocalDateTime.of(2081, 1, 6, 7, 30).plusWeeks(6L * WORLD.getAndIncrement())
                 .with(TemporalAdjusters.previousOrSame(DayOfWeek.MONDAY));
         clock.set(monday);
         cfx = new ConsoleFixtures(users, transferLog, clock);
@@ -101,7 +99,7 @@ class HospitalAdminTest {
     }
 
     ConsoleClient as(ConsoleRole role, Long facility) {
-        return new ConsoleClient(port).loggedIn(cfx.user(role, facility), ConsoleFixtures.PASSWORD);
+        return ConsoleClient.over(web).loggedIn(cfx.user(role, facility), ConsoleFixtures.PASSWORD);
     }
 
     static String code(String prefix) {
@@ -417,47 +415,302 @@ class HospitalAdminTest {
         assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM service WHERE facility_id = ?", Integer.class, g)).isZero();
     }
 
+    // ------------------------------------------------------------------------------------------ more CSV
+
+    static List<String> problems(ConsoleClient.Answer r) {
+        List<String> out = new ArrayList<>();
+        r.json().get("problems").forEach(p -> out.add(p.get("line").asInt() + ":" + p.get("column").asString()));
+        return out;
+    }
+
+    static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void facilitiesComeInAndOutAsCsvAndABadFileIsRefusedLineByLine() {
+        ConsoleClient admin = as(ConsoleRole.ADMIN, null);
+        String a = code("FA");
+        String b = code("FB");
+        String good = String.join(",", CatalogueCsv.FACILITY_HEADER) + "\n"
+                + a + ",导入医院" + a + ",DISTRICT_HOSPITAL,东城区,\"东城区某路1号, 3楼\"\n"
+                + b + ",导入接种点" + b + ",vaccination_clinic,西城区,\n";
+        ConsoleClient.Answer ok = admin.postBody("/api/admin/facilities.csv?generateNames=false&reason=x", "text/csv",
+                utf8(good));
+        assertThat(ok.status()).as(ok.body()).isEqualTo(200);
+        assertThat(ok.json().get("added").asInt()).isEqualTo(2);
+        assertThat(jdbc.queryForMap("SELECT kind, address, spoken_name_required FROM facility WHERE code = ?", a))
+                .containsEntry("kind", "DISTRICT_HOSPITAL").containsEntry("address", "东城区某路1号, 3楼")
+                .containsEntry("spoken_name_required", true);
+        // again with a new name: the same facility renamed, nothing added
+        ConsoleClient.Answer again = admin.postBody("/api/admin/facilities.csv?generateNames=false&reason=x",
+                "text/csv", utf8(good.replace("导入医院", "改名医院")));
+        assertThat(again.json().get("updated").asInt()).isEqualTo(2);
+        assertThat(jdbc.queryForObject("SELECT name FROM facility WHERE code = ?", String.class, a)).startsWith("改名医院");
+        assertThat(admin.get("/api/admin/facilities.csv").body()).contains(a + ",改名医院" + a
+                + ",DISTRICT_HOSPITAL,东城区,\"东城区某路1号, 3楼\"");
+
+        String c = code("FC");
+        String bad = String.join(",", CatalogueCsv.FACILITY_HEADER) + "\n"
+                + c + ",好医院,COMMUNITY_CENTRE,,\n"          // line 2: fine
+                + code("FD") + ",坏类别,HOSPITAL,,\n"          // line 3: kind
+                + c + ",重复,COMMUNITY_CENTRE,,\n"            // line 4: code repeated
+                + code("FE") + ",,COMMUNITY_CENTRE,,\n"       // line 5: name
+                + a + ",换类别,COMMUNITY_CENTRE,,\n"          // line 6: a known facility's kind changed
+                + "有空格 代码,医院,COMMUNITY_CENTRE,,\n"     // line 7: code
+                + code("FF") + ",医院\n";                      // line 8: columns
+        ConsoleClient.Answer r = admin.postBody("/api/admin/facilities.csv?reason=x", "text/csv", utf8(bad));
+        assertThat(r.status()).as(r.body()).isEqualTo(422);
+        assertThat(problems(r)).containsExactly("3:kind", "4:code", "5:name", "6:kind", "7:code", "8:kind");
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM facility WHERE code = ?", Integer.class, c)).isZero();
+        // a hospital's administrator imports no facilities; exports only their own
+        long own = jdbc.queryForObject("SELECT id FROM facility WHERE code = ?", Long.class, a);
+        ConsoleClient hospital = as(ConsoleRole.HOSPITAL_ADMIN, own);
+        assertThat(hospital.postBody("/api/admin/facilities.csv?reason=x", "text/csv", utf8(good)).status())
+                .isEqualTo(403);
+        assertThat(hospital.get("/api/admin/facilities.csv").body().lines().count()).isEqualTo(2);
+    }
+
+    @Test
+    void vaccineTypesWithTheirDoseRulesComeInAndOutAsCsvAndABadFileIsRefusedLineByLine() {
+        ConsoleClient admin = as(ConsoleRole.ADMIN, null);
+        String flu = code("FLU");
+        String zos = code("ZOS");
+        String good = String.join(",", CatalogueCsv.VACCINE_HEADER) + "\n"
+                + flu + ",流感疫苗" + flu + ",1,0,3,150,09-01,04-30,,,\n"
+                + zos + ",带状疱疹疫苗" + zos + ",2,60,50,150,,,,2:60-180:,接种证\n";
+        ConsoleClient.Answer ok = admin.postBody("/api/admin/vaccines.csv?reason=" + java.net.URLEncoder.encode(
+                "导入疫苗品种", StandardCharsets.UTF_8), "text/csv", utf8(good));
+        assertThat(ok.status()).as(ok.body()).isEqualTo(200);
+        assertThat(ok.json().get("added").asInt()).isEqualTo(2);
+        long z = jdbc.queryForObject("SELECT id FROM vaccine WHERE code = ?", Long.class, zos);
+        assertThat(jdbc.queryForObject("SELECT CONCAT(dose_number, ':', min_interval_days, '-', max_interval_days) FROM "
+                + "vaccine_dose WHERE vaccine_id = ?", String.class, z)).isEqualTo("2:60-180");
+        assertThat(jdbc.queryForMap("SELECT season_start, season_end, spoken_name_required FROM vaccine WHERE code = ?",
+                flu)).containsEntry("season_start", "09-01").containsEntry("season_end", "04-30")
+                .containsEntry("spoken_name_required", true);
+        String out = admin.get("/api/admin/vaccines.csv").body();
+        assertThat(out).contains(flu + ",流感疫苗" + flu + ",1,0,3,150,09-01,04-30,,,",
+                zos + ",带状疱疹疫苗" + zos + ",2,60,50,150,,,,2:60-180:-,接种证");
+        // what it exports reads back unchanged
+        String exported = out.replace("\uFEFF", "").lines().filter(l -> l.startsWith(zos) || l.startsWith("code,"))
+                .collect(java.util.stream.Collectors.joining("\n"));
+        ConsoleClient.Answer back = admin.postBody("/api/admin/vaccines.csv?reason=x", "text/csv", utf8(exported));
+        assertThat(back.status()).as(back.body()).isEqualTo(200);
+        assertThat(back.json().get("updated").asInt()).isEqualTo(1);
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM vaccine_dose WHERE vaccine_id = ?", Integer.class, z))
+                .isEqualTo(1);
+
+        String bad = String.join(",", CatalogueCsv.VACCINE_HEADER) + "\n"
+                + code("V1") + ",好疫苗,1,0,0,150,,,,,\n"                // line 2: fine
+                + code("V2") + ",半个季节,1,0,0,150,09-01,,,,\n"         // line 3: season without its end
+                + code("V3") + ",错规则,2,30,0,150,,,,2-60-180,\n"       // line 4: dose_rules malformed
+                + code("V4") + ",年龄倒置,1,0,80,60,,,,,\n"              // line 5: ages
+                + code("V5") + ",季节加强,1,0,0,150,09-01,04-30,365,,\n" // line 6: booster for a seasonal vaccine
+                + code("V6") + ",零剂,0,0,0,150,,,,,\n"                  // line 7: doses
+                + code("V7") + ",间隔倒置,2,60,0,150,,,,2:60-30:,\n"     // line 8: a dose's maximum below its minimum
+                + code("V8") + ",坏日期,1,0,0,150,13-01,04-30,,,\n";     // line 9: season_start
+        ConsoleClient.Answer r = admin.postBody("/api/admin/vaccines.csv?reason=x", "text/csv", utf8(bad));
+        assertThat(r.status()).as(r.body()).isEqualTo(422);
+        assertThat(problems(r)).containsExactly("3:season_end", "4:dose_rules", "5:min_age_years",
+                "6:booster_after_days", "7:doses", "8:dose_rules", "9:season_start");
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM vaccine WHERE name = '好疫苗'", Integer.class)).isZero();
+        long f = facility(admin, "VACCINATION_CLINIC", false);
+        assertThat(as(ConsoleRole.HOSPITAL_ADMIN, f).postBody("/api/admin/vaccines.csv?reason=x", "text/csv",
+                utf8(good)).status()).isEqualTo(403);
+    }
+
+    @Test
+    void policiesComeInAsCsvCheckedAgainstTheBureausRulesAndOnlyAnAdminOverridesThem() {
+        ConsoleClient admin = as(ConsoleRole.ADMIN, null);
+        long f = facility(admin, "DISTRICT_HOSPITAL", false);
+        long dept = department(admin, f, "眼科", false);
+        String deptCode = jdbc.queryForObject("SELECT code FROM service WHERE id = ?", String.class, dept);
+        ConsoleClient hospital = as(ConsoleRole.HOSPITAL_ADMIN, f);
+        String path = "/api/admin/facilities/" + f + "/policies.csv?reason=x";
+        String header = String.join(",", CatalogueCsv.POLICY_HEADER) + "\n";
+
+        String bad = header
+                + ",7,08:00,14,08:00,1,12:00,120,\n"               // line 2: the facility's, fine
+                + deptCode + ",3,08:00,7,08:00,1,12:00,120,\n"     // line 3: community 7 days ahead (rule)
+                + "NOPE,7,08:00,14,08:00,1,12:00,120,\n"           // line 4: no such service
+                + ",7,08:00,14,08:00,1,12:00,120,\n"               // line 5: the facility's again
+                + deptCode + "2,7,8点,14,08:00,1,12:00,120,\n";    // line 6: time (and service)
+        ConsoleClient.Answer r = hospital.postBody(path, "text/csv", utf8(bad));
+        assertThat(r.status()).as(r.body()).isEqualTo(422);
+        assertThat(problems(r)).containsExactly("3:community_days_ahead", "4:service_code", "5:service_code",
+                "6:service_code", "6:public_opens_at");
+        assertThat(r.json().get("problems").get(0).get("text").asString()).contains("COMMUNITY_DAYS_AHEAD", "14 天");
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM release_policy WHERE facility_id = ?", Integer.class, f))
+                .isZero();
+
+        // the rule broken alone: a hospital administrator cannot override it, an ADMIN can with a reason
+        String ruled = header + ",7,08:00,14,08:00,1,12:00,120,\n" + deptCode + ",3,08:00,7,08:00,1,12:00,120,10:00\n";
+        assertThat(hospital.postBody(path + "&overrideReason=x", "text/csv", utf8(ruled)).status()).isEqualTo(422);
+        ConsoleClient.Answer over = admin.postBody(path + "&overrideReason=" + java.net.URLEncoder.encode("眼科试点",
+                StandardCharsets.UTF_8), "text/csv", utf8(ruled));
+        assertThat(over.status()).as(over.body()).isEqualTo(200);
+        assertThat(over.json().get("overridden").size()).isEqualTo(1);
+        assertThat(jdbc.queryForList("SELECT CONCAT(subject, ' ', rules, ' ', reason) FROM policy_override WHERE "
+                + "facility_id = ? AND service_id = ?", String.class, f, dept))
+                .containsExactly("POLICY COMMUNITY_DAYS_AHEAD 眼科试点");
+        assertThat(rosters.policy(f, dept).communityDaysAhead()).isEqualTo(7);
+        assertThat(rosters.policy(f, null).communityDaysAhead()).isEqualTo(14);
+        // a clean file from the hospital's own administrator; the export reads back as stored
+        assertThat(hospital.postBody(path, "text/csv", utf8(header + ",6,07:30,14,08:00,1,12:00,90,\n")).status())
+                .isEqualTo(200);
+        assertThat(hospital.get("/api/admin/facilities/" + f + "/policies.csv").body())
+                .contains(",6,07:30,14,08:00,1,12:00,90,", deptCode + ",3,08:00,7,08:00,1,12:00,120,10:00");
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM audit_event WHERE action = 'CATALOGUE_IMPORT' AND detail "
+                + "LIKE ?", Integer.class, "导入放号策略 机构 " + f + "：%")).isEqualTo(2);
+    }
+
+    // ------------------------------------------------------------------------------------------ vaccine types
+
+    @Test
+    void anAdminDefinesAVaccineTypeWithItsScheduleAndAHospitalAdministratorMayNot() {
+        ConsoleClient admin = as(ConsoleRole.ADMIN, null);
+        long f = facility(admin, "VACCINATION_CLINIC", false);
+        String c = code("PPV");
+        Map<String, Object> ppv = new HashMap<>(Map.of("code", c, "name", "23价肺炎疫苗" + c, "doses", 1,
+                "minIntervalDays", 0, "minAgeYears", 60, "maxAgeYears", 150, "boosterAfterDays", 1826,
+                "reason", "新增疫苗品种"));
+        assertThat(as(ConsoleRole.HOSPITAL_ADMIN, f).post("/api/admin/vaccines", ppv).status()).isEqualTo(403);
+        // a booster for a seasonal vaccine cannot hold: refused, naming the field
+        Map<String, Object> seasonal = new HashMap<>(ppv);
+        seasonal.putAll(Map.of("seasonStart", "09-01", "seasonEnd", "04-30"));
+        ConsoleClient.Answer no = admin.post("/api/admin/vaccines", seasonal);
+        assertThat(no.status()).as(no.body()).isEqualTo(400);
+        assertThat(no.json().get("field").asString()).isEqualTo("boosterAfterDays");
+        ConsoleClient.Answer made = admin.post("/api/admin/vaccines", ppv);
+        assertThat(made.status()).as(made.body()).isEqualTo(200);
+        long id = made.json().get("id").asLong();
+        assertThat(jdbc.queryForObject("SELECT booster_after_days FROM vaccine WHERE id = ?", Integer.class, id))
+                .isEqualTo(1826);
+        // edited: the name and a per-dose age band; the code stays
+        Map<String, Object> edit = new HashMap<>(ppv);
+        edit.put("name", "肺炎球菌多糖疫苗" + c);
+        edit.put("perDose", List.of(Map.of("number", 1, "minAgeYears", 65)));
+        edit.put("reason", "按新规年龄");
+        assertThat(admin.post("/api/admin/vaccines/" + id, edit).status()).isEqualTo(200);
+        assertThat(jdbc.queryForObject("SELECT name FROM vaccine WHERE id = ?", String.class, id)).startsWith("肺炎球菌");
+        assertThat(jdbc.queryForObject("SELECT min_age_years FROM vaccine_dose WHERE vaccine_id = ? AND dose_number = 1",
+                Integer.class, id)).isEqualTo(65);
+        assertThat(admin.post("/api/admin/vaccines/" + (id + 1_000_000), edit).status()).isEqualTo(404);
+        // its spoken name: a recording converted for the phone; a hospital's administrator may not set it
+        String upload = "/api/admin/vaccines/" + id + "/name/upload?reason=" + java.net.URLEncoder.encode("录制的名称",
+                StandardCharsets.UTF_8);
+        assertThat(as(ConsoleRole.HOSPITAL_ADMIN, f).postBody(upload, "audio/wav", studioWav()).status()).isEqualTo(403);
+        ConsoleClient.Answer named = admin.postBody(upload, "audio/wav", studioWav());
+        assertThat(named.status()).as(named.body()).isEqualTo(200);
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM name_audio WHERE kind = 'VACCINE' AND entry_id = ?",
+                Integer.class, id)).isEqualTo(1);
+        ConsoleClient.Answer views = admin.get("/api/admin/vaccines/schedules");
+        assertThat(views.body()).contains("\"code\":\"" + c + "\"", "\"boosterAfterDays\":1826", "\"speakable\":true");
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM audit_event WHERE action = 'CATALOGUE_VACCINE' AND detail "
+                + "LIKE ?", Integer.class, "修改疫苗 " + id + " %按新规年龄")).isEqualTo(1);
+    }
+
     // ------------------------------------------------------------------------------------------ closures
 
     @Test
-    void aDayWithoutBookingsIsClosedAndOneWithBookingsIsLeftToTheCancellationFlow() {
+    void aDayWithoutBookingsIsClosedAndOneWithBookingsIsCancelledFromTheSameScreenOnlyByItsOwnHospital() {
         ConsoleClient admin = as(ConsoleRole.ADMIN, null);
         long f = facility(admin, "COMMUNITY_CENTRE", false);
         long dept = department(admin, f, "中医科", false);
         ConsoleClient hospital = as(ConsoleRole.HOSPITAL_ADMIN, f);
         assertThat(hospital.post("/api/admin/facilities/" + f + "/services/" + dept + "/roster",
                 roster(DayOfWeek.FRIDAY, "08:00", "10:00", 30, 1, 0, 2)).status()).isEqualTo(200);
+        assertThat(hospital.post("/api/admin/facilities/" + f + "/services/" + dept + "/roster",
+                roster(DayOfWeek.FRIDAY, "14:00", "16:00", 30, 1, 0, 2)).status()).isEqualTo(200);
         var friday = monday.toLocalDate().plusDays(4);
         var nextFriday = friday.plusDays(7);
-        // a booking on this Friday
+        // a booking on this Friday morning, with a family phone
         clock.set(monday.withHour(9));
         release.openDue(ReleaseScope.facilities(f));
         long slot = jdbc.queryForObject("""
                 SELECT sl.id FROM slot sl WHERE sl.service_id = ? AND sl.slot_date = ? ORDER BY sl.starts_at LIMIT 1""",
                 Long.class, dept, friday);
         String phone = Fixtures.mobile();
-        assertThat(booking.book(slot, Pool.PUBLIC, new BookingRequest(0, Fixtures.residentIdAged(70), phone, List.of(),
-                phone, Channel.AGENT, "a", null))).isInstanceOf(BookingOutcome.Booked.class);
+        String family = Fixtures.mobile();
+        BookingOutcome made = booking.book(slot, Pool.PUBLIC, new BookingRequest(0, Fixtures.residentIdAged(70), phone,
+                List.of(family), phone, Channel.AGENT, "a", null));
+        assertThat(made).isInstanceOf(BookingOutcome.Booked.class);
+        long bookingId = ((BookingOutcome.Booked) made).booking().id();
+        String morningSum = "SELECT SUM(capacity) FROM quota_pool q JOIN slot sl ON sl.id = q.slot_id "
+                + "WHERE sl.service_id = ? AND sl.slot_date = ? AND sl.starts_at < ?";
 
-        ConsoleClient.Answer refused = hospital.post("/api/admin/facilities/" + f + "/closures",
-                Map.of("date", friday.toString(), "reason", "医生外出培训"));
+        Map<String, Object> close = new HashMap<>(Map.of("date", friday.toString(), "period", "MORNING",
+                "reason", "医生外出培训"));
+        ConsoleClient.Answer refused = hospital.post("/api/admin/facilities/" + f + "/closures", close);
         assertThat(refused.status()).as(refused.body()).isEqualTo(409);
         assertThat(refused.json().get("refusal").asString()).isEqualTo("HAS_BOOKINGS");
         assertThat(refused.json().get("text").asString()).contains("停诊");
+        assertThat(refused.json().get("cancelBookings").asBoolean()).isTrue();
         assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM closure WHERE facility_id = ?", Integer.class, f)).isZero();
-        assertThat(jdbc.queryForObject("SELECT SUM(capacity) FROM quota_pool q JOIN slot sl ON sl.id = q.slot_id "
-                + "WHERE sl.service_id = ? AND sl.slot_date = ?", Integer.class, dept, friday)).isEqualTo(4 * 3);
+        assertThat(jdbc.queryForObject(morningSum, Integer.class, dept, friday, friday.atTime(12, 0))).isEqualTo(4 * 3);
+
+        // the administrator of another hospital cannot cancel it: answered as a facility that does not exist
+        long elsewhere = facility(admin, "COMMUNITY_CENTRE", false);
+        ConsoleClient stranger = as(ConsoleRole.HOSPITAL_ADMIN, elsewhere);
+        Map<String, Object> cancel = new HashMap<>(close);
+        cancel.put("cancelBookings", true);
+        ConsoleClient.Answer foreign = stranger.post("/api/admin/facilities/" + f + "/closures", cancel);
+        assertThat(foreign.status()).as(foreign.body()).isEqualTo(404);
+        assertThat(foreign.body()).isEqualTo(stranger.post("/api/admin/facilities/" + (f + 1_000_000) + "/closures",
+                cancel).body());
+        Map<String, Object> ownPathOurService = new HashMap<>(cancel);
+        ownPathOurService.put("serviceId", dept);
+        assertThat(stranger.post("/api/admin/facilities/" + elsewhere + "/closures", ownPathOurService).status())
+                .isEqualTo(404);
+        assertThat(jdbc.queryForObject("SELECT status FROM booking WHERE id = ?", String.class, bookingId))
+                .isEqualTo("ACTIVE");
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM session_cancellation WHERE facility_id = ?", Integer.class,
+                f)).isZero();
+        // without a reason: nothing
+        Map<String, Object> noReason = new HashMap<>(cancel);
+        noReason.remove("reason");
+        assertThat(hospital.post("/api/admin/facilities/" + f + "/closures", noReason).status()).isEqualTo(400);
+
+        // its own administrator cancels the morning from the closure screen: 停诊 as /console/closures does it
+        ConsoleClient.Answer done = hospital.post("/api/admin/facilities/" + f + "/closures", cancel);
+        assertThat(done.status()).as(done.body()).isEqualTo(200);
+        assertThat(done.json().get("bookingsCancelled").asInt()).isEqualTo(1);
+        assertThat(done.json().get("offered").asInt()).isEqualTo(1);
+        assertThat(done.json().get("elders").asInt()).isEqualTo(1);
+        assertThat(jdbc.queryForMap("SELECT status, cancel_reason FROM booking WHERE id = ?", bookingId))
+                .containsEntry("status", "CANCELLED").containsEntry("cancel_reason", "HOSPITAL");
+        // the patient and the family phone are told, with the afternoon's slice and "reply 1"
+        List<Map<String, Object>> sms = jdbc.queryForList("SELECT phone, body FROM sms_message WHERE booking_id = ? "
+                + "AND kind = 'HOSPITAL_CANCELLATION' ORDER BY phone", bookingId);
+        assertThat(sms).extracting(m -> (String) m.get("phone")).containsExactlyInAnyOrder(phone, family);
+        assertThat(sms).allSatisfy(m -> assertThat((String) m.get("body")).contains("回复“1”", "下午14:00"));
+        assertThat(jdbc.queryForObject("SELECT offer_status FROM cancellation_notice WHERE booking_id = ?", String.class,
+                bookingId)).isEqualTo("OPEN");
+        // the morning is closed for good (and recorded as closed), the afternoon stays open
+        assertThat(jdbc.queryForObject(morningSum, Integer.class, dept, friday, friday.atTime(12, 0))).isZero();
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM closure WHERE facility_id = ? AND closed_date = ? AND "
+                + "period = 'MORNING'", Integer.class, f, friday)).isEqualTo(1);
+        assertThat(jdbc.queryForObject("SELECT SUM(q.capacity) FROM quota_pool q JOIN slot sl ON sl.id = q.slot_id "
+                + "WHERE sl.service_id = ? AND sl.slot_date = ? AND sl.starts_at > ?", Integer.class, dept, friday,
+                friday.atTime(12, 0))).isEqualTo(4 * 3);
+        // audited with who and why; the elder is on the worklist of the 停诊 page
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM audit_event WHERE action = 'SESSION_CANCEL' AND outcome = "
+                + "'OK' AND role = 'HOSPITAL_ADMIN' AND detail LIKE ?", Integer.class, "%机构 " + f + " %医生外出培训%"))
+                .isEqualTo(1);
+        assertThat(hospital.get("/api/closures/elders").body()).contains("\"bookingId\":" + bookingId);
 
         ConsoleClient.Answer closed = hospital.post("/api/admin/facilities/" + f + "/closures",
                 Map.of("date", nextFriday.toString(), "reason", "节假日"));
         assertThat(closed.status()).as(closed.body()).isEqualTo(200);
-        assertThat(closed.json().get("sessionsClosed").asInt()).isEqualTo(1);
+        assertThat(closed.json().get("sessionsClosed").asInt()).isEqualTo(2);
         assertThat(jdbc.queryForObject("SELECT SUM(capacity) FROM quota_pool q JOIN slot sl ON sl.id = q.slot_id "
                 + "WHERE sl.service_id = ? AND sl.slot_date = ?", Integer.class, dept, nextFriday)).isZero();
         // a later roster change does not bring the closed day back; the nightly generation does not either
         rosters.regenerate(dept);
         assertThat(jdbc.queryForObject("SELECT SUM(capacity) FROM quota_pool q JOIN slot sl ON sl.id = q.slot_id "
                 + "WHERE sl.service_id = ? AND sl.slot_date = ?", Integer.class, dept, nextFriday)).isZero();
+        assertThat(jdbc.queryForObject(morningSum, Integer.class, dept, friday, friday.atTime(12, 0))).isZero();
         assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM audit_event WHERE action = 'CLOSURE' AND detail LIKE ?",
                 Integer.class, "%" + nextFriday + "%节假日%")).isEqualTo(1);
     }
@@ -508,88 +761,22 @@ class HospitalAdminTest {
                 .status()).isIn(413, 422);
 
         // Asterisk (loopback, an allowed peer) fetches it as its media cache would; anyone else gets nothing
-        HttpClient http = HttpClient.newHttpClient();
-        URI uri = URI.create("http://127.0.0.1:" + port + "/media/names/" + sha1 + ".wav");
-        HttpResponse<byte[]> got = http.send(HttpRequest.newBuilder(uri).GET().build(),
-                HttpResponse.BodyHandlers.ofByteArray());
-        assertThat(got.statusCode()).isEqualTo(200);
-        assertThat(got.headers().firstValue("Content-Type").orElse("")).startsWith("audio/x-wav");
-        assertThat(got.headers().firstValue("Cache-Control").orElse("")).contains("max-age=31536000");
-        assertThat(got.body()).isEqualTo(stored);
-        HttpResponse<byte[]> outsider = http.send(HttpRequest.newBuilder(uri).header("X-Forwarded-For", "203.0.113.9")
-                .GET().build(), HttpResponse.BodyHandlers.ofByteArray());
-        assertThat(outsider.statusCode()).isEqualTo(403);
-        assertThat(outsider.body()).isEmpty();
-    }
-
-    /** Asterisk's res_http_media_cache.c as the simulated Asterisk has it: a sound named by URL is fetched with GET. */
-    boolean asteriskFetches(String sound, List<String> fetched) {
-        if (!sound.startsWith("http://")) {
-            return AsteriskCall.repositoryPrompt(sound);
-        }
-        try {
-            HttpResponse<byte[]> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(sound)).GET()
-                    .build(), HttpResponse.BodyHandlers.ofByteArray());
-            // the format comes from Content-Type (audio/x-wav → wav); the file must be one Asterisk plays as .wav
-            boolean ok = r.statusCode() == 200
-                    && r.headers().firstValue("Content-Type").orElse("").startsWith("audio/x-wav");
-            if (ok) {
-                SpokenNames.requireTelephoneWav(r.body());
-                fetched.add(sound);
-            }
-            return ok;
-        } catch (Exception e) {
-            return false;
-        }
-    }
-
-    @Test
-    void theVoiceMenuOffersTheNewDepartmentByItsSpokenNameOnceItsReleaseWindowOpens() throws Exception {
-        ConsoleClient admin = as(ConsoleRole.ADMIN, null);
-        long f = facility(admin, "DISTRICT_HOSPITAL", true);
-        ConsoleClient hospital = as(ConsoleRole.HOSPITAL_ADMIN, f);
-        long named = department(hospital, f, "老年医学科", true);
-        long silent = department(hospital, f, "营养科", false);
-        // Monday mornings 07:00–09:00: today's session has begun, next Monday's opens today at 08:00 (7 days ahead)
-        for (long d : new long[] {named, silent}) {
-            assertThat(hospital.post("/api/admin/facilities/" + f + "/services/" + d + "/roster",
-                    roster(DayOfWeek.MONDAY, "07:00", "09:00", 30, 1, 2, 3)).status()).isEqualTo(200);
-        }
-        String facilityName = jdbc.queryForObject("SELECT sha1 FROM name_audio WHERE kind = 'FACILITY' AND entry_id = ?",
-                String.class, f);
-        String deptName = jdbc.queryForObject("SELECT sha1 FROM name_audio WHERE kind = 'SERVICE' AND entry_id = ?",
-                String.class, named);
-
-        // 07:59: nothing of it is open yet, so the menu has no hospital to offer
-        clock.set(monday.withHour(7).withMinute(59));
-        release.openDue(ReleaseScope.facilities(f));
-        List<String> fetched = new ArrayList<>();
-        AsteriskCall.Transcript before = AsteriskCall.to(agi.port()).callerId(Fixtures.mobile())
-                .installed(s -> asteriskFetches(s, fetched)).answers(q -> q.number() == 1 ? "1" : AsteriskCall.HANG_UP)
-                .run();
-        assertThat(before.sounds).noneMatch(s -> s.contains(facilityName));
-
-        // 08:00: the release opens it; the caller hears the hospital's and the department's names, fetched over
-        // HTTP by Asterisk; the department without a name is not offered
-        clock.set(monday.withHour(8).withMinute(0).withSecond(1));
-        assertThat(release.openDue(ReleaseScope.facilities(f))).isPositive();
-        AsteriskCall call = AsteriskCall.to(agi.port()).callerId(Fixtures.mobile())
-                .installed(s -> asteriskFetches(s, fetched))
-                .answers(q -> q.number() <= 2 ? "1" : AsteriskCall.HANG_UP).build();
-        AsteriskCall.Transcript t = call.run();
-        assertThat(t.error).isNull();
-        String base = "http://127.0.0.1:" + port + "/media/names/";
-        assertThat(t.sounds).contains(base + facilityName + ".wav", base + deptName + ".wav");
-        assertThat(fetched).contains(base + facilityName + ".wav", base + deptName + ".wav");
-        AsteriskCall.Question departments = call.asked.get(2);
-        assertThat(departments.prompts()).contains(base + deptName + ".wav");
-        assertThat(String.join(" ", departments.prompts())).doesNotContain("ordinal_di");
-        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM name_audio WHERE kind = 'SERVICE' AND entry_id = ?",
-                Integer.class, silent)).isZero();
-        // the silent department is bookable by agents (a screen shows its name), not offered by phone
-        assertThat(jdbc.queryForObject("""
-                SELECT COUNT(*) FROM slot sl JOIN quota_pool q ON q.slot_id = sl.id WHERE sl.service_id = ?
-                AND q.pool = 'PUBLIC' AND q.opens_at <= ?""", Integer.class, silent, clock.now())).isPositive();
-        System.out.println("[voice] questions: " + call.asked.stream().map(q -> q.number() + "=" + q.prompts()).toList());
+        MockMvc mvc = MockMvcBuilders.webAppContextSetup(web)
+                .addFilters(web.getBean("springSecurityFilterChain", jakarta.servlet.Filter.class)).build();
+        String uri = "/media/names/" + sha1 + ".wav";
+        MockHttpServletResponse got = mvc.perform(MockMvcRequestBuilders.get(uri).with(r -> {
+            r.setRemoteAddr("127.0.0.1");
+            return r;
+        })).andReturn().getResponse();
+        assertThat(got.getStatus()).isEqualTo(200);
+        assertThat(got.getContentType()).startsWith("audio/x-wav");
+        assertThat(got.getHeader("Cache-Control")).contains("max-age=31536000");
+        assertThat(got.getContentAsByteArray()).isEqualTo(stored);
+        MockHttpServletResponse outsider = mvc.perform(MockMvcRequestBuilders.get(uri).with(r -> {
+            r.setRemoteAddr("203.0.113.9");
+            return r;
+        })).andReturn().getResponse();
+        assertThat(outsider.getStatus()).isEqualTo(403);
+        assertThat(outsider.getContentAsByteArray()).isEmpty();
     }
 }

@@ -300,6 +300,159 @@ class ConsoleBrowserTest {
         screenshot("admin-onboarded");
     }
 
+    /** A date input's value set as the page's own script reads it (typing dates depends on the browser's locale). */
+    void setDate(String id, java.time.LocalDate date) {
+        ((org.openqa.selenium.JavascriptExecutor) browser).executeScript("arguments[0].value = arguments[1]", byId(id),
+                date.toString());
+    }
+
+    long bookAged(long slot, int age, String phone) {
+        org.hotline.booking.BookingOutcome out = booking.book(slot, null, new org.hotline.booking.BookingRequest(0,
+                Fixtures.residentIdAged(age), phone, java.util.List.of(), phone, org.hotline.booking.Channel.PHONE_MENU,
+                "call-stop", null));
+        assertThat(out).isInstanceOf(org.hotline.booking.BookingOutcome.Booked.class);
+        return ((org.hotline.booking.BookingOutcome.Booked) out).booking().id();
+    }
+
+    /**
+     * Issue 17, 停诊 end to end in the browser, as a hospital's own administrator: on the 停诊 page (their facility
+     * the only one offered) a morning session is cancelled; both bookings are cancelled with reason HOSPITAL, each
+     * patient gets the SMS naming the afternoon's slice, the 70-year-old appears on the worklist and the call made
+     * to her is recorded. Then, on 机构管理's closure screen, a day with a booking is closed by cancelling it there.
+     */
+    @Test
+    void aHospitalAdministratorCancelsASessionOnTheClosurePageAndPhonesTheElder() {
+        at(9, 0);
+        long hospital = fx.facility("DISTRICT_HOSPITAL");
+        long dept = fx.outpatientService(hospital);
+        String deptName = catalogue.service(dept).orElseThrow().name();
+        java.time.LocalDate day = clock.now().toLocalDate().plusDays(2);
+        long morning = fx.slot(dept, day.atTime(9, 0), 0, 0, 5);
+        long afternoon = fx.slot(dept, day.atTime(14, 0), 0, 0, 5);
+        String elderPhone = Fixtures.mobile();
+        long elder = bookAged(morning, 70, elderPhone);
+        long younger = bookAged(morning, 45, Fixtures.mobile());
+        java.time.LocalDate later = day.plusDays(1);
+        long laterSlot = fx.slot(dept, later.atTime(9, 0), 0, 0, 5);
+        long laterBooking = bookAged(laterSlot, 66, Fixtures.mobile());
+
+        ConsoleFixtures cfx = new ConsoleFixtures(users, transferLog, clock);
+        logIn(cfx.user(ConsoleRole.HOSPITAL_ADMIN, hospital), "医院管理员");
+        byId("closures-link").click();
+        waitUpTo(10).until(ExpectedConditions.urlContains("/console/closures"));
+        // their own hospital is the only one offered (the agents' catalogue API is not theirs)
+        waitUpTo(10).until(d -> new Select(d.findElement(By.id("closure-facility"))).getOptions().size() == 1
+                && new Select(d.findElement(By.id("closure-service"))).getOptions().size() > 1);
+        assertThat(new Select(byId("closure-facility")).getFirstSelectedOption().getDomProperty("value"))
+                .isEqualTo(String.valueOf(hospital));
+        choose("closure-service", sel -> sel.selectByValue(String.valueOf(dept)));
+        setDate("closure-date", day);
+        choose("closure-period", sel -> sel.selectByValue("MORNING"));
+        type("closure-reason", "主任医师临时外出");
+        byId("closure-submit").click();
+        waitUpTo(10).until(ExpectedConditions.alertIsPresent()).accept();
+        waitUpTo(30).until(ExpectedConditions.textToBePresentInElementLocated(By.id("closure-done"), "取消预约 2 个"));
+        assertThat(byId("closure-done").getText()).contains("60 岁以上 1 人");
+        assertThat(jdbc.queryForList("SELECT cancel_reason FROM booking WHERE id IN (?, ?)", String.class, elder,
+                younger)).containsExactly("HOSPITAL", "HOSPITAL");
+        assertThat(jdbc.queryForList("SELECT body FROM sms_message WHERE booking_id = ? AND kind = "
+                + "'HOSPITAL_CANCELLATION'", String.class, elder)).singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING).contains("下午14:00", "回复“1”");
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM cancellation_notice WHERE offer_slot_id = ?", Integer.class,
+                afternoon)).isEqualTo(2);
+
+        // the worklist: the elder only, with her number to dial; the call is recorded with its outcome
+        WebElement row = waitUpTo(15).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector(
+                "#elder-list tr[data-notice]")));
+        assertThat(browser.findElements(By.cssSelector("#elder-list tr[data-notice]"))).hasSize(1);
+        assertThat(row.getText()).contains(elderPhone, "70岁", deptName, "未回访");
+        row.findElement(By.cssSelector("input")).sendKeys("已电话告知，改约下午");
+        row.findElement(By.cssSelector("button[data-outcome='REACHED']")).click();
+        waitUpTo(10).until(d -> d.findElement(By.cssSelector("#elder-list tr[data-notice]")).getText().contains("已告知"));
+        assertThat(jdbc.queryForList("SELECT CONCAT(c.outcome, ' ', c.note) FROM cancellation_call c JOIN "
+                + "cancellation_notice n ON n.id = c.notice_id WHERE n.booking_id = ?", String.class, elder))
+                .containsExactly("REACHED 已电话告知，改约下午");
+        assertThat(byId("closure-list").getText()).contains("主任医师临时外出", deptName);
+        screenshot("closure-page");
+
+        // 机构管理 → 节假日与停开: the next day has a booking; the same screen cancels it (停诊) and closes the day
+        browser.get("http://127.0.0.1:" + port + "/console");
+        browser.findElement(By.cssSelector("#tabs button[data-tab='admin']")).click();
+        waitUpTo(10).until(d -> new Select(d.findElement(By.id("closure-service"))).getOptions().size() > 1);
+        setDate("closure-date", later);
+        type("closure-reason", "临时停诊一天");
+        byId("closure-submit").click();
+        waitUpTo(10).until(ExpectedConditions.textToBePresentInElementLocated(By.id("closure-result"), "已约 1"));
+        byId("closure-cancel-bookings").click();
+        waitUpTo(10).until(ExpectedConditions.alertIsPresent()).accept();
+        waitUpTo(30).until(ExpectedConditions.textToBePresentInElementLocated(By.id("closure-cancelled"), "取消预约 1 个"));
+        assertThat(jdbc.queryForObject("SELECT cancel_reason FROM booking WHERE id = ?", String.class, laterBooking))
+                .isEqualTo("HOSPITAL");
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM closure WHERE facility_id = ? AND closed_date = ?",
+                Integer.class, hospital, later)).isEqualTo(1);
+        waitUpTo(10).until(ExpectedConditions.textToBePresentInElementLocated(By.id("closure-list"), "临时停诊一天"));
+        screenshot("admin-closure-cancelled");
+    }
+
+    /**
+     * Issue 17: an administrator creates a vaccine type on its screen (a two-dose series, the second 60 to 180 days
+     * after the first, its name spoken by espeak-ng), is refused a dose rule that cannot hold, and makes it seasonal.
+     */
+    @Test
+    void anAdminCreatesAndEditsAVaccineTypeOnItsScreen() {
+        ConsoleFixtures cfx = new ConsoleFixtures(users, transferLog, clock);
+        logIn(cfx.user(ConsoleRole.ADMIN, null), "管理员");
+        browser.findElement(By.cssSelector("#tabs button[data-tab='admin']")).click();
+        String code = "VB" + (System.nanoTime() % 1_000_000);
+        byId("vaccine-list");
+        type("vac-code", code);
+        type("vac-name", "重组带状疱疹疫苗" + code);
+        type("vac-spoken", "带状疱疹疫苗");
+        type("vac-doses", "2");
+        byId("vac-doses").sendKeys(org.openqa.selenium.Keys.TAB);
+        type("vac-interval", "60");
+        type("vac-min-age", "50");
+        WebElement max2 = waitUpTo(10).until(ExpectedConditions.visibilityOfElementLocated(
+                By.cssSelector("#vac-dose-rules input[data-dose='2'][data-key='maxIntervalDays']")));
+        byId("vac-dose-rules").findElement(By.cssSelector("input[data-dose='2'][data-key='minIntervalDays']"))
+                .sendKeys("60");
+        max2.sendKeys("30"); // shorter than the 60-day minimum: refused, naming the field
+        type("vac-reason", "新增疫苗品种");
+        byId("vac-submit").click();
+        waitUpTo(15).until(ExpectedConditions.textToBePresentInElementLocated(By.id("vac-result"), "最长间隔短于最短间隔"));
+        assertThat(jdbc.queryForList("SELECT id FROM vaccine WHERE code = ?", Long.class, code)).isEmpty();
+        max2.clear();
+        max2.sendKeys("180");
+        byId("vac-submit").click();
+        waitUpTo(20).until(ExpectedConditions.textToBePresentInElementLocated(By.id("vac-result"), "名称语音已生成"));
+        long id = jdbc.queryForObject("SELECT id FROM vaccine WHERE code = ?", Long.class, code);
+        assertThat(jdbc.queryForMap("SELECT doses, min_interval_days, min_age_years FROM vaccine WHERE id = ?", id))
+                .containsEntry("doses", 2).containsEntry("min_interval_days", 60).containsEntry("min_age_years", 50);
+        assertThat(jdbc.queryForObject("SELECT CONCAT(dose_number, ':', min_interval_days, '-', max_interval_days) FROM "
+                + "vaccine_dose WHERE vaccine_id = ?", String.class, id)).isEqualTo("2:60-180");
+        WebElement listed = waitUpTo(10).until(ExpectedConditions.visibilityOfElementLocated(
+                By.cssSelector("#vaccine-list tr[data-vaccine-code='" + code + "']")));
+        assertThat(listed.getText()).contains("第2剂 60–180 天", "已有");
+
+        // edited: one dose a season, September to April
+        listed.findElement(By.cssSelector("button")).click();
+        waitUpTo(10).until(d -> d.findElement(By.id("vac-code")).getDomProperty("disabled").equals("true"));
+        type("vac-doses", "1");
+        byId("vac-doses").sendKeys(org.openqa.selenium.Keys.TAB);
+        type("vac-interval", "0");
+        type("vac-season-start", "09-01");
+        type("vac-season-end", "04-30");
+        type("vac-reason", "改为每季一剂");
+        byId("vac-submit").click();
+        waitUpTo(15).until(ExpectedConditions.textToBePresentInElementLocated(By.id("vac-result"), "已修改疫苗品种"));
+        assertThat(jdbc.queryForMap("SELECT doses, season_start, season_end FROM vaccine WHERE id = ?", id))
+                .containsEntry("doses", 1).containsEntry("season_start", "09-01").containsEntry("season_end", "04-30");
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM vaccine_dose WHERE vaccine_id = ?", Integer.class, id))
+                .isZero();
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM audit_event WHERE action = 'CATALOGUE_VACCINE' AND detail "
+                + "LIKE ?", Integer.class, "%" + id + "%接种季 09-01 至 04-30%")).isEqualTo(1);
+        screenshot("admin-vaccine");
+    }
+
     /** Kept under target/ for a person to look at (and for a failing run's post-mortem). */
     static void screenshot(String name) {
         try {
@@ -403,5 +556,130 @@ class ConsoleBrowserTest {
         System.out.println("screen-pop in the browser: " + (System.nanoTime() - t0) / 1_000_000 + " ms");
         assertThat(byId("ctx-choices").getText()).contains("眼科");
         assertThat(byId("ctx-reason").getText()).isNotBlank();
+    }
+
+    // ------------------------------------------------------------------ the voice menu offers what the console added
+
+    @Autowired org.hotline.ivr.agi.FastAgiListener agi;
+    @Autowired org.hotline.release.QuotaRelease release;
+
+    ConsoleClient as(ConsoleRole role, Long facility) {
+        return new ConsoleClient(port).loggedIn(new ConsoleFixtures(users, transferLog, clock).user(role, facility),
+                ConsoleFixtures.PASSWORD);
+    }
+
+    long facility(ConsoleClient admin, String kind, boolean named) {
+        String code = "HV" + (System.nanoTime() % 1_000_000);
+        ConsoleClient.Answer a = admin.post("/api/admin/facilities", Map.of("code", code, "name", "测试医院" + code,
+                "kind", kind, "reason", "新医院接入热线"));
+        assertThat(a.status()).as(a.body()).isEqualTo(200);
+        long id = a.json().get("id").asLong();
+        if (named) {
+            assertThat(admin.post("/api/admin/facilities/" + id + "/names/FACILITY/" + id + "/generate",
+                    Map.of("reason", "机构名称语音")).status()).isEqualTo(200);
+        }
+        return id;
+    }
+
+    long department(ConsoleClient c, long facility, String name, boolean named) {
+        ConsoleClient.Answer a = c.post("/api/admin/facilities/" + facility + "/departments", Map.of("code",
+                "D" + (System.nanoTime() % 1_000_000), "name", name, "reason", "开设新科室", "generateName", named));
+        assertThat(a.status()).as(a.body()).isEqualTo(200);
+        return a.json().get("id").asLong();
+    }
+
+    static Map<String, Object> roster(java.time.DayOfWeek day, String starts, String ends, int minutes, int onsite,
+            int community, int pub) {
+        Map<String, Object> m = new java.util.HashMap<>();
+        m.put("day", day.name());
+        m.put("period", java.time.LocalTime.parse(starts).getHour() < 12 ? "MORNING" : "AFTERNOON");
+        m.put("starts", starts);
+        m.put("ends", ends);
+        m.put("slotMinutes", minutes);
+        m.put("onsite", onsite);
+        m.put("community", community);
+        m.put("pub", pub);
+        m.put("reason", "按新排班出诊");
+        return m;
+    }
+
+    /** Asterisk's res_http_media_cache.c as the simulated Asterisk has it: a sound named by URL is fetched with GET. */
+    boolean asteriskFetches(String sound, java.util.List<String> fetched) {
+        if (!sound.startsWith("http://")) {
+            return org.hotline.ivr.agi.AsteriskCall.repositoryPrompt(sound);
+        }
+        try {
+            java.net.http.HttpResponse<byte[]> r = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest
+                    .newBuilder(java.net.URI.create(sound)).GET().build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+            // the format comes from Content-Type (audio/x-wav → wav); the file must be one Asterisk plays as .wav
+            boolean ok = r.statusCode() == 200
+                    && r.headers().firstValue("Content-Type").orElse("").startsWith("audio/x-wav");
+            if (ok) {
+                org.hotline.booking.SpokenNames.requireTelephoneWav(r.body());
+                fetched.add(sound);
+            }
+            return ok;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    /**
+     * Issue 17: the voice menu, over FastAGI, offers a department added in the console by its spoken name, fetched by
+     * "Asterisk" over HTTP from this server as its media cache would, once its release window opens (moved from
+     * HospitalAdminTest, which now runs in the shared context without an HTTP server).
+     */
+    @Test
+    void theVoiceMenuOffersTheNewDepartmentByItsSpokenNameOnceItsReleaseWindowOpens() throws Exception {
+        // a Monday 07:30 years from any other test's slots
+        LocalDateTime monday = LocalDateTime.of(2083, 3, 1, 7, 30).with(java.time.temporal.TemporalAdjusters
+                .previousOrSame(java.time.DayOfWeek.MONDAY));
+        clock.set(monday);
+        ConsoleClient admin = as(ConsoleRole.ADMIN, null);
+        long f = facility(admin, "DISTRICT_HOSPITAL", true);
+        ConsoleClient hospital = as(ConsoleRole.HOSPITAL_ADMIN, f);
+        long named = department(hospital, f, "老年医学科", true);
+        long silent = department(hospital, f, "营养科", false);
+        // Monday mornings 07:00–09:00: today's session has begun, next Monday's opens today at 08:00 (7 days ahead)
+        for (long d : new long[] {named, silent}) {
+            assertThat(hospital.post("/api/admin/facilities/" + f + "/services/" + d + "/roster",
+                    roster(java.time.DayOfWeek.MONDAY, "07:00", "09:00", 30, 1, 2, 3)).status()).isEqualTo(200);
+        }
+        String facilityName = jdbc.queryForObject("SELECT sha1 FROM name_audio WHERE kind = 'FACILITY' AND entry_id = ?",
+                String.class, f);
+        String deptName = jdbc.queryForObject("SELECT sha1 FROM name_audio WHERE kind = 'SERVICE' AND entry_id = ?",
+                String.class, named);
+
+        // 07:59: nothing of it is open yet, so the menu has no hospital to offer
+        clock.set(monday.withHour(7).withMinute(59));
+        release.openDue(org.hotline.release.ReleaseScope.facilities(f));
+        java.util.List<String> fetched = new java.util.ArrayList<>();
+        org.hotline.ivr.agi.AsteriskCall.Transcript before = org.hotline.ivr.agi.AsteriskCall.to(agi.port()).callerId(Fixtures.mobile())
+                .installed(s -> asteriskFetches(s, fetched)).answers(q -> q.number() == 1 ? "1" : org.hotline.ivr.agi.AsteriskCall.HANG_UP)
+                .run();
+        assertThat(before.sounds).noneMatch(s -> s.contains(facilityName));
+
+        // 08:00: the release opens it; the caller hears the hospital's and the department's names, fetched over
+        // HTTP by Asterisk; the department without a name is not offered
+        clock.set(monday.withHour(8).withMinute(0).withSecond(1));
+        assertThat(release.openDue(org.hotline.release.ReleaseScope.facilities(f))).isPositive();
+        org.hotline.ivr.agi.AsteriskCall call = org.hotline.ivr.agi.AsteriskCall.to(agi.port()).callerId(Fixtures.mobile())
+                .installed(s -> asteriskFetches(s, fetched))
+                .answers(q -> q.number() <= 2 ? "1" : org.hotline.ivr.agi.AsteriskCall.HANG_UP).build();
+        org.hotline.ivr.agi.AsteriskCall.Transcript t = call.run();
+        assertThat(t.error).isNull();
+        String base = "http://127.0.0.1:" + port + "/media/names/";
+        assertThat(t.sounds).contains(base + facilityName + ".wav", base + deptName + ".wav");
+        assertThat(fetched).contains(base + facilityName + ".wav", base + deptName + ".wav");
+        org.hotline.ivr.agi.AsteriskCall.Question departments = call.asked.get(2);
+        assertThat(departments.prompts()).contains(base + deptName + ".wav");
+        assertThat(String.join(" ", departments.prompts())).doesNotContain("ordinal_di");
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM name_audio WHERE kind = 'SERVICE' AND entry_id = ?",
+                Integer.class, silent)).isZero();
+        // the silent department is bookable by agents (a screen shows its name), not offered by phone
+        assertThat(jdbc.queryForObject("""
+                SELECT COUNT(*) FROM slot sl JOIN quota_pool q ON q.slot_id = sl.id WHERE sl.service_id = ?
+                AND q.pool = 'PUBLIC' AND q.opens_at <= ?""", Integer.class, silent, clock.now())).isPositive();
+        System.out.println("[voice] questions: " + call.asked.stream().map(q -> q.number() + "=" + q.prompts()).toList());
     }
 }

@@ -11,10 +11,24 @@ import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.springframework.http.HttpMethod;
+import org.springframework.mock.web.MockHttpServletResponse;
+import org.springframework.mock.web.MockHttpSession;
+import org.springframework.test.web.servlet.MockMvc;
+import org.springframework.test.web.servlet.MvcResult;
+import org.springframework.test.web.servlet.request.MockHttpServletRequestBuilder;
+import org.springframework.test.web.servlet.request.MockMvcRequestBuilders;
+import org.springframework.test.web.servlet.setup.MockMvcBuilders;
+import org.springframework.web.context.WebApplicationContext;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-/** A browser-like HTTP client for the console: session cookie, form login, CSRF header from the page. */
+/**
+ * A browser-like HTTP client for the console: session cookie, form login, CSRF header from the page. Over real HTTP
+ * ({@link #ConsoleClient(int)}, a {@code @ConsoleTest}'s server), or through the same filters and controllers in the
+ * shared test context without a server ({@link #over}, MockMvc with the security filter chain; one session kept
+ * across requests, as the cookie would).
+ */
 public class ConsoleClient {
 
     private static final Pattern HIDDEN_CSRF = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"");
@@ -22,13 +36,37 @@ public class ConsoleClient {
     static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final String base;
-    private final HttpClient http = HttpClient.newBuilder().cookieHandler(new CookieManager())
-            .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http;
+    private final MockMvc mvc;
+    private MockHttpSession session;
+    private String remoteAddress = "127.0.0.1";
     private String csrf;
     private final java.util.Map<String, String> extraHeaders = new java.util.LinkedHashMap<>();
 
     public ConsoleClient(int port) {
         this.base = "http://127.0.0.1:" + port;
+        this.http = HttpClient.newBuilder().cookieHandler(new CookieManager())
+                .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(5)).build();
+        this.mvc = null;
+    }
+
+    private ConsoleClient(MockMvc mvc) {
+        this.base = "";
+        this.http = null;
+        this.mvc = mvc;
+        this.session = new MockHttpSession();
+    }
+
+    /** The console in the shared test context (no HTTP server): MockMvc through the security filter chain. */
+    public static ConsoleClient over(WebApplicationContext web) {
+        return new ConsoleClient(MockMvcBuilders.webAppContextSetup(web)
+                .addFilters(web.getBean("springSecurityFilterChain", jakarta.servlet.Filter.class)).build());
+    }
+
+    /** Over MockMvc only: the client's address as the server sees it (e.g. not one of the Asterisk servers). */
+    public ConsoleClient from(String address) {
+        this.remoteAddress = address;
+        return this;
     }
 
     /**
@@ -62,9 +100,8 @@ public class ConsoleClient {
             throw new AssertionError("login page has no CSRF field: " + page.body());
         }
         String form = "username=" + enc(username) + "&password=" + enc(password) + "&_csrf=" + enc(m.group(1));
-        Answer posted = send(HttpRequest.newBuilder(URI.create(base + "/login"))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString(form)));
+        Answer posted = send("POST", "/login", java.util.Map.of("Content-Type", "application/x-www-form-urlencoded"),
+                form.getBytes(StandardCharsets.UTF_8));
         if (posted.location() != null && posted.location().endsWith("/console")) {
             Matcher meta = META_CSRF.matcher(get("/console").body());
             csrf = meta.find() ? meta.group(1) : null;
@@ -84,14 +121,14 @@ public class ConsoleClient {
     public Answer getBasic(String path, String username, String password) {
         String basic = java.util.Base64.getEncoder().encodeToString((username + ":" + password)
                 .getBytes(StandardCharsets.UTF_8));
-        return send(HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Basic " + basic).GET());
+        return send("GET", path, java.util.Map.of("Authorization", "Basic " + basic), null);
     }
 
     public Answer get(String path) {
         // the console's script asks /api for JSON; pages and scrapers accept anything, as a browser does
         String accept = path.startsWith("/api/") && !path.endsWith(".yaml") ? "application/json"
                 : "text/html,application/xhtml+xml,*/*;q=0.8";
-        return send(HttpRequest.newBuilder(URI.create(base + path)).header("Accept", accept).GET());
+        return send("GET", path, java.util.Map.of("Accept", accept), null);
     }
 
     /** A JSON POST with the CSRF header (as the console's script sends it). */
@@ -101,40 +138,81 @@ public class ConsoleClient {
 
     /** A POST of this text as JSON, as is (malformed bodies), with the CSRF header. */
     public Answer postRaw(String path, String json) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
-                .header("Accept", "application/json").POST(HttpRequest.BodyPublishers.ofString(json));
-        if (csrf != null) {
-            b.header("X-CSRF-TOKEN", csrf);
-        }
-        return send(b);
+        return send("POST", path, headers("application/json", true), json.getBytes(StandardCharsets.UTF_8));
     }
 
     /** A POST of raw bytes with this content type (CSV, audio uploads), with the CSRF header. */
     public Answer postBody(String path, String contentType, byte[] body) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", contentType)
-                .header("Accept", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body));
-        if (csrf != null) {
-            b.header("X-CSRF-TOKEN", csrf);
-        }
-        return send(b);
+        return send("POST", path, headers(contentType, true), body);
     }
 
     public Answer post(String path, Object body, boolean withCsrf) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
-                .header("Accept", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body == null ? "" : JSON.writeValueAsString(body)));
-        if (withCsrf && csrf != null) {
-            b.header("X-CSRF-TOKEN", csrf);
-        }
-        return send(b);
+        return send("POST", path, headers("application/json", withCsrf),
+                (body == null ? "" : JSON.writeValueAsString(body)).getBytes(StandardCharsets.UTF_8));
     }
 
-    private Answer send(HttpRequest.Builder b) {
-        extraHeaders.forEach(b::header);
+    private java.util.Map<String, String> headers(String contentType, boolean withCsrf) {
+        java.util.Map<String, String> h = new java.util.LinkedHashMap<>();
+        h.put("Content-Type", contentType);
+        h.put("Accept", "application/json");
+        if (withCsrf && csrf != null) {
+            h.put("X-CSRF-TOKEN", csrf);
+        }
+        return h;
+    }
+
+    private Answer send(String method, String path, java.util.Map<String, String> headers, byte[] body) {
+        java.util.Map<String, String> all = new java.util.LinkedHashMap<>(headers);
+        all.putAll(extraHeaders);
+        if (mvc != null) {
+            return sendMock(method, path, all, body);
+        }
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).method(method, body == null
+                ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+        all.forEach(b::header);
         try {
             HttpResponse<String> r = http.send(b.timeout(Duration.ofSeconds(30)).build(),
                     HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
             return new Answer(r.statusCode(), r.body(), r.headers().firstValue("Location").orElse(null), r.headers());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private Answer sendMock(String method, String path, java.util.Map<String, String> headers, byte[] body) {
+        MockHttpServletRequestBuilder b = MockMvcRequestBuilders.request(HttpMethod.valueOf(method), URI.create(path))
+                .session(session).with(r -> {
+                    r.setRemoteAddr(remoteAddress);
+                    return r;
+                });
+        headers.forEach((k, v) -> {
+            if (k.equalsIgnoreCase("Content-Type")) {
+                b.contentType(v);
+            } else {
+                b.header(k, v);
+            }
+        });
+        if (body != null) {
+            b.content(body);
+        }
+        try {
+            MvcResult result = mvc.perform(b).andReturn();
+            jakarta.servlet.http.HttpSession now = result.getRequest().getSession(false);
+            if (now instanceof MockHttpSession m && !m.isInvalid()) {
+                session = m;
+            } else if (now == null || (now instanceof MockHttpSession m2 && m2.isInvalid())) {
+                session = new MockHttpSession();
+            }
+            MockHttpServletResponse r = result.getResponse();
+            java.util.Map<String, java.util.List<String>> h = new java.util.LinkedHashMap<>();
+            for (String name : r.getHeaderNames()) {
+                h.put(name, r.getHeaders(name));
+            }
+            if (r.getContentType() != null) {
+                h.putIfAbsent("Content-Type", java.util.List.of(r.getContentType()));
+            }
+            return new Answer(r.getStatus(), r.getContentAsString(StandardCharsets.UTF_8), r.getHeader("Location"),
+                    java.net.http.HttpHeaders.of(h, (x, y) -> true));
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }

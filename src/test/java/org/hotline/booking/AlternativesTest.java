@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.LocalDate;
 import java.time.LocalDateTime;
+import java.time.MonthDay;
 import java.util.List;
 
 import org.junit.jupiter.api.AfterEach;
@@ -24,6 +25,7 @@ class AlternativesTest {
     @Autowired Fixtures fx;
     @Autowired TestClock clock;
     @Autowired JdbcTemplate jdbc;
+    @Autowired VaccineSchedule schedules;
 
     @AfterEach
     void resetClock() {
@@ -146,5 +148,52 @@ class AlternativesTest {
         assertThat(slots(alternatives.forMove(second, Channel.AGENT, 10))).containsExactly(y22, x25);
         assertThat(alternatives.forMove(second, Channel.AGENT, 10)).extracting(Alternatives.Alternative::sameFacility)
                 .containsExactly(true, false);
+    }
+
+    /**
+     * An alternative for a vaccine is one the booking would take (issue 17): in the vaccine's season, and for a
+     * patient within the next dose's interval window (the shingles second dose 60 to 180 days after the first), not
+     * in a season whose dose is done. Years of our own (2073), away from other tests' menus.
+     */
+    @Test
+    void aVaccineIsOfferedOnlyInItsSeasonAndInsideTheNextDosesIntervalWindow() {
+        clock.set(LocalDateTime.of(2073, 4, 20, 8, 0));
+        long clinic = fx.facility("VACCINATION_CLINIC");
+        long flu = fx.vaccine(1, 0, 3, 150);
+        schedules.define(flu, new VaccineSchedule.Schedule(1, 0, 3, 150, MonthDay.of(9, 1), MonthDay.of(4, 30), null,
+                List.of()));
+        long fluHere = fx.vaccineService(clinic, flu);
+        long apr22 = fx.slot(fluHere, LocalDateTime.of(2073, 4, 22, 9, 0), 0, 0, 3);
+        long apr25 = fx.slot(fluHere, LocalDateTime.of(2073, 4, 25, 9, 0), 0, 0, 3);
+        fx.slot(fluHere, LocalDateTime.of(2073, 5, 3, 9, 0), 0, 0, 3); // after the season: never offered
+        Alternatives.Query q = Alternatives.Query.of(fluHere, today(), Pool.PUBLIC, 10);
+        assertThat(slots(alternatives.find(q))).containsExactly(apr22, apr25);
+
+        String id = Fixtures.residentIdAged(70);
+        Booking dose = ((BookingOutcome.Booked) booking.book(apr22, null, new BookingRequest(0, id, null, List.of(),
+                null, Channel.AGENT, "alt", null))).booking();
+        // this season's dose is booked: nothing more this season, and May is out of every season
+        assertThat(alternatives.find(q.forPatient(id))).isEmpty();
+        // moving that dose: the rest of the season only
+        assertThat(slots(alternatives.forMove(dose, Channel.AGENT, 10))).containsExactly(apr25);
+
+        long shingles = fx.vaccine(2, 60, 50, 150);
+        schedules.define(shingles, new VaccineSchedule.Schedule(2, 60, 50, 150, null, null, null,
+                List.of(new VaccineSchedule.Dose(2, 60, 180, null, null))));
+        long shinglesHere = fx.vaccineService(clinic, shingles);
+        LocalDateTime first = LocalDateTime.of(2073, 4, 23, 9, 0);
+        long firstSlot = fx.slot(shinglesHere, first, 0, 0, 3);
+        long soon = fx.slot(shinglesHere, first.plusDays(30), 0, 0, 3);
+        long inWindow = fx.slot(shinglesHere, first.plusDays(90), 0, 0, 3);
+        long late = fx.slot(shinglesHere, first.plusDays(200), 0, 0, 3);
+        String elder = Fixtures.residentIdAged(72);
+        assertThat(booking.book(firstSlot, null, new BookingRequest(0, elder, null, List.of(), null, Channel.AGENT,
+                "alt", null))).isInstanceOf(BookingOutcome.Booked.class);
+        Alternatives.Query second = Alternatives.Query.of(shinglesHere, today(), Pool.PUBLIC, 10).forPatient(elder);
+        assertThat(slots(alternatives.find(second))).containsExactly(inWindow);
+        // and what is offered is what the booking takes
+        assertThat(booking.book(inWindow, null, new BookingRequest(0, elder, null, List.of(), null, Channel.AGENT,
+                "alt", null))).isInstanceOf(BookingOutcome.Booked.class);
+        assertThat(List.of(soon, late)).doesNotContain(inWindow);
     }
 }

@@ -29,6 +29,7 @@ class MoveTest {
     @Autowired Fixtures fx;
     @Autowired TestClock clock;
     @Autowired JdbcTemplate jdbc;
+    @Autowired Waitlist waitlist;
 
     @AfterEach
     void resetClock() {
@@ -239,5 +240,90 @@ class MoveTest {
         assertThat(now.date()).isEqualTo(LocalDate.from(day(4, 9)));
         assertThat(fx.counts(from, "PUBLIC")).containsExactly(2, 0, 0);
         assertThat(fx.counts(to, "PUBLIC")).containsExactly(2, 0, 1);
+    }
+
+    /**
+     * Issue 16: a place a move gives back reaches the waitlist at once, held for the first one waiting in the move's
+     * own transaction (as a cancellation's), not at the next sweep: three moves out of a full slot at once, while
+     * eight callers keep trying to book that slot and two "nodes" sweep the waitlist all the while, give its three
+     * places to the first three waiting, one each, and to nobody else.
+     */
+    @Test
+    void placesFreedByMovesGoToTheFirstWaitingOneEachAndToNobodyElse() throws Exception {
+        long hospital = fx.facility("DISTRICT_HOSPITAL");
+        long service = fx.outpatientService(hospital);
+        long elsewhere = fx.outpatientService(hospital);
+        long full = fx.slot(service, day(4, 9), 0, 0, 3);
+        List<Booking> movers = new ArrayList<>();
+        List<String> moverIds = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            moverIds.add(Fixtures.residentIdAged(60 + i));
+            movers.add(book(full, moverIds.get(i), Fixtures.mobile()));
+        }
+        List<Long> targets = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            targets.add(fx.slot(elsewhere, day(5, 9).plusMinutes(30L * i), 0, 0, 1));
+        }
+        List<Long> entries = new ArrayList<>();
+        List<String> phones = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            String phone = Fixtures.mobile();
+            phones.add(phone);
+            var joined = waitlist.join(service, Fixtures.residentIdAged(70 + i), null, phone, phone);
+            entries.add(((Waitlist.JoinOutcome.Joined) joined).entryId());
+        }
+        assertThat(entries).allSatisfy(e -> assertThat(waitlist.status(e)).contains("WAITING"));
+
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.ConcurrentLinkedQueue<Booking> stolen = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        java.util.concurrent.ExecutorService others = java.util.concurrent.Executors.newFixedThreadPool(10);
+        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(10);
+        List<java.util.concurrent.Future<?>> running = new ArrayList<>();
+        for (int t = 0; t < 10; t++) {
+            boolean sweeper = t < 2;
+            running.add(others.submit(() -> {
+                started.countDown();
+                while (!stop.get()) {
+                    if (sweeper) {
+                        try {
+                            waitlist.sweep();
+                        } catch (org.springframework.dao.ConcurrencyFailureException e) {
+                            // a deadlock with another sweep: the next one tries again, as the minute's job does
+                        }
+                    } else if (booking.book(full, null, new BookingRequest(0, Fixtures.residentIdAged(40),
+                            Fixtures.mobile(), List.of(), null, Channel.PHONE_MENU, "racer", null))
+                            instanceof BookingOutcome.Booked b) {
+                        stolen.add(b.booking());
+                    }
+                }
+                return null;
+            }));
+        }
+        started.await();
+        List<MoveOutcome> outs = Collections.synchronizedList(new ArrayList<>(Collections.nCopies(3, null)));
+        QuotaRaceTest.runConcurrently(3, i -> outs.set(i, move(movers.get(i), targets.get(i), moverIds.get(i))));
+        Thread.sleep(300); // the racers and sweepers go on a little after the commits
+        stop.set(true);
+        for (var f : running) {
+            f.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        others.shutdown();
+
+        assertThat(outs).allMatch(o -> o instanceof MoveOutcome.Moved);
+        assertThat(stolen).as("nobody but the waiting got a freed place").isEmpty();
+        assertThat(fx.counts(full, "PUBLIC")).as("capacity, held for the waiting, booked").containsExactly(3, 3, 0);
+        // first come, first served: the three first waiting have an offer each, on that slot, the other two wait
+        for (int i = 0; i < 5; i++) {
+            assertThat(waitlist.status(entries.get(i))).as("entry " + i).contains(i < 3 ? "OFFERED" : "WAITING");
+        }
+        List<Long> holdSlots = jdbc.queryForList("""
+                SELECT h.slot_id FROM waitlist_entry w JOIN hold h ON h.id = w.offer_hold_id
+                WHERE w.id IN (?, ?, ?) AND h.status = 'ACTIVE'""", Long.class, entries.get(0), entries.get(1),
+                entries.get(2));
+        assertThat(holdSlots).containsExactly(full, full, full);
+        for (int i = 0; i < 5; i++) {
+            assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM sms_message WHERE phone = ? AND kind = 'WAITLIST_OFFER'",
+                    Integer.class, phones.get(i))).as("offers texted to waiting " + i).isEqualTo(i < 3 ? 1 : 0);
+        }
     }
 }

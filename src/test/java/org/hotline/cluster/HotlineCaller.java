@@ -97,8 +97,9 @@ final class HotlineCaller {
                 toPerson = true;
                 return "2";
             }
-            if (q.heard("alt_intro") || q.heard("wait_offer")) {
-                // the time wished for is full: the menu offers the nearest free time or the waitlist (issue 16);
+            if (q.heard("alt_intro") || q.heard("wait_offer") || q.heard("full_everywhere")) {
+                // the time wished for is full: the menu offers the nearest free time or the waitlist (issue 16; with
+                // nothing free at any hospital, full_everywhere offers the waitlist);
                 // this caller wanted that time only
                 gaveUp = "no places";
                 return AsteriskCall.HANG_UP;

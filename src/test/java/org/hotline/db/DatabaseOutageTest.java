@@ -242,7 +242,7 @@ class DatabaseOutageTest {
     Outcome dial(String phone, String id) {
         Function<AsteriskCall.Question, String> caller = q -> {
             if (q.prompts().stream().anyMatch(p -> p.startsWith("refusal_")) || q.heard("no_places")
-                    || q.heard("way_on")) {
+                    || q.heard("way_on") || q.heard("full_everywhere")) {
                 return AsteriskCall.HANG_UP;
             }
             if (q.heard("ask_own_id")) {

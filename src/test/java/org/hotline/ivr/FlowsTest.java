@@ -787,6 +787,52 @@ class FlowsTest {
         assertThat(got.patientMasked()).isEqualTo(ResidentId.mask(id));
     }
 
+    /**
+     * Issue 16: every phone place taken at every hospital and clinic (so no alternative either): the caller pressing 1
+     * is not sent round to a person but may still wait (候补) for the department they choose, and a cancellation there
+     * offers them the place; the one who declines the waitlist reaches a person within two dead ends.
+     */
+    @Test
+    void withNothingFreeAtAnyHospitalTheCallerStillJoinsTheWaitlistOfTheDepartmentTheyChoose() {
+        String other = Fixtures.mobile();
+        Booking earlier = bookedBefore(other, world.idAged(41), slotOf(world.dept, 2, 9, 0));
+        for (long svc : new long[] {world.dept, world.dept2, world.oneDoseService, world.twoDoseService}) {
+            // every place booked (the counters: what a full day looks like to the catalogue)
+            jdbc.update("UPDATE quota_pool q JOIN slot s ON s.id = q.slot_id SET q.booked = q.capacity - q.held"
+                    + " WHERE s.service_id = ?", svc);
+        }
+        String mobile = Fixtures.mobile();
+        String id = world.idAged(79);
+        ScriptedCaller c = ScriptedCaller.pressingOne(mobile, id, 40);
+
+        CallResult r = engine.run(c);
+
+        assertThat(r.end()).isEqualTo(CallResult.End.GOODBYE);
+        assertThat(r.bookings()).isEmpty();
+        assertThat(c.heard()).containsSubsequence("main_menu", "full_everywhere", "choose_hospital", "choose_department",
+                "whose_booking", "wl_readback", "wl_joined").doesNotContain("no_places", "dead_end_person");
+        Long entry = jdbc.queryForObject("SELECT id FROM waitlist_entry WHERE service_id = ? AND sms_phone = ?"
+                + " AND status = 'WAITING'", Long.class, world.dept, mobile);
+
+        booking.cancel(earlier.id(), Channel.PHONE_MENU, other, "test");
+        assertThat(jdbc.queryForObject("SELECT status FROM waitlist_entry WHERE id = ?", String.class, entry))
+                .isEqualTo("OFFERED");
+
+        // the same, for a vaccine: 2 at the main menu, then the waitlist of the first vaccine's clinic
+        ScriptedCaller v = ScriptedCaller.script(Fixtures.mobile(), "2", "1", "1", "1", "1", world.idAged(30), "1", "1",
+                GONE);
+        engine.run(v);
+        assertThat(v.heard()).containsSubsequence("full_everywhere", "choose_vaccine", "choose_clinic", "wl_readback",
+                "wl_joined");
+
+        // declining the waitlist is a dead end; the second offers a person
+        ScriptedCaller no = ScriptedCaller.script(Fixtures.mobile(), "1", "2", "1", "1", "2", GONE);
+        CallResult declined = engine.run(no);
+        assertThat(declined.end()).isEqualTo(CallResult.End.TRANSFERRED);
+        assertThat(no.heard().stream().filter("full_everywhere"::equals).count()).isEqualTo(2);
+        assertThat(no.heard()).contains("dead_end_person");
+    }
+
     @Test
     void aCallerMovesABookingToAnotherDayAndEveryPhoneOfTheFirstSmsHearsOfIt() {
         String mobile = Fixtures.mobile();

@@ -23,6 +23,7 @@ import org.springframework.web.bind.annotation.RestController;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 
+import org.hotline.admin.CatalogueCsv;
 import org.hotline.admin.HospitalAdmin;
 import org.hotline.admin.NameRecordings;
 import org.hotline.admin.RosterCsv;
@@ -33,6 +34,7 @@ import org.hotline.booking.Facility;
 import org.hotline.booking.FacilityKind;
 import org.hotline.booking.SpokenNames;
 import org.hotline.booking.Vaccine;
+import org.hotline.booking.VaccineSchedule;
 import org.hotline.release.ReleasePolicy;
 import org.hotline.release.RosterAdmin;
 
@@ -48,11 +50,13 @@ class AdminApi {
 
     private final HospitalAdmin admin;
     private final RosterCsv csv;
+    private final CatalogueCsv catalogueCsv;
     private final NameRecordings recordings;
 
-    AdminApi(HospitalAdmin admin, RosterCsv csv, NameRecordings recordings) {
+    AdminApi(HospitalAdmin admin, RosterCsv csv, CatalogueCsv catalogueCsv, NameRecordings recordings) {
         this.admin = admin;
         this.csv = csv;
+        this.catalogueCsv = catalogueCsv;
         this.recordings = recordings;
     }
 
@@ -65,8 +69,21 @@ class AdminApi {
     record ServiceChange(String name, String doctorName, String reason) {
     }
 
+    /**
+     * A vaccine type: its series ({@code doses}, the default minimum interval and age band), an optional season
+     * (MM-DD to MM-DD), a booster interval, and per-dose rules that override the defaults for one dose.
+     */
     record NewVaccine(String code, String name, int doses, int minIntervalDays, int minAgeYears, int maxAgeYears,
-            String bringNote, String reason) {
+            String bringNote, String seasonStart, String seasonEnd, Integer boosterAfterDays,
+            List<VaccineSchedule.Dose> perDose, String spokenText, Boolean generateName, String reason) {
+
+        VaccineSchedule.Schedule schedule() {
+            return HospitalAdmin.schedule(doses, minIntervalDays, minAgeYears, maxAgeYears, seasonStart, seasonEnd,
+                    boosterAfterDays, perDose);
+        }
+    }
+
+    record SpokenText(String text, String reason) {
     }
 
     record NewVaccineService(long vaccineId, String code, String name, String reason, Boolean generateName) {
@@ -84,7 +101,8 @@ class AdminApi {
             int closeBeforeMinutes, LocalTime phoneToOnsiteAt, String reason, String overrideReason) {
     }
 
-    record Closure(Long serviceId, LocalDate date, String period, String reason) {
+    /** {@code cancelBookings}: the day has bookings and the administrator cancels them (停诊) with the closure. */
+    record Closure(Long serviceId, LocalDate date, String period, String reason, Boolean cancelBookings) {
     }
 
     record Reason(String reason) {
@@ -134,11 +152,53 @@ class AdminApi {
     }
 
     @PostMapping("/vaccines")
-    @Operation(summary = "新建疫苗品种（仅管理员）")
+    @Operation(summary = "新建疫苗品种（仅管理员）：剂次、间隔、年龄、接种季、加强间隔、各剂规则；可生成名称语音")
     Map<String, Object> addVaccine(@AuthenticationPrincipal ConsoleUserDetails me, @RequestBody NewVaccine b) {
         long id = admin.addVaccine(me(me), new CatalogueAdmin.NewVaccine(b.code(), b.name(), b.doses(),
-                b.minIntervalDays(), b.minAgeYears(), b.maxAgeYears(), b.bringNote()), b.reason());
-        return Map.of("id", id);
+                b.minIntervalDays(), b.minAgeYears(), b.maxAgeYears(), b.bringNote()), b.schedule(), b.reason());
+        return vaccineNamed(me, id, b);
+    }
+
+    @GetMapping("/vaccines/schedules")
+    @Operation(summary = "疫苗品种与其接种规则、名称语音")
+    List<HospitalAdmin.VaccineView> vaccineViews(@AuthenticationPrincipal ConsoleUserDetails me) {
+        return admin.vaccineViews(me(me));
+    }
+
+    @PostMapping("/vaccines/{vaccineId}")
+    @Operation(summary = "修改疫苗品种的名称与接种规则（仅管理员；代码不变，已有预约不受影响）")
+    Map<String, Object> updateVaccine(@AuthenticationPrincipal ConsoleUserDetails me, @PathVariable long vaccineId,
+            @RequestBody NewVaccine b) {
+        admin.updateVaccine(me(me), vaccineId, b.name(), b.bringNote(), b.schedule(), b.reason());
+        return vaccineNamed(me, vaccineId, b);
+    }
+
+    private Map<String, Object> vaccineNamed(ConsoleUserDetails me, long id, NewVaccine b) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("id", id);
+        if (Boolean.TRUE.equals(b.generateName())) {
+            try {
+                out.put("namePrompt", admin.generateVaccineName(me(me), id, b.spokenText(), b.reason()));
+            } catch (NameRecordings.Unusable e) {
+                out.put("nameProblem", e.getMessage());
+            }
+        }
+        return out;
+    }
+
+    @PostMapping("/vaccines/{vaccineId}/name/generate")
+    @Operation(summary = "用 espeak-ng 生成疫苗名称语音（text：读法，可空则读疫苗名）")
+    Map<String, Object> generateVaccineName(@AuthenticationPrincipal ConsoleUserDetails me,
+            @PathVariable long vaccineId, @RequestBody SpokenText b) {
+        return Map.of("namePrompt", admin.generateVaccineName(me(me), vaccineId, b.text(), b.reason()));
+    }
+
+    @PostMapping(value = "/vaccines/{vaccineId}/name/upload",
+            consumes = {"audio/wav", "audio/x-wav", "audio/wave", MediaType.APPLICATION_OCTET_STREAM_VALUE})
+    @Operation(summary = "上传疫苗名称录音（WAV，转为 8 kHz 16 位单声道）；原因放在查询参数 reason")
+    Map<String, Object> uploadVaccineName(@AuthenticationPrincipal ConsoleUserDetails me, @PathVariable long vaccineId,
+            @RequestParam String reason, @RequestBody byte[] wav) {
+        return Map.of("namePrompt", admin.uploadVaccineName(me(me), vaccineId, wav, reason));
     }
 
     @PostMapping("/facilities/{facilityId}/vaccine-services")
@@ -213,11 +273,26 @@ class AdminApi {
     }
 
     @PostMapping("/facilities/{facilityId}/closures")
-    @Operation(summary = "停开一天或一个时段（节假日）；已有预约时 409，须走停诊流程")
+    @Operation(summary = "停开一天或一个时段（节假日）；已有预约时 409，带 cancelBookings=true 再提交即停诊："
+            + "预约全部取消（医院原因），患者与家属收到短信（最近可约时段，回复1改约），60 岁以上列入回访名单")
     Map<String, Object> close(@AuthenticationPrincipal ConsoleUserDetails me, @PathVariable long facilityId,
             @RequestBody Closure b) {
-        var out = admin.close(me(me), facilityId, b.serviceId(), b.date(), b.period() == null || b.period().isBlank()
-                ? null : b.period(), b.reason());
+        String period = b.period() == null || b.period().isBlank() ? null : b.period();
+        if (Boolean.TRUE.equals(b.cancelBookings())) {
+            HospitalAdmin.Cancelled c = admin.cancelAndClose(me(me), facilityId, b.serviceId(), b.date(), period,
+                    b.reason());
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("closed", true);
+            out.put("sessionsClosed", c.closure().sessionsClosed());
+            var d = c.cancelled();
+            out.put("cancellationId", d == null ? null : d.cancellationId());
+            out.put("bookingsCancelled", d == null ? 0 : d.bookingsCancelled());
+            out.put("offered", d == null ? 0 : d.offered());
+            out.put("elders", d == null ? 0 : d.elders());
+            out.put("worklist", "/console/closures");
+            return out;
+        }
+        var out = admin.close(me(me), facilityId, b.serviceId(), b.date(), period, b.reason());
         return Map.of("closed", true, "sessionsClosed", out.sessionsClosed());
     }
 
@@ -250,5 +325,58 @@ class AdminApi {
             @RequestParam(defaultValue = "true") boolean generateNames, @RequestBody String body) {
         RosterCsv.Report r = csv.importCsv(me(me), facilityId, body, reason, overrideReason, dryRun, generateNames);
         return ResponseEntity.status(r.problems().isEmpty() ? 200 : 422).body(r);
+    }
+
+    static ResponseEntity<String> csvFile(String name, String body) {
+        return ResponseEntity.ok().header(HttpHeaders.CONTENT_DISPOSITION, "attachment; filename=\"" + name + "\"")
+                .contentType(MediaType.parseMediaType("text/csv;charset=UTF-8")).body("\uFEFF" + body);
+    }
+
+    static ResponseEntity<CatalogueCsv.Report> report(CatalogueCsv.Report r) {
+        return ResponseEntity.status(r.problems().isEmpty() ? 200 : 422).body(r);
+    }
+
+    @GetMapping("/facilities.csv")
+    @Operation(summary = "导出机构（CSV：code,name,kind,district,address；医院管理员：本机构）")
+    ResponseEntity<String> exportFacilities(@AuthenticationPrincipal ConsoleUserDetails me) {
+        return csvFile("facilities.csv", catalogueCsv.exportFacilities(me(me)));
+    }
+
+    @PostMapping(value = "/facilities.csv", consumes = {"text/csv", MediaType.TEXT_PLAIN_VALUE})
+    @Operation(summary = "导入机构（仅管理员；CSV，全部或全不；问题按行和列列出；新机构可生成名称语音）")
+    ResponseEntity<CatalogueCsv.Report> importFacilities(@AuthenticationPrincipal ConsoleUserDetails me,
+            @RequestParam(required = false) String reason, @RequestParam(defaultValue = "false") boolean dryRun,
+            @RequestParam(defaultValue = "true") boolean generateNames, @RequestBody String body) {
+        return report(catalogueCsv.importFacilities(me(me), body, reason, dryRun, generateNames));
+    }
+
+    @GetMapping("/vaccines.csv")
+    @Operation(summary = "导出疫苗品种与接种规则（CSV）")
+    ResponseEntity<String> exportVaccines(@AuthenticationPrincipal ConsoleUserDetails me) {
+        return csvFile("vaccines.csv", catalogueCsv.exportVaccines(me(me)));
+    }
+
+    @PostMapping(value = "/vaccines.csv", consumes = {"text/csv", MediaType.TEXT_PLAIN_VALUE})
+    @Operation(summary = "导入疫苗品种与接种规则（仅管理员；CSV，全部或全不；问题按行和列列出）")
+    ResponseEntity<CatalogueCsv.Report> importVaccines(@AuthenticationPrincipal ConsoleUserDetails me,
+            @RequestParam(required = false) String reason, @RequestParam(defaultValue = "false") boolean dryRun,
+            @RequestBody String body) {
+        return report(catalogueCsv.importVaccines(me(me), body, reason, dryRun));
+    }
+
+    @GetMapping("/facilities/{facilityId}/policies.csv")
+    @Operation(summary = "导出本机构放号策略（CSV：机构一行，单独设置的科室各一行）")
+    ResponseEntity<String> exportPolicies(@AuthenticationPrincipal ConsoleUserDetails me,
+            @PathVariable long facilityId) {
+        return csvFile("policies-" + facilityId + ".csv", catalogueCsv.exportPolicies(me(me), facilityId));
+    }
+
+    @PostMapping(value = "/facilities/{facilityId}/policies.csv", consumes = {"text/csv", MediaType.TEXT_PLAIN_VALUE})
+    @Operation(summary = "导入放号策略（CSV，全部或全不；违反市卫健委规则的行写明规则，管理员可填写越权理由）")
+    ResponseEntity<CatalogueCsv.Report> importPolicies(@AuthenticationPrincipal ConsoleUserDetails me,
+            @PathVariable long facilityId, @RequestParam(required = false) String reason,
+            @RequestParam(required = false) String overrideReason, @RequestParam(defaultValue = "false") boolean dryRun,
+            @RequestBody String body) {
+        return report(catalogueCsv.importPolicies(me(me), facilityId, body, reason, overrideReason, dryRun));
     }
 }

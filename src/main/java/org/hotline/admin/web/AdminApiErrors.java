@@ -65,8 +65,10 @@ class AdminApiErrors {
                 "serviceId", s.serviceId(), "date", s.date().toString(), "period", s.period(), "taken", s.taken()))
                 .toList();
         body.put("sessions", sessions);
-        // the session-cancellation flow (停诊: cancel, tell each patient the nearest alternative, worklist of elders)
-        body.put("handover", "/console/closures");
+        // asked again with cancelBookings=true, the same screen cancels them (停诊: tell each patient the nearest
+        // alternative, the elders on the worklist of /console/closures)
+        body.put("cancelBookings", true);
+        body.put("worklist", "/console/closures");
         return ResponseEntity.status(409).body(body);
     }
 

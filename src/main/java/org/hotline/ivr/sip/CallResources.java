@@ -22,6 +22,11 @@ interface CallResources {
 
     CallMeters meters();
 
+    /** Where a call writes the caller's recordings (complaints); null: calls cannot record. */
+    default java.nio.file.Path recordings() {
+        return null;
+    }
+
     /** Runs the call's flow on a thread of its own; hangs up when no thread can be had. */
     void startFlow(SipCall call);
 }

@@ -45,6 +45,8 @@ final class InviteAdmission {
     private final CallResources resources;
     /** False while this node must not take new calls (its database is away). */
     private volatile BooleanSupplier admitting = () -> true;
+    /** False until the application accepts traffic (catalogue, demo data, release catch-up done; issue 16). */
+    private volatile BooleanSupplier ready = () -> true;
 
     InviteAdmission(SipProperties props, PeerAddresses trusted, Supplier<CallHandler> handler, PromptAudio prompts,
             CallRegistry calls, SipResponses responses, CallSignalling signalling, CallResources resources) {
@@ -61,6 +63,15 @@ final class InviteAdmission {
     /** Takes new INVITEs only while {@code admission} says yes; otherwise answers 503 (Retry-After 10). */
     void admitWhile(BooleanSupplier admission) {
         this.admitting = admission;
+    }
+
+    /**
+     * Takes new INVITEs only once {@code readiness} says yes (Spring's ACCEPTING_TRAFFIC); before, 503 Service
+     * Unavailable with Retry-After 10, so a proxy or Asterisk trunk group tries the next node (RFC 3261 21.5.4),
+     * as the FastAGI listener closes a call before any command.
+     */
+    void readyWhen(BooleanSupplier readiness) {
+        this.ready = readiness;
     }
 
     /** An INVITE outside any dialog, for a Call-ID we have no call for. */
@@ -123,6 +134,15 @@ final class InviteAdmission {
             calls.count("no-flow-engine");
             return;
         }
+        if (!ready.getAsBoolean()) {
+            calls.count("not-ready");
+            responses.respond(st, req, Response.SERVICE_UNAVAILABLE, r -> {
+                r.setReasonPhrase("Starting");
+                r.addHeader(responses.retryAfter(10));
+            });
+            log.warn("SIP INVITE not taken: this node is starting (not accepting traffic yet): 503");
+            return;
+        }
         if (!admitting.getAsBoolean()) {
             // a proxy or Asterisk trunk group tries the next node on a 503 (RFC 3261 16.7)
             calls.count("database-away");
@@ -130,7 +150,7 @@ final class InviteAdmission {
                 r.setReasonPhrase("Database Unreachable");
                 r.addHeader(responses.retryAfter(10));
             });
-            log.warn("SIP INVITE not taken: this node is not ready (starting up, or its database is away): 503");
+            log.warn("SIP INVITE not taken: this node's database is away: 503");
             return;
         }
         if (!calls.takePlace()) {
@@ -151,7 +171,7 @@ final class InviteAdmission {
                         PhoneNumber.mask(number), from == null ? "?" : from.getHostAddress());
             }
             call = new SipCall(ourId, sipCallId, number, verified, SipResponses.randomHex(6), signalling,
-                    resources.media()::open, prompts, resources.meters().newCall());
+                    resources.media()::open, prompts, resources.meters().newCall(), resources.recordings());
         } catch (IOException io) {
             calls.giveBackPlace();
             responses.respond(st, req, Response.SERVICE_UNAVAILABLE, r -> r.addHeader(responses.retryAfter(10)));

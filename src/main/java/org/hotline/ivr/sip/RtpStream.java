@@ -24,6 +24,13 @@ final class RtpStream {
         void playbackFinished();
 
         void silenceTimedOut();
+
+        /**
+         * A voice frame from the caller in the call's codec (payload bytes {@code off..off+len} of {@code packet}),
+         * passed on only while {@link RtpStream#recordAudio(boolean)} is on: a recording (issue 16).
+         */
+        default void audio(G711 codec, byte[] packet, int off, int len) {
+        }
     }
 
     static final int FRAME = 160;
@@ -40,6 +47,8 @@ final class RtpStream {
     private volatile SdpOffer.Choice media;
     private volatile long lastReceivedNanos;
     private volatile boolean timedOut;
+    /** Voice frames go to {@link Events#audio} (a recording runs). */
+    private volatile boolean recording;
 
     // sending state: the media tick thread only
     private int sequence = RANDOM.nextInt(0x10000);
@@ -79,6 +88,11 @@ final class RtpStream {
 
     SdpOffer.Choice media() {
         return media;
+    }
+
+    /** Passes the caller's voice frames on to {@link Events#audio} (on) or drops them, as always (off). */
+    void recordAudio(boolean on) {
+        this.recording = on;
     }
 
     /** Silence is counted from now (the call was just connected: ringing is no silence). */
@@ -175,7 +189,8 @@ final class RtpStream {
         lastReceivedNanos = nowNanos;
         SdpOffer.Choice m = media;
         int pt = packet.get(p + 1) & 0x7F;
-        if (m == null || m.telephoneEvent() < 0 || pt != m.telephoneEvent()) {
+        boolean voice = m != null && recording && pt == m.codecPayloadType();
+        if (m == null || !voice && (m.telephoneEvent() < 0 || pt != m.telephoneEvent())) {
             return;
         }
         int header = 12 + 4 * (b0 & 0x0F);
@@ -185,6 +200,14 @@ final class RtpStream {
         int payloadLen = len - header;
         if ((b0 & 0x20) != 0 && payloadLen > 0) {
             payloadLen -= packet.get(p + len - 1) & 0xFF;
+        }
+        if (voice) {
+            if (payloadLen > 0 && payloadLen <= len - header) {
+                byte[] audio = new byte[payloadLen];
+                packet.get(p + header, audio);
+                events.audio(m.codec(), audio, 0, payloadLen);
+            }
+            return;
         }
         if (payloadLen < 4) {
             return;

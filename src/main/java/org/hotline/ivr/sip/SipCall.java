@@ -67,6 +67,12 @@ final class SipCall implements CallChannel, RtpStream.Events {
     private int referStatus; // 0 none yet; 1xx provisional/accepted; >= 200 final outcome of the transfer
     private boolean referAccepted;
 
+    /** Where complaint recordings are written (hotline.complaints.recordings-dir); null: this call cannot record. */
+    private final java.nio.file.Path recordings;
+    /** The recording running now (fed by the media thread), or null. */
+    private volatile VoiceRecorder recorder;
+    private Recording lastRecording;
+
     private volatile ServerTransaction invite;
     private volatile Dialog dialog;
     private volatile SdpOffer offer;
@@ -76,6 +82,13 @@ final class SipCall implements CallChannel, RtpStream.Events {
     SipCall(String callId, String sipCallId, String callerNumber, boolean callerVerified, String localTag,
             CallSignalling signalling, RtpStreamFactory streams, PromptAudio prompts, CallMeters.StepClock steps)
             throws java.io.IOException {
+        this(callId, sipCallId, callerNumber, callerVerified, localTag, signalling, streams, prompts, steps, null);
+    }
+
+    SipCall(String callId, String sipCallId, String callerNumber, boolean callerVerified, String localTag,
+            CallSignalling signalling, RtpStreamFactory streams, PromptAudio prompts, CallMeters.StepClock steps,
+            java.nio.file.Path recordings) throws java.io.IOException {
+        this.recordings = recordings;
         this.steps = steps;
         this.callId = callId;
         this.sipCallId = sipCallId;
@@ -332,6 +345,19 @@ final class SipCall implements CallChannel, RtpStream.Events {
     }
 
     @Override
+    public void audio(G711 codec, byte[] packet, int off, int len) {
+        VoiceRecorder r = recorder;
+        if (r != null && r.frame(codec, packet, off, len)) {
+            lock.lock();
+            try {
+                changed.signalAll(); // the silence limit: the call's thread ends the recording
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    @Override
     public void silenceTimedOut() {
         signalling.silenceTimedOut(this);
     }
@@ -436,6 +462,127 @@ final class SipCall implements CallChannel, RtpStream.Events {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** RECORD FILE's limits as AgiCall sends them: {@code s=4} (silence), ends on {@code #}. */
+    static final long RECORD_SILENCE_MS = 4000;
+    /** Shorter than this is nothing said (AgiCall: endpos below 8000 samples). */
+    static final int RECORD_MIN_SAMPLES = 8000;
+
+    /**
+     * The caller's voice after a beep, kept as Asterisk's RECORD FILE keeps it on the FastAGI path (res_agi.c
+     * handle_recordfile, with AgiCall's arguments {@code "#" <max ms> 0 BEEP s=4}):
+     * <ul>
+     * <li>the beep is streamed with {@code #} as its escape digit (ast_streamfile + ast_waitstream(chan, "#")): a
+     * {@code #} typed ahead or pressed during the beep ends it with {@code (randomerror)}, nothing is recorded; other
+     * keys are read and dropped;
+     * <li>then every voice frame is kept until {@code #} (the last 200 ms cut off: "chop off any small amount of
+     * DTMF"), more than 4 s of silence (cut back to 1 s of it: ast_stream_rewind(fs, silence - 1000)), {@code max}
+     * of audio, or a hang-up (what was said is kept: {@link #lastRecording()}); other keys are ignored.
+     * </ul>
+     * The WAV (8 kHz 16-bit mono) is written to {@code <recordings>/<name>.wav}. Null: this call cannot record (no
+     * directory, the file cannot be written), a # at the beep, or less than a second kept.
+     */
+    @Override
+    public Recording record(String name, Duration max) {
+        java.nio.file.Path dir = recordings;
+        if (dir == null || !name.matches("[A-Za-z0-9._-]+")) {
+            return null;
+        }
+        steps.acting();
+        SdpOffer.Choice media = rtp.media();
+        G711 codec = media == null ? G711.PCMA : media.codec();
+        VoiceRecorder r = new VoiceRecorder(RECORD_SILENCE_MS);
+        boolean hash = false;
+        boolean hungUp = false;
+        lock.lock();
+        try {
+            ensureLive();
+            hashGraceUntil = 0;
+            // the beep, # its escape digit: typed-ahead keys reach ast_waitstream first
+            while (!keys.isEmpty()) {
+                if (keys.poll() == '#') {
+                    log.info("SIP call {}: # before the beep: nothing recorded", callId);
+                    steps.answered();
+                    return null;
+                }
+            }
+            playbackDone = false;
+            byte[] beep = VoiceRecorder.beep(codec);
+            rtp.play(beep);
+            long beepEnd = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(beep.length / 8 + 3000);
+            while (!playbackDone && state != State.ENDED && System.nanoTime() < beepEnd) {
+                if (!keys.isEmpty() && keys.poll() == '#') {
+                    rtp.stopPlayback();
+                    steps.answered();
+                    return null;
+                }
+                changed.awaitNanos(Math.max(1, beepEnd - System.nanoTime()));
+            }
+            ensureLive();
+            keys.clear();
+            recorder = r;
+            rtp.recordAudio(true);
+            long maxSamples = max.toMillis() * 8;
+            long deadline = System.nanoTime() + max.toNanos() + TimeUnit.SECONDS.toNanos(2);
+            while (true) {
+                if (state == State.ENDED) {
+                    hungUp = true;
+                    break;
+                }
+                if (keys.contains('#')) {
+                    hash = true;
+                    break;
+                }
+                keys.clear(); // not an escape digit: ignored while recording
+                if (r.silenceReached() || r.samples() >= maxSamples) {
+                    break;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break; // no audio arrives (a stalled peer): the wall clock ends it
+                }
+                changed.awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)));
+            }
+            keys.clear();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            hungUp = true;
+        } finally {
+            rtp.recordAudio(false);
+            recorder = null;
+            lock.unlock();
+        }
+        if (hash) {
+            r.rewind(200);
+        } else if (r.silenceReached()) {
+            r.rewind(RECORD_SILENCE_MS - 1000);
+        } else if (r.samples() > max.toMillis() * 8) {
+            r.rewind((r.samples() - max.toMillis() * 8) / 8);
+        }
+        Recording kept = null;
+        if (r.samples() >= RECORD_MIN_SAMPLES) {
+            java.nio.file.Path file = dir.resolve(name + ".wav");
+            try {
+                r.writeWav(file);
+                kept = new Recording(file.toString(), Duration.ofMillis(r.samples() / 8));
+                log.info("SIP call {}: recorded {} s ({})", callId, r.samples() / 8000,
+                        hash ? "#" : hungUp ? "hang-up" : r.silenceReached() ? "silence" : "time limit");
+            } catch (java.io.IOException e) {
+                log.warn("SIP call {}: recording not written ({}): a person takes it", callId, e.toString());
+            }
+        }
+        if (hungUp) {
+            lastRecording = kept;
+            throw new CallerHungUp(callId);
+        }
+        steps.answered();
+        return kept;
+    }
+
+    @Override
+    public Recording lastRecording() {
+        return lastRecording;
     }
 
     @Override

@@ -32,7 +32,8 @@ public class SipConfig {
     SipService sipService(SipProperties props, ObjectProvider<CallHandler> handler,
             ObjectProvider<PromptCatalogue> prompts, ObjectProvider<MeterRegistry> meters,
             ObjectProvider<DatabaseWatch> watch, ObjectProvider<ApplicationAvailability> availability,
-            ObjectProvider<org.hotline.booking.SpokenNames> names) {
+            ObjectProvider<org.hotline.booking.SpokenNames> names,
+            ObjectProvider<org.hotline.handoff.Complaints> complaints) {
         // the engine's catalogue decides where the recordings are (hotline.ivr.prompts-dir)
         Path dir = prompts.getIfAvailable() != null ? prompts.getObject().dir() : Path.of("prompts/zh-CN");
         SipEndpoint endpoint = new SipEndpoint(props, handler::getIfAvailable, new PromptAudio(dir, id -> {
@@ -43,8 +44,14 @@ public class SipConfig {
         // catch-up), and while the database answers; before that 503 with Retry-After, as when the database is away
         java.util.function.BooleanSupplier ready = availability.getIfAvailable() == null ? () -> true
                 : () -> availability.getObject().getReadinessState() == ReadinessState.ACCEPTING_TRAFFIC;
+        // complaints are recorded from the caller's RTP into the directory /ops/complaints plays them from
+        org.hotline.handoff.Complaints c = complaints.getIfAvailable();
+        if (c != null) {
+            endpoint.recordInto(c.recordingsDir());
+        }
         DatabaseWatch w = watch.getIfAvailable();
-        endpoint.admitWhile(w == null ? ready : () -> ready.getAsBoolean() && w.reachable());
+        endpoint.readyWhen(ready);
+        endpoint.admitWhile(w == null ? () -> true : w::reachable);
         return new SipService(endpoint, meters.getIfAvailable());
     }
 

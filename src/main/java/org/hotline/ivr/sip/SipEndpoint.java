@@ -48,6 +48,7 @@ public final class SipEndpoint implements AutoCloseable {
     private ScheduledExecutorService timers;
     private volatile boolean running;
     private volatile CallMeters meters = CallMeters.NONE;
+    private volatile java.nio.file.Path recordings;
 
     public SipEndpoint(SipProperties props, Supplier<CallHandler> handler, PromptAudio prompts) {
         this.props = props;
@@ -65,6 +66,21 @@ public final class SipEndpoint implements AutoCloseable {
     /** Takes new INVITEs only while {@code admission} says yes; otherwise answers 503 (Retry-After 10). */
     public SipEndpoint admitWhile(BooleanSupplier admission) {
         this.admission.admitWhile(admission);
+        return this;
+    }
+
+    /** Takes new INVITEs only once {@code readiness} says yes; before, 503 "Starting" with Retry-After 10. */
+    public SipEndpoint readyWhen(BooleanSupplier readiness) {
+        this.admission.readyWhen(readiness);
+        return this;
+    }
+
+    /**
+     * Lets calls record the caller's voice (a complaint, issue 16) into this directory, as WAV files; without, a
+     * call cannot record and the flow hands a complaint to a person.
+     */
+    public SipEndpoint recordInto(java.nio.file.Path dir) {
+        this.recordings = dir;
         return this;
     }
 
@@ -208,6 +224,11 @@ public final class SipEndpoint implements AutoCloseable {
         @Override
         public CallMeters meters() {
             return meters;
+        }
+
+        @Override
+        public java.nio.file.Path recordings() {
+            return recordings;
         }
 
         @Override

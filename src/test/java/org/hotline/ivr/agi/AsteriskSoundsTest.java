@@ -116,4 +116,71 @@ class AsteriskSoundsTest {
         assertThat(Files.size(sounds.resolve("zh/digits/20.wav")))
                 .isEqualTo(Files.size(Path.of("prompts/zh-CN/num_20.wav")));
     }
+
+    /** One [name](templates) section of a .conf file: its own key = value lines and the templates it inherits. */
+    record Section(String name, List<String> templates, Map<String, String> values) {
+    }
+
+    static List<Section> sections(String file) throws Exception {
+        List<Section> out = new ArrayList<>();
+        Section at = null;
+        Pattern header = Pattern.compile("^\\[([^\\]]+)\\](?:\\(([^)]*)\\))?");
+        for (String raw : Files.readAllLines(DIR.resolve(file))) {
+            String line = raw.replaceAll("(^|[^\\\\]);.*$", "$1").trim();
+            Matcher h = header.matcher(line);
+            if (h.find()) {
+                List<String> templates = h.group(2) == null ? List.of()
+                        : java.util.Arrays.stream(h.group(2).split(",")).map(String::trim)
+                                .filter(t -> !t.isEmpty() && !t.equals("!")).toList();
+                at = new Section(h.group(1).trim(), templates, new LinkedHashMap<>());
+                out.add(at);
+            } else if (at != null && line.contains("=")) {
+                at.values().put(line.substring(0, line.indexOf('=')).trim().toLowerCase(),
+                        line.substring(line.indexOf('=') + 1).trim());
+            }
+        }
+        return out;
+    }
+
+    /** A key of a section as Asterisk's config loader sees it: its own line, else its templates' (in order). */
+    static String value(List<Section> all, Section s, String key) {
+        if (s.values().containsKey(key)) {
+            return s.values().get(key);
+        }
+        for (String t : s.templates()) {
+            for (Section tpl : all) {
+                if (tpl.name().equals(t) && tpl != s) {
+                    String v = value(all, tpl, key);
+                    if (v != null) {
+                        return v;
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    @Test
+    void everyQueueMembersEndpointSpeaksMandarinSoWhatAsteriskSaysToAgentsIsInZh() throws Exception {
+        // app_queue.c: with reportholdtime the member hears queue-reporthold, then the hold time said by say.c in the
+        // member channel's language (ast_say_number(peer, …, language of peer)), then queue-minutes; a PJSIP channel
+        // takes its language from its endpoint's language= (en when unset: English digits to a Mandarin agent)
+        List<String> members = new ArrayList<>();
+        for (String line : Files.readAllLines(DIR.resolve("queues.conf"))) {
+            Matcher m = Pattern.compile("^\\s*member\\s*=>\\s*PJSIP/([^,\\s;]+)").matcher(line);
+            if (m.find()) {
+                members.add(m.group(1));
+            }
+        }
+        assertThat(members).isNotEmpty();
+        List<Section> pjsip = sections("pjsip.conf");
+        for (String member : members) {
+            Section endpoint = pjsip.stream().filter(s -> s.name().equals(member))
+                    .filter(s -> "endpoint".equals(value(pjsip, s, "type"))).findFirst()
+                    .orElseThrow(() -> new AssertionError("no endpoint " + member + " in pjsip.conf"));
+            assertThat(value(pjsip, endpoint, "language")).as("language of endpoint %s", member).isEqualTo("zh");
+        }
+        // and the sounds say.c needs in zh are what install-sounds.sh installs (checked above): sounds/zh/digits
+        assertThat(Files.readString(DIR.resolve("install-sounds.sh"))).contains("zh/digits");
+    }
 }

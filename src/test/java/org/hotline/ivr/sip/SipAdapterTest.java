@@ -39,6 +39,7 @@ class SipAdapterTest {
         TestPrompts.write(prompts, "welcome", TestPrompts.tone(440, 1000));
         TestPrompts.write(prompts, "ask", TestPrompts.tone(660, 400));
         TestPrompts.write(prompts, "bye", TestPrompts.tone(330, 300));
+        TestPrompts.write(prompts, "long", TestPrompts.tone(550, 3000));
         SipProperties props = new SipProperties(true, "127.0.0.1", null, 0, List.of("udp", "tcp"), 3, 486,
                 Duration.ofMillis(200), 30000, 39999, Duration.ofSeconds(4), null, Duration.ofSeconds(5),
                 List.of());
@@ -491,5 +492,94 @@ class SipAdapterTest {
 
     static String toLine(String message) {
         return message.lines().filter(l -> l.startsWith("To:")).findFirst().orElse("(no To)");
+    }
+
+    /**
+     * Keys as a real Asterisk delivers them to the FastAGI path (issue 16; AsteriskCall cites res_agi.c handle_getdata,
+     * app.c ast_readstring_full and file.c ast_waitstream_full, TypedAheadKeysTest runs every entry of the flows): a
+     * {@code #} pressed after a full-length entry ends that entry and is not the next answer; keys typed past an
+     * entry's maximum stay queued and answer what comes next (the next prompt is cut by the first, as STREAM FILE
+     * returns a queued escape digit); keys typed during a prompt stop it and are the entry's first keys; a {@code #}
+     * first (not right after a full entry) is an empty entry, as GET DATA's {@code 200 result=}.
+     */
+    @Test
+    void keysTypedAheadOrPastTheMaximumReachTheFlowAsOnTheAsteriskPath() throws Exception {
+        flow = call -> {
+            seen.add("a " + call.collect(List.of("ask"), 4, Duration.ofSeconds(6)));
+            seen.add("b " + call.collect(List.of("ask"), 2, Duration.ofSeconds(6)));
+            seen.add("c " + call.collect(List.of("ask"), 4, Duration.ofSeconds(6)));
+            seen.add("d " + call.play(List.of("welcome")));
+            seen.add("e " + call.collect(List.of("ask"), 1, Duration.ofSeconds(6)));
+            seen.add("f " + call.collect(List.of("long"), 3, Duration.ofSeconds(6)));
+            seen.add("g [" + call.collect(List.of("ask"), 3, Duration.ofSeconds(6)) + "]");
+            call.collect(List.of(), 1, Duration.ofSeconds(30));
+        };
+        // a: 4567 then the # the prompt asked for; b: 12 (the # was a's); c: 123456 past its 4; f: 789 while "long"
+        // plays; g: a lone # 4 s after f's full entry (its grace long over)
+        Sipp.Run run = Sipp.scenario(work, "uac_rfc4733.xml", endpoint.port())
+                .calls("hotline;800:4567#|2200:12|1600:123456|2300:789|3900:#|800:;13800138000;bye").args("-rtp_echo")
+                .run(Duration.ofSeconds(40));
+        assertThat(run.succeeded()).as(run.logs()).isTrue();
+        assertThat(next()).isEqualTo("a 4567");
+        assertThat(next()).as("the # after a full entry is its end, not an empty answer").isEqualTo("b 12");
+        assertThat(next()).isEqualTo("c 1234");
+        assertThat(next()).as("the keys past the maximum stay queued: the next prompt is cut by the 5").isEqualTo("d 5");
+        assertThat(next()).isEqualTo("e 6");
+        assertThat(next()).as("keyed while the prompt played: the entry's first keys").isEqualTo("f 789");
+        assertThat(next()).as("a # first is an empty entry").isEqualTo("g []");
+        assertThat(next()).isEqualTo("hung up");
+    }
+
+    /**
+     * Issue 16: the SIP endpoint as the application builds it (SipConfig) takes no call before Spring reports
+     * ACCEPTING_TRAFFIC (after the demo data and the release catch-up): an INVITE gets 503 with Retry-After, so a
+     * proxy or trunk group tries the next node, no flow runs and readiness says OUT_OF_SERVICE; once ready, calls are
+     * answered. The FastAGI listener does the same (StartupAdmissionTest).
+     */
+    @Test
+    void beforeTheApplicationAcceptsTrafficAnInviteGets503WithRetryAfterAndNoFlowRuns() throws Exception {
+        var availability = new org.springframework.boot.availability.ApplicationAvailabilityBean();
+        var beans = new org.springframework.beans.factory.support.DefaultListableBeanFactory();
+        beans.registerSingleton("availability", availability);
+        beans.registerSingleton("handler", (org.hotline.ivr.CallHandler) call -> {
+            try {
+                seen.add("flow ran");
+                call.collect(List.of(), 1, Duration.ofSeconds(30));
+            } catch (CallerHungUp e) {
+                seen.add("hung up");
+            }
+        });
+        SipProperties props = new SipProperties(true, "127.0.0.1", null, 0, List.of("udp"), 2, 486, Duration.ZERO,
+                30000, 39999, Duration.ofSeconds(30), null, Duration.ofSeconds(5), List.of());
+        SipConfig.SipService service = new SipConfig().sipService(props,
+                beans.getBeanProvider(org.hotline.ivr.CallHandler.class),
+                beans.getBeanProvider(org.hotline.ivr.PromptCatalogue.class),
+                beans.getBeanProvider(io.micrometer.core.instrument.MeterRegistry.class),
+                beans.getBeanProvider(org.hotline.db.DatabaseWatch.class),
+                beans.getBeanProvider(org.springframework.boot.availability.ApplicationAvailability.class),
+                beans.getBeanProvider(org.hotline.booking.SpokenNames.class),
+                beans.getBeanProvider(org.hotline.handoff.Complaints.class));
+        service.start();
+        try {
+            var readiness = new org.springframework.boot.health.application.ReadinessStateHealthIndicator(availability);
+            assertThat(readiness.health().getStatus()).isEqualTo(org.springframework.boot.health.contributor.Status.OUT_OF_SERVICE);
+            Sipp.Run early = Sipp.scenario(work, "uac_busy_503.xml", service.endpoint().port()).run(Duration.ofSeconds(20));
+            assertThat(early.succeeded()).as(early.logs()).isTrue();
+            assertThat(Sipp.messages(early)).matches("(?s).*busy: Retry-After: *10.*");
+            assertThat(service.endpoint().outcomes()).containsEntry("not-ready", 1L).doesNotContainKey("answered");
+            assertThat(seen.poll(500, TimeUnit.MILLISECONDS)).isNull();
+
+            // the runners are done: Spring publishes ACCEPTING_TRAFFIC (SpringApplication, after callRunners)
+            availability.onApplicationEvent(new org.springframework.boot.availability.AvailabilityChangeEvent<>(this,
+                    org.springframework.boot.availability.ReadinessState.ACCEPTING_TRAFFIC));
+            Sipp.Run later = Sipp.scenario(work, "uac_holds.xml", service.endpoint().port()).calls("500")
+                    .args("-rtp_echo").run(Duration.ofSeconds(20));
+            assertThat(later.succeeded()).as(later.logs()).isTrue();
+            assertThat(next()).isEqualTo("flow ran");
+            assertThat(next()).isEqualTo("hung up");
+            assertThat(service.endpoint().outcomes()).containsEntry("answered", 1L);
+        } finally {
+            service.stop();
+        }
     }
 }

@@ -45,6 +45,10 @@ class SipCallsTest {
     @Autowired Fixtures fx;
     @Autowired TestClock clock;
     @Autowired JdbcTemplate jdbc;
+    @Autowired org.hotline.handoff.Complaints complaints;
+    @Autowired org.hotline.agent.ConsoleUsers users;
+    @Autowired org.hotline.audit.AuditLog audit;
+    @Autowired org.springframework.web.context.WebApplicationContext web;
 
     long dept;
     long firstSlot;
@@ -92,10 +96,11 @@ class SipCallsTest {
     void rfc4733KeysBookAnOutpatientVisitAndTheGatewayHangsUpAfterGoodbye(CapturedOutput output) {
         String caller = Fixtures.mobile();
         String id = idAged(45);
-        // welcome (skipped with 5), menu 1, hospital 1, department 1, date 1, slice 1, for myself 1, the ID,
-        // SMS to this phone 1, confirm 1, then 5 skips the read-out code; the gateway says goodbye and hangs up
+        // welcome (skipped with 5), menu 1, hospital 1, department 1, date 1, slice 1, for myself 1, the ID, then
+        // the read-back (this phone's SMS in it, issue 16) confirmed with 1, then 5 skips the read-out code; the
+        // gateway says goodbye and hangs up
         String script = "2500:5|2000:1|1500:1|1500:1|1500:1|1500:1|1500:1|2000:" + keyed(id)
-                + "|4800:1|1500:1|3000:5|1000:";
+                + "|4800:1|3000:5|1000:";
         Sipp.Run run = Sipp.scenario(work, "uac_rfc4733.xml", sip.endpoint().port())
                 .calls("hotline;" + script + ";" + caller + ";wait").args("-rtp_echo").run(Duration.ofSeconds(90));
 
@@ -134,7 +139,7 @@ class SipCallsTest {
         String caller = Fixtures.mobile();
         String id = idAged(52);
         String script = "2500:5|1500:1|1200:1|1200:1|1200:1|1200:1|1200:1|1500:" + keyed(id)
-                + "|1500:1|1200:1|2500:5|1000:";
+                + "|1500:1|2500:5|1000:";
         Sipp.Run run = Sipp.scenario(work, "uac_info.xml", sip.endpoint().port())
                 .calls("hotline;" + script + ";" + caller + ";wait").args("-rtp_echo").run(Duration.ofSeconds(90));
 
@@ -171,5 +176,104 @@ class SipCallsTest {
         assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM hold WHERE slot_id = ? AND status = 'RELEASED'",
                 Integer.class, firstSlot)).isEqualTo(1);
         assertThat(bookingsBy(caller)).isEmpty();
+    }
+
+    /**
+     * Issue 16 on direct SIP as on FastAGI: main menu 4, the caller speaks after the beep and presses #; the caller's
+     * RTP is kept as a WAV (what they said, not our silence), listed as a recorded complaint, and a supervisor, and
+     * only a supervisor, plays it from /ops/complaints, each play audited.
+     */
+    @Test
+    void aComplaintOnADirectSipCallIsTheCallersRecordedVoiceAndOnlyASupervisorPlaysIt() throws Exception {
+        String caller = Fixtures.mobile();
+        Sipp.Run run = Sipp.scenario(work, "uac_complaint.xml", sip.endpoint().port())
+                .file("speech.pcap", Sipp.speechPcap(Duration.ofSeconds(3))).calls("hotline;" + caller)
+                .run(Duration.ofSeconds(60));
+        assertThat(run.succeeded()).as(run.logs()).isTrue();
+
+        Map<String, Object> row = jdbc.queryForMap("SELECT id, taken_as, recording, recording_seconds FROM complaint"
+                + " WHERE caller_number = ?", caller);
+        assertThat(row).containsEntry("taken_as", "RECORDING");
+        long id = ((Number) row.get("id")).longValue();
+        Path wav = Path.of((String) row.get("recording"));
+        assertThat(wav).exists().hasParent(complaints.recordingsDir());
+        byte[] bytes = java.nio.file.Files.readAllBytes(wav);
+        assertThat(new String(bytes, 0, 4, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("RIFF");
+        java.nio.ByteBuffer pcm = java.nio.ByteBuffer.wrap(bytes, 44, bytes.length - 44)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        int samples = (bytes.length - 44) / 2;
+        int loud = 0;
+        for (int i = 0; i + 160 <= samples; i += 160) {
+            long sum = 0;
+            for (int k = 0; k < 160; k++) {
+                sum += Math.abs(pcm.getShort(44 + 2 * (i + k)));
+            }
+            loud += sum / 160 > 1000 ? 1 : 0;
+        }
+        // 3 s said, the last 200 ms cut at the # (RECORD FILE's rewind); the tone of the "speech" is in it
+        assertThat(samples / 8).as("ms recorded").isBetween(2300, 3300);
+        assertThat(loud * 20).as("ms of the caller's voice").isGreaterThan(2000);
+        assertThat(((Number) row.get("recording_seconds")).intValue()).isBetween(2, 3);
+
+        var mvc = org.springframework.test.web.servlet.setup.MockMvcBuilders.webAppContextSetup(web)
+                .addFilters(web.getBean("springSecurityFilterChain", jakarta.servlet.Filter.class)).build();
+        String sup = user(org.hotline.agent.ConsoleRole.SUPERVISOR);
+        var get = org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get(
+                "/ops/complaints/" + id + "/recording");
+        var played = mvc.perform(get.header("Authorization", basic(sup))).andReturn().getResponse();
+        assertThat(played.getStatus()).isEqualTo(200);
+        assertThat(played.getContentType()).isEqualTo("audio/wav");
+        assertThat(played.getHeader("Cache-Control")).contains("no-store");
+        assertThat(played.getContentAsByteArray()).isEqualTo(bytes);
+        // a browser's <audio> asks for ranges as it plays: served, and not audited again
+        var part = mvc.perform(org.springframework.test.web.servlet.request.MockMvcRequestBuilders
+                .get("/ops/complaints/" + id + "/recording").header("Authorization", basic(sup))
+                .header("Range", "bytes=1000-1999")).andReturn().getResponse();
+        assertThat(part.getStatus()).isEqualTo(206);
+        assertThat(part.getContentAsByteArray()).isEqualTo(java.util.Arrays.copyOfRange(bytes, 1000, 2000));
+        var page = mvc.perform(org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get("/ops/complaints")
+                .header("Authorization", basic(sup))).andReturn().getResponse();
+        assertThat(page.getContentAsString()).contains("src=\"/ops/complaints/" + id + "/recording\"")
+                .doesNotContain(caller);
+        assertThat(audit.find(sup, null, null, null, 10)).singleElement().satisfies(e -> {
+            assertThat(e.action()).isEqualTo("COMPLAINT_RECORDING_PLAYED");
+            assertThat(e.outcome()).isEqualTo("OK");
+            assertThat(e.detail()).isEqualTo("complaint " + id);
+        });
+        // nobody else: an administrator and an agent are refused, and so is anyone not signed in
+        for (var role : List.of(org.hotline.agent.ConsoleRole.ADMIN, org.hotline.agent.ConsoleRole.AGENT)) {
+            String other = user(role);
+            assertThat(mvc.perform(org.springframework.test.web.servlet.request.MockMvcRequestBuilders
+                    .get("/ops/complaints/" + id + "/recording").header("Authorization", basic(other)))
+                    .andReturn().getResponse().getStatus()).as(role.name()).isEqualTo(403);
+            assertThat(audit.find(other, null, null, null, 10)).singleElement().satisfies(e -> {
+                assertThat(e.action()).isEqualTo("COMPLAINT_RECORDING_PLAYED");
+                assertThat(e.outcome()).isEqualTo("DENIED");
+            });
+        }
+        var anonymous = mvc.perform(org.springframework.test.web.servlet.request.MockMvcRequestBuilders
+                .get("/ops/complaints/" + id + "/recording")).andReturn().getResponse();
+        assertThat(anonymous.getStatus()).isIn(302, 401);
+        assertThat(anonymous.getContentAsByteArray()).isNotEqualTo(bytes);
+        // a complaint without a recording here: 404, audited as such
+        long byPerson = complaints.takenByPerson("sip-test", caller, "138****0000", "T-x");
+        assertThat(mvc.perform(org.springframework.test.web.servlet.request.MockMvcRequestBuilders
+                .get("/ops/complaints/" + byPerson + "/recording").header("Authorization", basic(sup)))
+                .andReturn().getResponse().getStatus()).isEqualTo(404);
+        assertThat(audit.find(sup, null, null, null, 10)).extracting(e -> e.outcome()).containsExactly("NOT_FOUND", "OK");
+    }
+
+    String user(org.hotline.agent.ConsoleRole role) {
+        String name = role.name().toLowerCase().replace('_', '-') + "-s" + EPOCH.incrementAndGet() + "-"
+                + java.util.UUID.randomUUID().toString().substring(0, 6);
+        users.create(null, name, "test-password-123", "测试" + role.label(), role, null).ifPresent(p -> {
+            throw new IllegalStateException(p.toString());
+        });
+        return name;
+    }
+
+    static String basic(String user) {
+        return "Basic " + java.util.Base64.getEncoder().encodeToString((user + ":test-password-123")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 }

@@ -82,6 +82,49 @@ final class Sipp {
         return this;
     }
 
+    /** A file the scenario reads from its working directory (a pcap for play_pcap_audio). */
+    Sipp file(String name, byte[] content) {
+        try {
+            Files.write(dir.resolve(name), content);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return this;
+    }
+
+    /**
+     * A caller's "speech" for play_pcap_audio: {@code length} of a 440 Hz tone at a speaking level, G.711 u-law (PT 0)
+     * in 20 ms RTP packets, as a pcap of Ethernet/IPv4/UDP frames from port 49176 to 10000 (the layout of the
+     * dtmf_2833_*.pcap files sip-tester ships: SIPp sends each UDP payload from its media port to the remote one,
+     * paced by the capture's timestamps).
+     */
+    static byte[] speechPcap(Duration length) {
+        int packets = (int) (length.toMillis() / 20);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(24 + packets * (16 + 14 + 20 + 8 + 12 + 160))
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putInt(0xa1b2c3d4).putShort((short) 2).putShort((short) 4).putInt(0).putInt(0).putInt(65535).putInt(1);
+        short[] pcm = new short[160];
+        for (int i = 0; i < packets; i++) {
+            long usec = i * 20_000L;
+            int frame = 14 + 20 + 8 + 12 + 160;
+            b.order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt((int) (1_700_000_000L + usec / 1_000_000))
+                    .putInt((int) (usec % 1_000_000)).putInt(frame).putInt(frame);
+            b.order(java.nio.ByteOrder.BIG_ENDIAN);
+            b.put(new byte[] {0, 0x50, (byte) 0xbf, (byte) 0x99, 3, 0x36, 0, 0x0d, (byte) 0x87, 0x14, (byte) 0xac, 0x24})
+                    .putShort((short) 0x0800);
+            b.put((byte) 0x45).put((byte) 0).putShort((short) (frame - 14)).putShort((short) i).putShort((short) 0)
+                    .put((byte) 64).put((byte) 17).putShort((short) 0).put(new byte[] {(byte) 192, (byte) 168, 0, 3})
+                    .put(new byte[] {(byte) 192, (byte) 168, 0, 1});
+            b.putShort((short) 49176).putShort((short) 10000).putShort((short) (8 + 12 + 160)).putShort((short) 0);
+            b.put((byte) 0x80).put((byte) (i == 0 ? 0x80 : 0)).putShort((short) i).putInt(i * 160).putInt(0x1234abcd);
+            for (int k = 0; k < 160; k++) {
+                pcm[k] = (short) (Math.sin(2 * Math.PI * 440 * (i * 160 + k) / 8000.0) * 6000);
+            }
+            b.put(G711.PCMU.encode(pcm));
+        }
+        return b.array();
+    }
+
     Sipp args(String... more) {
         args.addAll(List.of(more));
         return this;
