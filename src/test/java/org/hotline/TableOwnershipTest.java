@@ -43,7 +43,7 @@ class TableOwnershipTest {
                     + "qrtz_scheduler_state qrtz_locks",
             "sms", "sms_message sms_part sms_receipt_waiting sms_agent_notice",
             "handoff", "call_transfer callback_request callback_attempt transfer_pickup complaint",
-            "agent", "console_user agent_presence",
+            "agent", "console_user agent_presence agent_phone screen_pop",
             "audit", "audit_event",
             "ivr", "phone_lookup_day",
             "his", "his_client his_client_facility his_token his_request his_appointment his_push his_subscription his_rate",

@@ -389,6 +389,41 @@ public class SessionCancellations {
         return moveToOffer(open.get(0), p);
     }
 
+    /**
+     * The place a 停诊 offered this cancelled booking, while the offer is open (for the outbound call that tells the
+     * patient, issue 18): empty once taken, withdrawn, or when nothing was free.
+     */
+    public Optional<Alternatives.Alternative> openOffer(long bookingId) {
+        return jdbc.query("""
+                SELECT sl.id, sl.service_id, sl.slot_date, cs.period, sl.starts_at, sl.ends_at, n.offer_pool,
+                       s.facility_id, f.name, s.name, b.facility_id
+                FROM cancellation_notice n JOIN booking b ON b.id = n.booking_id
+                JOIN slot sl ON sl.id = n.offer_slot_id JOIN clinic_session cs ON cs.id = sl.session_id
+                JOIN service s ON s.id = sl.service_id JOIN facility f ON f.id = s.facility_id
+                WHERE n.booking_id = ? AND n.offer_status = 'OPEN'""",
+                (rs, i) -> new Alternatives.Alternative(new SlotOffer(rs.getLong(1), rs.getLong(2),
+                        rs.getObject(3, LocalDate.class), Period.valueOf(rs.getString(4)),
+                        rs.getObject(5, LocalDateTime.class), rs.getObject(6, LocalDateTime.class),
+                        Pool.valueOf(rs.getString(7)), 1), rs.getLong(8), rs.getString(9), rs.getString(10),
+                        rs.getLong(8) == rs.getLong(11)), bookingId).stream().findFirst();
+    }
+
+    /**
+     * Key 1 in the outbound call about this cancelled booking (issue 18): the same move as the SMS reply
+     * ({@link #acceptOffer}), for the number the gateway dialled itself (so it needs not be one of the booking's
+     * SMS phones: a landline the booking was made from is called too).
+     */
+    public OfferOutcome acceptOfferOf(long bookingId, String dialled) {
+        String p = PhoneNumber.normalise(dialled);
+        List<Long> open = jdbc.queryForList(
+                "SELECT id FROM cancellation_notice WHERE booking_id = ? AND offer_status = 'OPEN'", Long.class,
+                bookingId);
+        if (open.isEmpty() || p == null || p.isEmpty()) {
+            return new OfferOutcome.NotFound();
+        }
+        return moveToOffer(open.get(0), p);
+    }
+
     /** Carried on the move's events: the notice whose offer is being taken. */
     record OfferTaken(long noticeId) implements BookingEvents.Context {
     }

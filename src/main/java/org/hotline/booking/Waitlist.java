@@ -332,6 +332,61 @@ public class Waitlist {
         return out;
     }
 
+    /** A place held for someone waiting, while the offer lasts (issue 18: the outbound call that offers it). */
+    public record Offer(long entryId, Alternatives.Alternative place, LocalDateTime expiresAt, String smsPhone,
+            String callingNumber) {
+    }
+
+    public Optional<Offer> offer(long entryId) {
+        LocalDateTime now = LocalDateTime.now(clock);
+        return jdbc.query("""
+                SELECT sl.id, sl.service_id, sl.slot_date, cs.period, sl.starts_at, sl.ends_at, q.pool,
+                       s.facility_id, f.name, s.name, w.offer_expires_at, w.sms_phone, w.calling_number
+                FROM waitlist_entry w JOIN hold h ON h.id = w.offer_hold_id JOIN quota_pool q ON q.id = h.pool_id
+                JOIN slot sl ON sl.id = h.slot_id JOIN clinic_session cs ON cs.id = sl.session_id
+                JOIN service s ON s.id = sl.service_id JOIN facility f ON f.id = s.facility_id
+                WHERE w.id = ? AND w.status = 'OFFERED' AND w.offer_expires_at > ?""",
+                (rs, i) -> new Offer(entryId, new Alternatives.Alternative(new SlotOffer(rs.getLong(1), rs.getLong(2),
+                        rs.getObject(3, LocalDate.class), Period.valueOf(rs.getString(4)),
+                        rs.getObject(5, LocalDateTime.class), rs.getObject(6, LocalDateTime.class),
+                        Pool.valueOf(rs.getString(7)), 1), rs.getLong(8), rs.getString(9), rs.getString(10), true),
+                        rs.getObject(11, LocalDateTime.class), rs.getString(12), rs.getString(13)), entryId, now)
+                .stream().findFirst();
+    }
+
+    /**
+     * Key 1 in the outbound call that offers the place: the same as the reply with the offer's code
+     * ({@link #confirmByReply}), for the entry the gateway called about.
+     */
+    public BookingOutcome confirmOffer(long entryId) {
+        var found = jdbc.query("SELECT sms_phone, offer_code FROM waitlist_entry WHERE id = ? AND status = 'OFFERED'",
+                (rs, i) -> new String[] {rs.getString(1), rs.getString(2)}, entryId).stream().findFirst();
+        if (found.isEmpty()) {
+            return new BookingOutcome.Refused(Refusal.NOT_ACTIVE);
+        }
+        return confirmByReply(found.get()[0], found.get()[1]);
+    }
+
+    /**
+     * Key 2 in that call: the person does not want the place (the entry LEFT the list); it goes back and to the next one waiting. Whether
+     * the offer was still open.
+     */
+    public boolean decline(long entryId) {
+        LocalDateTime now = LocalDateTime.now(clock);
+        Long hold = jdbc.query("SELECT offer_hold_id FROM waitlist_entry WHERE id = ? AND status = 'OFFERED'",
+                (rs, i) -> (Long) rs.getObject(1, Long.class), entryId).stream().findFirst().orElse(null);
+        if (jdbc.update("UPDATE waitlist_entry SET status = 'LEFT', ended_at = ? WHERE id = ? AND status = 'OFFERED'",
+                now, entryId) != 1) {
+            return false;
+        }
+        if (hold != null) {
+            booking.release(hold);
+        }
+        log.info("Waitlist {}: offer declined on the telephone, the place goes to the next", entryId);
+        sweepQuietly();
+        return true;
+    }
+
     /** How many days ahead, from today, a caller joining now waits for. */
     public int windowDays() {
         return props.window();

@@ -286,6 +286,12 @@ public class TransferLog {
                 .stream().findFirst();
     }
 
+    /** The newest transfer the call with this id (Asterisk's Uniqueid, the AGI call id) made. */
+    public Optional<TransferContext> byCall(String callId) {
+        return jdbc.query("SELECT * FROM call_transfer WHERE call_id = ? ORDER BY id DESC LIMIT 1", this::transferRow,
+                callId).stream().findFirst();
+    }
+
     /** Transfers since the given time, newest first. */
     public List<TransferContext> since(LocalDateTime from) {
         return jdbc.query("SELECT * FROM call_transfer WHERE created_at >= ? ORDER BY created_at DESC, id DESC",

@@ -70,6 +70,9 @@ final class CallState {
     Booking booking;
     /** On an outbound call: what the {@code opt_out} action does; null on a call that came in. */
     Runnable optOut;
+    /** An outbound call that offers a place: what key 1 and key 2 do (see FlowEngine.OutboundStart). */
+    java.util.function.Supplier<String> acceptOffer;
+    Runnable declineOffer;
     final List<Booking> booked = new ArrayList<>();
     final List<Long> holdsTaken = new ArrayList<>();
 

@@ -275,6 +275,16 @@ final class FlowActions {
                 s.optOut.run();
                 yield Outcome.of("done");
             }
+            case "accept_offer" -> {
+                String r = s.acceptOffer == null ? "gone" : s.acceptOffer.get();
+                yield Outcome.of("taken".equals(r) ? "taken" : "gone");
+            }
+            case "decline_offer" -> {
+                if (s.declineOffer != null) {
+                    s.declineOffer.run();
+                }
+                yield Outcome.of("done");
+            }
             case "known_patients" -> Outcome.of(known(s).isEmpty() ? "none" : "some");
             case "same_again" -> sameAgain(s);
             case "dead_end" -> {

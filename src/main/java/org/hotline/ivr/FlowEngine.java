@@ -116,7 +116,24 @@ public class FlowEngine implements CallHandler {
      * and what the {@code opt_out} action does (the outbound module records that this number wants no more
      * calls).
      */
-    public record OutboundStart(String flow, org.hotline.booking.Booking booking, Runnable optOut) {
+    public record OutboundStart(String flow, org.hotline.booking.Booking booking, Runnable optOut,
+            org.hotline.booking.Alternatives.Alternative offer, java.util.function.Supplier<String> acceptOffer,
+            Runnable declineOffer) {
+
+        public OutboundStart(String flow, org.hotline.booking.Booking booking, Runnable optOut) {
+            this(flow, booking, optOut, null, null, null);
+        }
+
+        /**
+         * A call that offers a place (issue 18: a 停诊's move, a waiting list's place): {@code offer} is spoken as
+         * {@code $alternative}; {@code accept_offer} runs {@code accept} (answers {@code taken} or {@code gone}),
+         * {@code decline_offer} runs {@code decline}.
+         */
+        public static OutboundStart offering(String flow, org.hotline.booking.Booking booking, Runnable optOut,
+                org.hotline.booking.Alternatives.Alternative offer, java.util.function.Supplier<String> accept,
+                Runnable decline) {
+            return new OutboundStart(flow, booking, optOut, offer, accept, decline);
+        }
     }
 
     /** Runs the call and says how it ended. Never throws. */
@@ -139,6 +156,9 @@ public class FlowEngine implements CallHandler {
             if (outbound != null) {
                 s.booking = outbound.booking();
                 s.optOut = outbound.optOut();
+                s.alternative = outbound.offer();
+                s.acceptOffer = outbound.acceptOffer();
+                s.declineOffer = outbound.declineOffer();
                 at = outbound.flow() + "." + flows.startOf(outbound.flow());
                 log.info("Outbound call to {} answered: flow {}", PhoneNumber.mask(s.caller), outbound.flow());
             } else {

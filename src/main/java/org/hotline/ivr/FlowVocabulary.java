@@ -37,6 +37,9 @@ public final class FlowVocabulary {
         a.put("cancel", new ActionSpec(List.of("cancelled"), true));
         // outbound calls only: this number wants no more calls from the hotline (none: a call that came in)
         a.put("opt_out", new ActionSpec(List.of("done", "none"), false));
+        // outbound calls that offer a place (a 停诊's move, a waiting list's place): taken, or gone meanwhile
+        a.put("accept_offer", new ActionSpec(List.of("taken", "gone"), false));
+        a.put("decline_offer", new ActionSpec(List.of("done"), false));
         a.put("known_patients", new ActionSpec(List.of("some", "none"), false));
         a.put("same_again", new ActionSpec(List.of("held", "none"), false));
         a.put("dead_end", new ActionSpec(List.of("again", "person"), false));

@@ -11,7 +11,10 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 import org.hotline.booking.Booking;
+import org.hotline.booking.BookingOutcome;
 import org.hotline.booking.BookingService;
+import org.hotline.booking.SessionCancellations;
+import org.hotline.booking.Waitlist;
 import org.hotline.handoff.CallbackRequest;
 import org.hotline.handoff.TransferLog;
 import org.hotline.ivr.CallChannel;
@@ -38,15 +41,19 @@ public class OutboundAnswerer implements OutboundAnswer {
     private final BookingService booking;
     private final TransferLog transfers;
     private final Clock clock;
+    private final SessionCancellations cancellations;
+    private final Waitlist waitlist;
 
     public OutboundAnswerer(OutboundStore store, OutboundCalls calls, FlowEngine engine, BookingService booking,
-            TransferLog transfers, Clock clock) {
+            TransferLog transfers, Clock clock, SessionCancellations cancellations, Waitlist waitlist) {
         this.store = store;
         this.calls = calls;
         this.engine = engine;
         this.booking = booking;
         this.transfers = transfers;
         this.clock = clock;
+        this.cancellations = cancellations;
+        this.waitlist = waitlist;
     }
 
     @Override
@@ -64,6 +71,8 @@ public class OutboundAnswerer implements OutboundAnswer {
         try {
             outcome = switch (c.purpose()) {
                 case CALLBACK -> callBack(c, ch);
+                case SESSION_CANCELLED -> sessionCancelled(c, ch, optedOut);
+                case WAITLIST_OFFER -> waitlistOffer(c, ch, optedOut);
                 default -> reminder(c, ch, optedOut);
             };
         } catch (CallerHungUp e) {
@@ -90,6 +99,53 @@ public class OutboundAnswerer implements OutboundAnswer {
             optedOut.set(true);
             calls.optOut(c.number(), "KEY", "phone:" + c.numberMasked());
         }));
+        if (ch.silence()) {
+            return Outcome.SILENCE;
+        }
+        return r.end() == CallResult.End.HUNG_UP ? Outcome.HUNG_UP : Outcome.ANSWERED;
+    }
+
+    /** 停诊: the cancelled booking, the place offered instead; 1 moves to it (the SMS reply's move). */
+    private Outcome sessionCancelled(OutboundStore.OutboundCall c, OutboundChannel ch, AtomicBoolean optedOut) {
+        long bookingId = Long.parseLong(c.ref());
+        Optional<Booking> b = booking.findById(bookingId);
+        var offer = cancellations.openOffer(bookingId);
+        if (b.isEmpty() || offer.isEmpty()) {
+            // taken by an SMS reply (or withdrawn) between dialling and answering: nothing to offer
+            ch.play(List.of("outbound_goodbye"));
+            ch.hangUp();
+            return Outcome.ANSWERED;
+        }
+        CallResult r = engine.runOutbound(ch, FlowEngine.OutboundStart.offering("session_cancelled", b.get(),
+                optOut(c, optedOut), offer.get(), () -> cancellations.acceptOfferOf(bookingId,
+                        c.number()) instanceof SessionCancellations.OfferOutcome.Moved ? "taken" : "gone", null));
+        return ended(ch, r);
+    }
+
+    /** A waiting list's place, held for them: 1 books it, 2 gives it to the next one waiting. */
+    private Outcome waitlistOffer(OutboundStore.OutboundCall c, OutboundChannel ch, AtomicBoolean optedOut) {
+        long entryId = Long.parseLong(c.ref());
+        Optional<Waitlist.Offer> offer = waitlist.offer(entryId);
+        if (offer.isEmpty()) {
+            ch.play(List.of("outbound_goodbye"));
+            ch.hangUp();
+            return Outcome.ANSWERED;
+        }
+        CallResult r = engine.runOutbound(ch, FlowEngine.OutboundStart.offering("waitlist_offer", null,
+                optOut(c, optedOut), offer.get().place(),
+                () -> waitlist.confirmOffer(entryId) instanceof BookingOutcome.Booked ? "taken" : "gone",
+                () -> waitlist.decline(entryId)));
+        return ended(ch, r);
+    }
+
+    private Runnable optOut(OutboundStore.OutboundCall c, AtomicBoolean optedOut) {
+        return () -> {
+            optedOut.set(true);
+            calls.optOut(c.number(), "KEY", "phone:" + c.numberMasked());
+        };
+    }
+
+    private static Outcome ended(OutboundChannel ch, CallResult r) {
         if (ch.silence()) {
             return Outcome.SILENCE;
         }

@@ -9,6 +9,8 @@ import org.springframework.stereotype.Component;
 
 import org.hotline.booking.Booking;
 import org.hotline.booking.BookingService;
+import org.hotline.booking.SessionCancellations;
+import org.hotline.booking.Waitlist;
 import org.hotline.handoff.CallbackRequest;
 import org.hotline.handoff.TransferLog;
 import org.hotline.ivr.AgentQueue;
@@ -17,7 +19,7 @@ import org.hotline.outbound.ami.AmiLinks;
 
 /**
  * Whether a claimed call should still be placed now: a reminder's booking still active and not yet begun, a
- * call-back's request still open and an agent free to take the person (AMI's QueueSummary: more members
+ * 停诊 call's offer still open, a waiting list's place still held for them, a call-back's request still open and an agent free to take the person (AMI's QueueSummary: more members
  * available than callers waiting; without AMI the console's estimate says nobody waits).
  */
 @Component
@@ -38,10 +40,12 @@ public class OutboundChecks {
     private final BookingService booking;
     private final TransferLog transfers;
     private final BooleanSupplier agentFree;
+    private SessionCancellations cancellations;
+    private Waitlist waitlist;
 
     @org.springframework.beans.factory.annotation.Autowired
     public OutboundChecks(BookingService booking, TransferLog transfers, ObjectProvider<AmiLinks> ami,
-            ObjectProvider<AgentQueue> queue) {
+            ObjectProvider<AgentQueue> queue, SessionCancellations cancellations, Waitlist waitlist) {
         this(booking, transfers, () -> {
             AmiLinks l = ami.getIfAvailable();
             if (l != null && l.enabled()) {
@@ -51,6 +55,8 @@ public class OutboundChecks {
             AgentQueue a = queue.getIfAvailable();
             return a == null || Duration.ZERO.equals(a.expectedWait());
         });
+        this.cancellations = cancellations;
+        this.waitlist = waitlist;
     }
 
     public OutboundChecks(BookingService booking, TransferLog transfers, BooleanSupplier agentFree) {
@@ -60,8 +66,22 @@ public class OutboundChecks {
     }
 
     public Decision check(OutboundStore.OutboundCall c) {
+        boolean numeric = c.ref().matches("\\d{1,18}");
         switch (c.purpose()) {
-            case REMINDER, SESSION_CANCELLED -> {
+            case SESSION_CANCELLED -> {
+                // the call is about the offer: once it is taken (by an SMS reply), withdrawn or gone, no call
+                if (cancellations != null && (!numeric || cancellations.openOffer(Long.parseLong(c.ref())).isEmpty())) {
+                    return new Decision.Cancel("no open offer for the cancelled booking");
+                }
+                return new Decision.Go();
+            }
+            case WAITLIST_OFFER -> {
+                if (waitlist != null && (!numeric || waitlist.offer(Long.parseLong(c.ref())).isEmpty())) {
+                    return new Decision.Cancel("the waiting list's offer ended");
+                }
+                return new Decision.Go();
+            }
+            case REMINDER -> {
                 Optional<Booking> b = booking.findById(Long.parseLong(c.ref()));
                 if (b.isEmpty() || b.get().status() != Booking.BookingStatus.ACTIVE) {
                     return new Decision.Cancel("booking no longer active");

@@ -12,10 +12,14 @@ import org.asteriskjava.manager.event.QueueCallerLeaveEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
+import org.hotline.handoff.TransferContext;
+import org.hotline.handoff.TransferLog;
+import org.hotline.outbound.ami.AgentConnectWithVariables;
 import org.hotline.outbound.ami.AmiLinks;
 
 /**
@@ -31,9 +35,32 @@ public class QueueCalls {
 
     private static final Logger log = LoggerFactory.getLogger(QueueCalls.class);
 
+    /** The channel variable that carries the transfer id (sip-config/extensions.conf, manager.conf channelvars). */
+    public static final String TRANSFER_VARIABLE = "HOTLINE_TRANSFER_ID";
+
+    /**
+     * A queue member's phone was connected to a caller (app_queue.c AgentConnect): which member (its Interface and
+     * MemberName, e.g. PJSIP/agent8001), the caller's Uniqueid, and the transfer id the caller carries (from the
+     * event's ChanVariable, else the transfer the same call recorded); null when the caller came with none. Every
+     * gateway node that hears the event publishes it; listeners must be idempotent (the console's screen-pop is).
+     */
+    public record AgentConnected(String asterisk, String queue, String memberInterface, String memberName,
+            String callerUniqueId, String transferId) {
+    }
+
     private final JdbcTemplate jdbc;
     private final Clock clock;
     private final String queue;
+    private ApplicationEventPublisher events;
+    private TransferLog transfers;
+
+    @org.springframework.beans.factory.annotation.Autowired
+    public QueueCalls(JdbcTemplate jdbc, Clock clock, ObjectProvider<AmiLinks> ami, ApplicationEventPublisher events,
+            TransferLog transfers) {
+        this(jdbc, clock, ami);
+        this.events = events;
+        this.transfers = transfers;
+    }
 
     public QueueCalls(JdbcTemplate jdbc, Clock clock, ObjectProvider<AmiLinks> ami) {
         this.jdbc = jdbc;
@@ -65,6 +92,7 @@ public class QueueCalls {
                           ring_seconds = COALESCE(ring_seconds, ?)
                         WHERE uniqueid = ? AND abandoned = 0""", now, c.getMemberName(), c.getHoldTime(),
                         c.getRingtime(), cut(c.getUniqueId()));
+                connected(asterisk, c);
             } else if (e instanceof QueueCallerAbandonEvent a && queue.equals(a.getQueue()) && a.getUniqueId() != null) {
                 jdbc.update("""
                         UPDATE queue_call SET abandoned = 1, hold_seconds = COALESCE(hold_seconds, ?),
@@ -78,6 +106,18 @@ public class QueueCalls {
             log.warn("Queue event {} from {} not recorded: {}", e.getClass().getSimpleName(), asterisk,
                     ex.getClass().getSimpleName());
         }
+    }
+
+    private void connected(String asterisk, AgentConnectEvent c) {
+        if (events == null) {
+            return;
+        }
+        String transferId = c instanceof AgentConnectWithVariables v ? v.variable(TRANSFER_VARIABLE) : null;
+        if ((transferId == null || transferId.isBlank()) && transfers != null) {
+            transferId = transfers.byCall(c.getUniqueId()).map(TransferContext::transferId).orElse(null);
+        }
+        events.publishEvent(new AgentConnected(asterisk, c.getQueue(), c.getInterface(), c.getMemberName(),
+                c.getUniqueId(), transferId == null || transferId.isBlank() ? null : transferId));
     }
 
     /** The member (e.g. PJSIP/agent8001) that took the caller of this transfer's call, if Asterisk said so yet. */

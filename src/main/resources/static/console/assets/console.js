@@ -191,9 +191,22 @@ function showBookContext() {
   $('book-submit').textContent = moving ? '确认改约' : '确认预约';
 }
 
+// screen-pop (issue 18): Asterisk connected this agent's phone to a caller (AMI AgentConnect); open that call's
+// context at once. The server counts it as this agent's pick-up and gives each pop once.
+async function screenPop() {
+  const r = await api('GET', '/api/transfers/pop');
+  if (r.ok && r.data && r.data.transferId) {
+    show('transfers');
+    await openTransfer(r.data.transferId, false);
+    const panel = $('transfer-detail');
+    if (panel) panel.dataset.popped = r.data.transferId;
+  }
+}
+
 if ($('transfer-list') && (role === 'AGENT' || role === 'SUPERVISOR')) {
   loadTransfers();
   setInterval(loadTransfers, pollMs);
+  if (role === 'AGENT') { screenPop(); setInterval(screenPop, Math.min(pollMs, 1500)); }
 }
 
 // ------------------------------------------------------------------ slots and booking
@@ -469,10 +482,13 @@ async function loadAudit() {
 if ($('audit-submit')) $('audit-submit').addEventListener('click', loadAudit);
 
 async function loadUsers() {
-  const [r, centres, hospitals, clinics] = await Promise.all([api('GET', '/api/users'),
+  const [r, centres, hospitals, clinics, phones] = await Promise.all([api('GET', '/api/users'),
     api('GET', '/api/catalogue/community-centres'), api('GET', '/api/catalogue/facilities?kind=OUTPATIENT'),
-    api('GET', '/api/catalogue/facilities?kind=VACCINE')]);
+    api('GET', '/api/catalogue/facilities?kind=VACCINE'), api('GET', '/api/users/phones')]);
   if (!r.ok) return;
+  // screen-pop (issue 18): which queue member's phone each agent answers on
+  const phoneOf = new Map((phones.ok && Array.isArray(phones.data) ? phones.data : [])
+    .map((p) => [p.username, p.memberInterface]));
   if (centres.ok) {
     // community centres for doctors; hospitals and vaccination clinics for front desks
     const seen = new Set();
@@ -494,7 +510,14 @@ async function loadUsers() {
         if (!pw) return;
         const res = await api('POST', '/api/users/' + encodeURIComponent(u.username) + '/password', { password: pw });
         message($('user-result'), res.ok, res.ok ? '密码已重置' : res.data.text);
-      } }, '重置密码')))));
+      } }, '重置密码'),
+      u.role === 'AGENT' ? ' ' : null,
+      u.role === 'AGENT' ? el('button', { className: 'secondary phone', onclick: async () => {
+        const iface = prompt('该坐席使用的话机（队列成员，如 PJSIP/agent8001；留空解除绑定）', phoneOf.get(u.username) || '');
+        if (iface === null) return;
+        const res = await api('POST', '/api/users/' + encodeURIComponent(u.username) + '/phone', { memberInterface: iface });
+        if (!res.ok) message($('user-result'), false, res.data.text); else loadUsers();
+      } }, '话机：' + (phoneOf.get(u.username) || '未绑定')) : null))));
 }
 
 if ($('user-submit')) {

@@ -531,6 +531,33 @@ class ConsoleBrowserTest {
         screenshot("front-desk-check-in");
     }
 
+    @Autowired ScreenPops pops;
+
+    /**
+     * Issue 18's screen-pop in the browser: once Asterisk connected the agent's phone to a caller (AgentConnect, here
+     * handed to the screen-pop as the outbound module publishes it; the AMI path is OptOutConsoleTest's), the agent's
+     * open console shows that caller's context by itself: why they called and what they had chosen.
+     */
+    @Test
+    void theAgentsOpenConsoleShowsTheCallerConnectedToTheirPhone() {
+        ConsoleFixtures cfx = new ConsoleFixtures(users, transferLog, clock);
+        String agent = cfx.user(ConsoleRole.AGENT, null);
+        String admin = cfx.user(ConsoleRole.ADMIN, null);
+        String phone = "PJSIP/agent" + (6000 + System.nanoTime() % 900);
+        assertThat(pops.setPhone(users.find(admin).orElseThrow().actor(), agent, phone)).isEmpty();
+        TransferContext t = cfx.transfer(Fixtures.mobile(), Map.of("科室", "眼科"));
+        logIn(agent);
+
+        long t0 = System.nanoTime();
+        pops.on(new org.hotline.outbound.QueueCalls.AgentConnected("pbx1", "hotline-agents", phone, phone, t.callId(),
+                t.transferId()));
+        waitUpTo(10).until(d -> t.transferId().equals(
+                d.findElement(By.id("transfer-detail")).getDomAttribute("data-popped")));
+        System.out.println("screen-pop in the browser: " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+        assertThat(byId("ctx-choices").getText()).contains("眼科");
+        assertThat(byId("ctx-reason").getText()).isNotBlank();
+    }
+
     // ------------------------------------------------------------------ the voice menu offers what the console added
 
     @Autowired org.hotline.ivr.agi.FastAgiListener agi;

@@ -868,4 +868,131 @@ class FlowsTest {
         out.addAll(b);
         return out;
     }
+
+    // ------------------------------------------------------------------ outbound calls that offer a place (issue 18)
+
+    @Autowired org.hotline.booking.SessionCancellations cancellations;
+
+    static String landline() {
+        return String.format("010%08d", (System.nanoTime() / 1000) % 100_000_000);
+    }
+
+    /** A 停诊 cancels a landline caller's booking; the call says so, offers the nearest place, key 1 moves there. */
+    Booking cancelledByHospital(String calling, String mobile) {
+        Booking b = ((BookingOutcome.Booked) booking.book(slotOf(world.dept2, 1, 9, 0), null, new BookingRequest(0,
+                world.idAged(81), mobile, List.of(), calling, Channel.PHONE_MENU, "earlier", null))).booking();
+        cancellations.cancel("admin-test", world.hospital, world.dept2, world.today().plusDays(1),
+                org.hotline.booking.Period.MORNING, "医生临时停诊");
+        Booking cancelled = booking.findById(b.id()).orElseThrow();
+        assertThat(cancelled.status()).isEqualTo(Booking.BookingStatus.CANCELLED);
+        return cancelled;
+    }
+
+    FlowEngine.OutboundStart sessionCancelledCall(Booking cancelled, String dialled, Runnable optOut) {
+        return FlowEngine.OutboundStart.offering("session_cancelled", cancelled, optOut,
+                cancellations.openOffer(cancelled.id()).orElseThrow(), () -> cancellations.acceptOfferOf(
+                        cancelled.id(), dialled) instanceof org.hotline.booking.SessionCancellations.OfferOutcome.Moved
+                                ? "taken" : "gone", null);
+    }
+
+    @Test
+    void aSessionCancelledCallOffersTheNearestPlaceAndKeyOneMovesTheBookingThere() {
+        String landline = landline();
+        Booking cancelled = cancelledByHospital(landline, Fixtures.mobile());
+        var offer = cancellations.openOffer(cancelled.id()).orElseThrow();
+        ScriptedCaller c = ScriptedCaller.script(landline, "1", GONE);
+
+        CallResult r = engine.runOutbound(c, sessionCancelledCall(cancelled, landline, () -> { }));
+
+        assertThat(r.end()).isEqualTo(CallResult.End.GOODBYE);
+        assertThat(c.heard()).containsSubsequence("sc_intro", "sc_offer", "sc_keys", "sc_moved", "outbound_goodbye");
+        Long moved = jdbc.queryForObject("SELECT moved_booking_id FROM cancellation_notice WHERE booking_id = ?",
+                Long.class, cancelled.id());
+        Booking now = booking.findById(moved).orElseThrow();
+        assertThat(now.slotId()).isEqualTo(offer.offer().slotId());
+        assertThat(now.status()).isEqualTo(Booking.BookingStatus.ACTIVE);
+        assertThat(cancellations.openOffer(cancelled.id())).isEmpty();
+    }
+
+    @Test
+    void aSessionCancelledCallGoesToAPersonWithTwoAndOptsOutWithNine() {
+        String landline = landline();
+        Booking cancelled = cancelledByHospital(landline, Fixtures.mobile());
+        ScriptedCaller two = ScriptedCaller.script(landline, "2", GONE);
+        engine.runOutbound(two, sessionCancelledCall(cancelled, landline, () -> { }));
+        assertThat(two.heard()).containsSubsequence("sc_intro", "sc_keys", "sc_person");
+        assertThat(two.transferId).isNotNull();
+        assertThat(cancellations.openOffer(cancelled.id())).as("nothing moved").isPresent();
+
+        java.util.concurrent.atomic.AtomicBoolean opted = new java.util.concurrent.atomic.AtomicBoolean();
+        ScriptedCaller nine = ScriptedCaller.script(landline, "9", GONE);
+        engine.runOutbound(nine, sessionCancelledCall(cancelled, landline, () -> opted.set(true)));
+        assertThat(opted).isTrue();
+        assertThat(nine.heard()).contains("outbound_opted_out");
+    }
+
+    /** The place was taken (by the SMS reply) between the offer and the key: sorry, and a person. */
+    @Test
+    void aSessionCancelledOfferTakenMeanwhileSaysSoAndHandsToAPerson() {
+        String landline = landline();
+        String mobile = Fixtures.mobile();
+        Booking cancelled = cancelledByHospital(landline, mobile);
+        FlowEngine.OutboundStart start = sessionCancelledCall(cancelled, landline, () -> { });
+        assertThat(cancellations.acceptOffer(mobile, null))
+                .isInstanceOf(org.hotline.booking.SessionCancellations.OfferOutcome.Moved.class);
+        ScriptedCaller c = ScriptedCaller.script(landline, "1", GONE);
+
+        engine.runOutbound(c, start);
+
+        assertThat(c.heard()).containsSubsequence("sc_keys", "offer_gone", "sc_person");
+        assertThat(c.transferId).isNotNull();
+    }
+
+    /** A waiting list's place by telephone: 1 books the held place, 2 gives it to the next one waiting. */
+    @Test
+    void aWaitlistOfferCallBooksThePlaceWithOneAndGivesItUpWithTwo() {
+        String mobile = Fixtures.mobile();
+        String id = world.idAged(77);
+        Booking earlier = bookedBefore(mobile, world.idAged(40), slotOf(world.dept2, 1, 9, 0));
+        bookedBefore(mobile, id, slotOf(world.dept2, 2, 9, 0));
+        String mobile2 = Fixtures.mobile();
+        String id2 = world.idAged(72);
+        bookedBefore(mobile2, id2, slotOf(world.dept2, 3, 9, 0));
+        fill(world.dept2);
+        engine.run(ScriptedCaller.pressingOne(mobile, id, 40)); // 候补, as in the test above
+        long entry = jdbc.queryForObject("SELECT id FROM waitlist_entry WHERE service_id = ? AND sms_phone = ?"
+                + " AND status = 'WAITING'", Long.class, world.dept2, mobile);
+        booking.cancel(earlier.id(), Channel.PHONE_MENU, mobile, "test");
+        var offer = waitlist.offer(entry).orElseThrow();
+        assertThat(offer.place().offer().slotId()).isEqualTo(earlier.slotId());
+
+        ScriptedCaller c = ScriptedCaller.script(mobile, "*", "1", GONE);
+        CallResult r = engine.runOutbound(c, FlowEngine.OutboundStart.offering("waitlist_offer", null, () -> { },
+                offer.place(), () -> waitlist.confirmOffer(entry) instanceof BookingOutcome.Booked ? "taken" : "gone",
+                () -> waitlist.decline(entry)));
+
+        assertThat(r.end()).isEqualTo(CallResult.End.GOODBYE);
+        assertThat(c.heard()).containsSubsequence("wlo_intro", "wlo_keys", "wlo_intro", "wlo_keys", "wlo_booked");
+        assertThat(jdbc.queryForObject("SELECT status FROM waitlist_entry WHERE id = ?", String.class, entry))
+                .isEqualTo("BOOKED");
+        Booking got = booking.findById(jdbc.queryForObject("SELECT booking_id FROM waitlist_entry WHERE id = ?",
+                Long.class, entry)).orElseThrow();
+        assertThat(got.slotId()).isEqualTo(earlier.slotId());
+
+        // a second one waits for the same service; this time the place is declined and goes back
+        engine.run(ScriptedCaller.pressingOne(mobile2, id2, 40));
+        long entry2 = jdbc.queryForObject("SELECT id FROM waitlist_entry WHERE service_id = ? AND sms_phone = ?"
+                + " AND status = 'WAITING'", Long.class, world.dept2, mobile2);
+        booking.cancel(got.id(), Channel.PHONE_MENU, mobile, "test");
+        var offer2 = waitlist.offer(entry2).orElseThrow();
+        long hold = jdbc.queryForObject("SELECT offer_hold_id FROM waitlist_entry WHERE id = ?", Long.class, entry2);
+        ScriptedCaller d = ScriptedCaller.script(mobile2, "2", GONE);
+        engine.runOutbound(d, FlowEngine.OutboundStart.offering("waitlist_offer", null, () -> { }, offer2.place(),
+                () -> "gone", () -> waitlist.decline(entry2)));
+        assertThat(d.heard()).containsSubsequence("wlo_intro", "wlo_declined", "outbound_goodbye");
+        assertThat(jdbc.queryForObject("SELECT status FROM waitlist_entry WHERE id = ?", String.class, entry2))
+                .isEqualTo("LEFT");
+        assertThat(holdStatus(hold)).isNotEqualTo("ACTIVE");
+        assertThat(waitlist.offer(entry2)).isEmpty();
+    }
 }

@@ -103,6 +103,10 @@ class OutboundCallsTest {
     }
 
     OutboundScheduler node(String name, OutboundProperties props, int lines) {
+        return node(name, props, lines, checks);
+    }
+
+    OutboundScheduler node(String name, OutboundProperties props, int lines, OutboundChecks checks) {
         OutboundCalls c = new OutboundCalls(store, props, clock, callbackAttemptsOf(), txOf());
         OutboundScheduler s = new OutboundScheduler(store, c, checks, new AmiDialer(links, props), props, clock, name,
                 lines);
@@ -340,8 +344,10 @@ class OutboundCallsTest {
             calls.request(Purpose.WAITLIST_OFFER, "two-nodes-" + n, n, now, now.plusHours(5));
         }
         // ten lines each: neither node can take every call in one poll; both poll every 20 ms, as fast as they can
-        OutboundScheduler a = node("gw-a", props(), 10);
-        OutboundScheduler b = node("gw-b", props(), 10);
+        // (the calls are about no real waiting-list entry: the claim is what is tested, so every call may go)
+        OutboundChecks go0 = new OutboundChecks(booking, transfers, () -> true);
+        OutboundScheduler a = node("gw-a", props(), 10, go0);
+        OutboundScheduler b = node("gw-b", props(), 10, go0);
         CountDownLatch go = new CountDownLatch(1);
         java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
         List<Thread> pollers = new ArrayList<>();
@@ -401,6 +407,67 @@ class OutboundCallsTest {
         assertThat(peer.nextOriginate(1)).isNull();
     }
 
+
+    @Autowired org.hotline.booking.SessionCancellations cancellations;
+
+    /**
+     * Issue 18, 停诊 over the wire: a hospital cancels the session of a booking made from a landline; the gateway
+     * queues a call (next to the SMS), places it over AMI, and the answered call (FastAGI, [hotline-outbound]) says
+     * the booking is cancelled, offers the place the 停诊 found, and key 1 moves the booking there.
+     */
+    @Test
+    void aSessionCancelledLandlineBookingIsCalledWithItsOfferAndKeyOneMovesIt() throws Exception {
+        String phone = landline();
+        Booking b = booked(phone);
+        long free = fx.slot(dept, now.toLocalDate().plusDays(2).atTime(10, 0), 1, 0, 5);
+        cancellations.cancel("admin-test", b.facilityId(), dept, b.date(), org.hotline.booking.Period.MORNING,
+                "医生临时停诊");
+        long id = store.find(Purpose.SESSION_CANCELLED, String.valueOf(b.id())).orElseThrow().id();
+
+        node("gw1", props()).poll();
+        AsteriskManagerPeer.Originate o = peer.nextOriginate(10);
+        assertThat(o.variables()).containsEntry("HOTLINE_PURPOSE", "SESSION_CANCELLED");
+        String uid = o.respond(4);
+        AsteriskCall.Transcript t = answeredCall(o).uniqueId(uid).keys("1").run();
+
+        assertThat(t.error).isNull();
+        assertThat(ids(t)).startsWith("sc_intro").contains("sc_offer", "sc_keys", "sc_moved", "outbound_goodbye");
+        waitForStatus(id, "DONE");
+        Booking moved = booking.findById(jdbc.queryForObject(
+                "SELECT moved_booking_id FROM cancellation_notice WHERE booking_id = ?", Long.class, b.id())).orElseThrow();
+        assertThat(moved.slotId()).isEqualTo(free);
+        assertThat(moved.status()).isEqualTo(Booking.BookingStatus.ACTIVE);
+    }
+
+    @Autowired org.hotline.booking.Waitlist waitlist;
+
+    /**
+     * Issue 18, 候补 over the wire: someone who called from a landline waits for a service; a place is held for them
+     * (the SMS goes to their mobile) and the gateway also calls the landline: the place is spoken and key 1 books it.
+     */
+    @Test
+    void aWaitlistPlaceIsOfferedByTelephoneToALandlineAndKeyOneBooksIt() throws Exception {
+        String phone = landline();
+        long place = fx.slot(dept, now.toLocalDate().plusDays(1).atTime(11, 0), 1, 0, 1);
+        var joined = waitlist.join(dept, Fixtures.residentIdAged(74), null, Fixtures.mobile(), phone);
+        long entry = ((org.hotline.booking.Waitlist.JoinOutcome.Joined) joined).entryId();
+        assertThat(waitlist.status(entry)).hasValue("OFFERED");
+        long id = store.find(Purpose.WAITLIST_OFFER, String.valueOf(entry)).orElseThrow().id();
+
+        node("gw1", props()).poll();
+        AsteriskManagerPeer.Originate o = peer.nextOriginate(10);
+        assertThat(o.header("Channel")).isEqualTo("PJSIP/" + phone + "@carrier-trunk");
+        assertThat(o.variables()).containsEntry("HOTLINE_PURPOSE", "WAITLIST_OFFER");
+        String uid = o.respond(4);
+        AsteriskCall.Transcript t = answeredCall(o).uniqueId(uid).keys("1").run();
+
+        assertThat(t.error).isNull();
+        assertThat(ids(t)).startsWith("wlo_intro").contains("wlo_keys", "wlo_booked", "outbound_goodbye");
+        waitForStatus(id, "DONE");
+        assertThat(waitlist.status(entry)).hasValue("BOOKED");
+        assertThat(jdbc.queryForObject("SELECT b.slot_id FROM booking b JOIN waitlist_entry w ON w.booking_id = b.id"
+                + " WHERE w.id = ?", Long.class, entry)).isEqualTo(place);
+    }
 
     // ------------------------------------------------------------------ call-backs
 
@@ -470,6 +537,43 @@ class OutboundCallsTest {
         LiveQueue noAmi = new LiveQueue(new StaticListableBeanFactory().getBeanProvider(AmiLinks.class),
                 estimate.getBeanProvider(org.hotline.ivr.AgentQueue.class));
         assertThat(noAmi.expectedWait()).isEqualTo(Duration.ofMinutes(7));
+    }
+
+    @Autowired org.springframework.boot.health.actuate.endpoint.HealthEndpointGroups healthGroups;
+
+    /**
+     * Issue 18: an Asterisk whose manager is away makes the {@code ami} component DEGRADED, which leaves the node's
+     * {@code /actuator/health} UP (200: the node still takes calls over FastAGI) and readiness untouched, while the
+     * group {@code /actuator/health/asterisk} reads DEGRADED with 503 for the outbound calls' monitoring. A DOWN
+     * component still makes the node DOWN.
+     */
+    @Test
+    void anAsteriskAwayLeavesTheNodeUpAndShowsInTheAsteriskGroup() throws Exception {
+        StaticListableBeanFactory withAmi = new StaticListableBeanFactory();
+        withAmi.addBean("ami", links);
+        org.hotline.ops.monitoring.AmiHealth health = new org.hotline.ops.monitoring.AmiHealth(
+                withAmi.getBeanProvider(AmiLinks.class));
+        assertThat(health.health().getStatus()).isEqualTo(org.springframework.boot.health.contributor.Status.UP);
+        peer.close();
+        AmiLinkTest.waitFor(() -> links.anyConnected().isEmpty(), 10);
+        org.springframework.boot.health.contributor.Health away = health.health();
+        assertThat(away.getStatus()).isEqualTo(org.hotline.ops.monitoring.AmiHealth.DEGRADED);
+        assertThat(away.getDetails()).containsEntry("away", 1).containsKey("asterisks");
+
+        var up = org.springframework.boot.health.contributor.Status.UP;
+        var primary = healthGroups.getPrimary();
+        var overall = primary.getStatusAggregator().getAggregateStatus(Set.of(up, away.getStatus()));
+        assertThat(overall).isEqualTo(up);
+        assertThat(primary.getHttpCodeStatusMapper().getStatusCode(overall)).isEqualTo(200);
+        assertThat(primary.getStatusAggregator().getAggregateStatus(
+                Set.of(org.springframework.boot.health.contributor.Status.DOWN, away.getStatus())))
+                .isEqualTo(org.springframework.boot.health.contributor.Status.DOWN);
+        assertThat(healthGroups.get("readiness").isMember("ami")).isFalse();
+        var group = healthGroups.get("asterisk");
+        assertThat(group.isMember("ami")).isTrue();
+        var asterisk = group.getStatusAggregator().getAggregateStatus(Set.of(away.getStatus()));
+        assertThat(asterisk).isEqualTo(org.hotline.ops.monitoring.AmiHealth.DEGRADED);
+        assertThat(group.getHttpCodeStatusMapper().getStatusCode(asterisk)).isEqualTo(503);
     }
 
     // ------------------------------------------------------------------ the queue's real figures

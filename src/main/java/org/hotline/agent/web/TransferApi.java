@@ -14,6 +14,7 @@ import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 
 import org.hotline.agent.AgentPresence;
+import org.hotline.agent.ScreenPops;
 import org.hotline.agent.TransferDesk;
 
 @RestController
@@ -23,10 +24,22 @@ class TransferApi {
 
     private final TransferDesk desk;
     private final AgentPresence presence;
+    private final ScreenPops pops;
 
-    TransferApi(TransferDesk desk, AgentPresence presence) {
+    TransferApi(TransferDesk desk, AgentPresence presence, ScreenPops pops) {
         this.desk = desk;
         this.presence = presence;
+        this.pops = pops;
+    }
+
+    record Pop(String transferId) {
+    }
+
+    @GetMapping("/pop")
+    @Operation(summary = "Asterisk 刚把本坐席话机接通的来电（弹屏）：转接编号，没有则 204；每次弹屏只给一次")
+    ResponseEntity<Pop> pop(@AuthenticationPrincipal ConsoleUserDetails me) {
+        return pops.next(me.actor()).map(id -> ResponseEntity.ok(new Pop(id)))
+                .orElseGet(() -> ResponseEntity.noContent().build());
     }
 
     @GetMapping

@@ -19,6 +19,7 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 import org.hotline.agent.ConsoleRole;
 import org.hotline.agent.ConsoleUser;
 import org.hotline.agent.ConsoleUsers;
+import org.hotline.agent.ScreenPops;
 import org.hotline.agent.UserProblem;
 
 @RestController
@@ -27,9 +28,33 @@ import org.hotline.agent.UserProblem;
 class UserApi {
 
     private final ConsoleUsers users;
+    private final ScreenPops pops;
 
-    UserApi(ConsoleUsers users) {
+    UserApi(ConsoleUsers users, ScreenPops pops) {
         this.users = users;
+        this.pops = pops;
+    }
+
+    record Phone(String memberInterface) {
+    }
+
+    @GetMapping("/phones")
+    @Operation(summary = "坐席与话机（队列成员，如 PJSIP/agent8001）的绑定，用于来电弹屏")
+    List<ScreenPops.Phone> phones() {
+        return pops.phones();
+    }
+
+    @PostMapping("/{username}/phone")
+    @Operation(summary = "设定坐席所用的话机（队列成员接口，如 PJSIP/agent8001）；空值解除绑定。记入审计")
+    ResponseEntity<?> phone(@AuthenticationPrincipal ConsoleUserDetails me, @PathVariable String username,
+            @RequestBody Phone body) {
+        Optional<ScreenPops.PhoneProblem> problem = pops.setPhone(me.actor(), username, body.memberInterface());
+        if (problem.isPresent()) {
+            return ResponseEntity.status(problem.get() == ScreenPops.PhoneProblem.NO_SUCH_USER ? 404 : 422)
+                    .body(Map.of("problem", problem.get().name(), "text", problem.get().text()));
+        }
+        return ResponseEntity.ok(pops.phones().stream().filter(p -> p.username().equals(username)).findFirst()
+                .map(p -> (Object) p).orElse(Map.of("username", username)));
     }
 
     record NewUser(String username, String password, String displayName, ConsoleRole role, Long facilityId) {

@@ -143,6 +143,7 @@ public final class AmiLink {
         ManagerConnection c = new ManagerConnectionFactory(server.host(), server.port(), server.username(),
                 server.secret()).createManagerConnection();
         c.addEventListener(e -> onEvent(c, e));
+        c.registerUserEventClass(AgentConnectWithVariables.class);
         try {
             c.login();
             if (stopped) {
@@ -241,8 +242,10 @@ public final class AmiLink {
             for (ResponseEvent ev : r.getEvents()) {
                 if (ev instanceof OriginateResponseEvent o) {
                     int reason = o.getReason() == null ? 0 : o.getReason();
-                    return new OriginateResult("Success".equalsIgnoreCase(o.getResponse()), reason, o.getUniqueId(),
-                            null);
+                    // fast_originate: a call that was not answered has no channel: Uniqueid "<unknown>"
+                    String uid = o.getUniqueId();
+                    return new OriginateResult("Success".equalsIgnoreCase(o.getResponse()), reason,
+                            uid == null || uid.startsWith("<") ? null : uid, null);
                 }
             }
             return new OriginateResult(false, 0, null, "no OriginateResponse");

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.reflect.Field;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -172,6 +173,70 @@ class AsteriskConfigTest {
                         assertThat(typeOf(s, pjsip)).isEqualTo("endpoint");
                     });
         }
+    }
+
+    /**
+     * Issue 18: the transfer id reaches the agent's phone as a SIP header and the agent's console as a channel
+     * variable. The caller's [hotline] agent step makes HOTLINE_TRANSFER_ID inheritable (__) before Queue(), whose
+     * b() option runs the pre-dial handler on each agent's channel (app_queue.c ring_entry inherits the __
+     * variables into it): the handler adds the header the gateway's own SIP side uses for the same id (the REFER of
+     * the direct SIP adapter, docs/sip.md), only when there is an id, and returns. manager.conf lists the variable
+     * in channelvars, so AgentConnect carries it (ChanVariable), which is what the screen-pop reads
+     * (QueueCalls.TRANSFER_VARIABLE), and the gateway's manager user's eventfilter lets AgentConnect through.
+     */
+    @Test
+    void theTransferIdTravelsAsAHeaderToThePhoneAndAsAChannelVariableToTheScreenPop() throws Exception {
+        List<Section> ext = parse("extensions.conf");
+        Section hotline = ext.stream().filter(s -> s.name().equals("hotline")).findFirst().orElseThrow();
+        List<String> steps = allDialplan(hotline);
+        int agentStart = -1;
+        for (int i = 0; i < steps.size(); i++) {
+            if (steps.get(i).startsWith("agent,1,")) {
+                agentStart = i;
+            }
+        }
+        assertThat(agentStart).as("[hotline] exten agent").isNotNegative();
+        int inherit = -1;
+        int queue = -1;
+        for (int i = agentStart; i < steps.size() && (i == agentStart || steps.get(i).matches("^n[,(].*")); i++) {
+            if (steps.get(i).contains("Set(__" + AgiCall.TRANSFER_ID + "=${" + AgiCall.TRANSFER_ID + "})")) {
+                inherit = i;
+            }
+            if (steps.get(i).contains("Queue(")) {
+                queue = i;
+            }
+        }
+        assertThat(inherit).as("Set(__HOTLINE_TRANSFER_ID=...) in [hotline] agent").isNotNegative();
+        assertThat(queue).as("Queue() after it").isGreaterThan(inherit);
+        Matcher b = Pattern.compile("Queue\\([^,]+,[^,]*b\\(([^^)]+)\\^([^^)]+)\\^(\\d+)\\)").matcher(steps.get(queue));
+        assertThat(b.find()).as("Queue() option b(context^exten^priority): %s", steps.get(queue)).isTrue();
+        String context = b.group(1);
+        String exten = b.group(2);
+        Section predial = ext.stream().filter(s -> s.name().equals(context)).findFirst().orElseThrow(
+                () -> new AssertionError("no pre-dial context [" + context + "]"));
+        List<String> handler = allDialplan(predial);
+        assertThat(handler.get(0)).as("the handler starts at %s,%s", exten, b.group(3))
+                .startsWith(exten + "," + b.group(3) + ",");
+        Field header = Class.forName("org.hotline.ivr.sip.InDialogRequests").getDeclaredField("TRANSFER_ID_HEADER");
+        header.setAccessible(true);
+        String name = (String) header.get(null);
+        assertThat(String.join("\n", handler))
+                .as("only with an id").contains("GotoIf($[\"${" + AgiCall.TRANSFER_ID + "}\" = \"\"]?")
+                .contains("Set(PJSIP_HEADER(add," + name + ")=${" + AgiCall.TRANSFER_ID + "})")
+                .contains("Return()");
+        assertThat(AgiCall.TRANSFER_ID).isEqualTo(org.hotline.outbound.QueueCalls.TRANSFER_VARIABLE);
+
+        // an answered call-back that asks for a person goes the same way
+        Section outbound = ext.stream().filter(s -> s.name().equals("hotline-outbound")).findFirst().orElseThrow();
+        assertThat(String.join("\n", allDialplan(outbound))).contains("?hotline,agent,1)");
+
+        List<Section> manager = parse("manager.conf");
+        Section general = manager.stream().filter(s -> s.name().equals("general")).findFirst().orElseThrow();
+        assertThat(List.of(general.get("channelvars").split(",")))
+                .as("manager.conf channelvars").contains(AgiCall.TRANSFER_ID);
+        Section user = manager.stream().filter(s -> s.name().equals("hotline-gateway")).findFirst().orElseThrow();
+        assertThat(user.all("eventfilter")).anyMatch(f -> Pattern.compile(f).matcher("Event: AgentConnect\r\n").find());
+        assertThat(Files.readString(Path.of("docs/asterisk.md"))).contains(name + ": <transfer id>");
     }
 
     @Test
