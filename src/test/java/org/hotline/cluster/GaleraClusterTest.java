@@ -17,6 +17,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * configurations: each gateway writing to a different node, and all writing to one node through the
  * same sequential URL (what docs/deploy.md recommends). One Galera node and one gateway are killed mid-run.
  */
+@org.junit.jupiter.api.Tag("cluster") // alone, after the rest (pom.xml: several processes and databases each)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class GaleraClusterTest extends ClusterScenario {
 

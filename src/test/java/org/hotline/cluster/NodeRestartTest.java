@@ -38,6 +38,7 @@ import org.hotline.ivr.agi.AsteriskCall;
  * try, although the closed calls' connections still sit in TIME_WAIT on those ports. A listener without
  * address reuse fails that start with "Address already in use" for about a minute.
  */
+@org.junit.jupiter.api.Tag("cluster") // alone, after the rest (pom.xml: several processes and databases each)
 class NodeRestartTest {
 
     static final Duration UP_WITHIN = Duration.ofSeconds(150);

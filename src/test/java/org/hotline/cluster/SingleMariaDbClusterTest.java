@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.hotline.db.EmbeddedMariaDb;
 
 /** The cluster scenario on one MariaDB: three gateway processes sharing it, one killed mid-run. */
+@org.junit.jupiter.api.Tag("cluster") // alone, after the rest (pom.xml: several processes and databases each)
 class SingleMariaDbClusterTest extends ClusterScenario {
 
     static EmbeddedMariaDb server;

@@ -47,6 +47,7 @@ import org.hotline.testsupport.TestSupportConfig;
  * hung up on. Meanwhile readiness must read DOWN within 5 s and new calls must not be taken; the service
  * restarts mariadbd, turns back UP, writes the transfer records it kept, and books again.
  */
+@org.junit.jupiter.api.Tag("cluster") // alone, after the rest (pom.xml: several processes and databases each)
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "hotline.demo-data.enabled=false",
         // a person answers at any hour: a caller sent to one is queued, not offered a call-back

@@ -38,6 +38,7 @@ import org.hotline.testsupport.TestClock;
  * (started apart from them), on the real clock. Two nodes: each release fires once. No node at the
  * release time: the next node to start performs it, and the audit shows how late.
  */
+@org.junit.jupiter.api.Tag("cluster") // alone, after the rest (pom.xml: several processes and databases each)
 class ReleaseClusterTest {
 
     static EmbeddedMariaDb server;

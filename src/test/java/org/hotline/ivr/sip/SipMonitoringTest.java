@@ -94,20 +94,22 @@ class SipMonitoringTest {
 
         String caller = Fixtures.mobile();
         String id = Fixtures.residentId(now.toLocalDate().minusYears(45).minusDays(40)).replace('X', '*');
-        // welcome (cut short by 5), nine answers: menu 1, hospital 1, department 1, date 1, slice 1, for myself 1,
-        // the ID, SMS to this phone 1, confirm 1; then 5 cuts the read-out short; goodbye; the gateway hangs up
+        // welcome (cut short by 5), eight answers: menu 1, hospital 1, department 1, date 1, slice 1, for myself 1,
+        // the ID, the read-back (this phone's SMS in it, issue 16) confirmed with 1; then 5 cuts the read-out short;
+        // goodbye; the gateway hangs up
         String script = "2500:5|2000:1|1500:1|1500:1|1500:1|1500:1|1500:1|2000:" + id
-                + "|4800:1|1500:1|3000:5|1000:";
+                + "|4800:1|3000:5|1000:";
         Sipp.Run run = Sipp.scenario(work, "uac_rfc4733.xml", sip.endpoint().port())
                 .calls("hotline;" + script + ";" + caller + ";wait").args("-rtp_echo").run(Duration.ofSeconds(90));
         assertThat(run.succeeded()).as(run.logs()).isTrue();
         assertThat(jdbc.queryForList("SELECT status FROM booking WHERE slot_id = ? AND calling_number = ?",
                 String.class, slot, caller)).containsExactly("ACTIVE");
 
-        // the engine's actions on the channel: play(welcome), nine collects (menu … confirm), play(read-out),
-        // play(goodbye), hangUp(): 13, each but the first timed from the caller's answer before it
-        String after = awaitPrometheus(p -> value(STEP_COUNT, p) >= countBefore + 12, Duration.ofSeconds(5));
-        assertThat(value(STEP_COUNT, after) - countBefore).as(after).isEqualTo(12);
+        // the engine's actions on the channel: play(welcome), play(120 advice, issue 16), eight collects (menu …
+        // confirm), play(read-out), the code's "重听按星号" wait, play(goodbye), hangUp(): 14, each but the first
+        // timed from the caller's answer before it
+        String after = awaitPrometheus(p -> value(STEP_COUNT, p) >= countBefore + 13, Duration.ofSeconds(5));
+        assertThat(value(STEP_COUNT, after) - countBefore).as(after).isEqualTo(13);
         assertThat(value(STEP_SUM, after) - sumBefore).as("server time of those steps").isGreaterThan(0);
         assertThat(after).contains("hotline_sip_step_seconds_bucket{le=\"+Inf\"}")
                 .containsPattern("(?m)^hotline_sip_calls_active \\S+$")
