@@ -25,7 +25,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 /**
  * This node's outbound worker: every {@code poll-interval} it queues a call-back call for each open call-back
  * request (once per request, whichever node sees it first) and runs its {@link OutboundScheduler}. It places calls
- * only when it has a way to: an Asterisk over AMI ({@code hotline.ami.servers}); with none, and on a node with
+ * only when it has a way to: the direct SIP adapter when {@code hotline.sip.outbound-uri} is set ({@link SipDialer}),
+ * else an Asterisk over AMI ({@code hotline.ami.servers}); with neither, and on a node with
  * {@code hotline.outbound.enabled=false}, it places nothing (another node may). Metrics:
  * {@code hotline_outbound_placed}, {@code hotline_outbound_in_flight}.
  */
@@ -44,11 +45,16 @@ public class OutboundNode implements SmartLifecycle {
     private final Clock clock;
     private final ObjectProvider<AmiLinks> ami;
     private final ObjectProvider<MeterRegistry> registry;
+    private final ObjectProvider<org.hotline.ivr.DirectSipCalls> sip;
+    private final ObjectProvider<OutboundAnswerer> answerer;
     private volatile OutboundScheduler scheduler;
     private volatile ScheduledExecutorService timer;
 
     public OutboundNode(OutboundProperties props, OutboundStore store, OutboundCalls calls, OutboundChecks checks,
-            TransferLog transfers, Clock clock, ObjectProvider<AmiLinks> ami, ObjectProvider<MeterRegistry> registry) {
+            TransferLog transfers, Clock clock, ObjectProvider<AmiLinks> ami, ObjectProvider<MeterRegistry> registry,
+            ObjectProvider<org.hotline.ivr.DirectSipCalls> sip, ObjectProvider<OutboundAnswerer> answerer) {
+        this.sip = sip;
+        this.answerer = answerer;
         this.props = props;
         this.store = store;
         this.calls = calls;
@@ -62,14 +68,17 @@ public class OutboundNode implements SmartLifecycle {
     @Override
     public synchronized void start() {
         AmiLinks links = ami.getIfAvailable();
-        if (!props.enabled() || links == null || !links.enabled()) {
+        org.hotline.ivr.DirectSipCalls direct = sip.getIfAvailable();
+        boolean viaSip = direct != null && !direct.outboundUri().isBlank() && answerer.getIfAvailable() != null;
+        if (!props.enabled() || !viaSip && (links == null || !links.enabled())) {
             log.info("Outbound calls: not placed by this node ({})",
                     !props.enabled() ? "hotline.outbound.enabled=false" : "no Asterisk in hotline.ami.servers");
             return;
         }
         String node = props.nodeId().isBlank() ? defaultNode() : props.nodeId();
-        OutboundScheduler s = new OutboundScheduler(store, calls, checks, new AmiDialer(links, props), props, clock,
-                node, LINES);
+        Dialer dialer = viaSip ? new SipDialer(direct, direct.outboundUri(), answerer.getObject(), props)
+                : new AmiDialer(links, props);
+        OutboundScheduler s = new OutboundScheduler(store, calls, checks, dialer, props, clock, node, LINES);
         registry.ifAvailable(r -> {
             Gauge.builder("hotline.outbound.placed", s, OutboundScheduler::placed).register(r);
             Gauge.builder("hotline.outbound.in.flight", s, OutboundScheduler::inFlight).register(r);
@@ -82,8 +91,8 @@ public class OutboundNode implements SmartLifecycle {
         });
         long every = Math.max(100, props.pollInterval().toMillis());
         timer.scheduleWithFixedDelay(this::tick, every, every, TimeUnit.MILLISECONDS);
-        log.info("Outbound calls: node {} places calls over AMI, quiet {}–{}, {} a number a day, {} tries", node,
-                props.quietStart(), props.quietEnd(), props.perNumberPerDay(), props.maxAttempts());
+        log.info("Outbound calls: node {} places calls over {}, quiet {}–{}, {} a number a day, {} tries", node,
+                dialer.via(), props.quietStart(), props.quietEnd(), props.perNumberPerDay(), props.maxAttempts());
     }
 
     private void tick() {

@@ -73,6 +73,8 @@ final class SipCall implements CallChannel, RtpStream.Events {
     private volatile VoiceRecorder recorder;
     private Recording lastRecording;
 
+    /** The flow of a call we placed (an outbound call's); null: the endpoint's call handler (an inbound call). */
+    private volatile org.hotline.ivr.CallHandler flow;
     private volatile ServerTransaction invite;
     private volatile Dialog dialog;
     private volatile SdpOffer offer;
@@ -148,6 +150,14 @@ final class SipCall implements CallChannel, RtpStream.Events {
         if (offer != null) {
             rtp.use(offer.negotiate().orElseThrow());
         }
+    }
+
+    void flow(org.hotline.ivr.CallHandler h) {
+        this.flow = h;
+    }
+
+    org.hotline.ivr.CallHandler flow() {
+        return flow;
     }
 
     ServerTransaction inviteTransaction() {

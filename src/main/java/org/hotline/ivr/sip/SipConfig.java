@@ -52,19 +52,26 @@ public class SipConfig {
         DatabaseWatch w = watch.getIfAvailable();
         endpoint.readyWhen(ready);
         endpoint.admitWhile(w == null ? () -> true : w::reachable);
-        return new SipService(endpoint, meters.getIfAvailable());
+        return new SipService(endpoint, meters.getIfAvailable(), props.outboundUri());
     }
 
     /** The endpoint as a Spring lifecycle bean; {@link #endpoint()} for tests and the ops module. */
-    public static class SipService implements SmartLifecycle {
+    public static class SipService implements SmartLifecycle, org.hotline.ivr.DirectSipCalls {
 
         private static final Logger log = LoggerFactory.getLogger(SipService.class);
         private final SipEndpoint endpoint;
         private volatile boolean running;
         private volatile String startFailure;
 
+        private final String outboundUri;
+
         SipService(SipEndpoint endpoint, MeterRegistry meters) {
+            this(endpoint, meters, "");
+        }
+
+        SipService(SipEndpoint endpoint, MeterRegistry meters, String outboundUri) {
             this.endpoint = endpoint;
+            this.outboundUri = outboundUri;
             if (meters != null) {
                 endpoint.bindMetrics(meters); // once: the meters outlive a stop and start of the endpoint
             }
@@ -96,6 +103,22 @@ public class SipConfig {
         @Override
         public boolean isRunning() {
             return running;
+        }
+
+        @Override
+        public String outboundUri() {
+            return outboundUri;
+        }
+
+        @Override
+        public boolean ready() {
+            return running && endpoint.isRunning();
+        }
+
+        @Override
+        public Placed place(String uri, String digits, String callerId, java.time.Duration ringTimeout, String token,
+                org.hotline.ivr.OutboundAnswer answer) {
+            return endpoint.place(uri, digits, callerId, ringTimeout, token, answer);
         }
 
         /** Why the last start failed (a port taken, an unknown address); null after a good start. */

@@ -41,6 +41,7 @@ public final class SipEndpoint implements AutoCloseable {
     private final InDialogRequests dialogs;
     private final InviteAdmission admission;
     private final SipRequestDispatch listener;
+    private final OutboundInvites outbound;
     private final AtomicInteger callThreads = new AtomicInteger();
 
     private RtpMedia media;
@@ -60,7 +61,8 @@ public final class SipEndpoint implements AutoCloseable {
         CallResources resources = new Resources();
         this.dialogs = new InDialogRequests(props, host, responses, calls, resources);
         this.admission = new InviteAdmission(props, trusted, handler, prompts, calls, responses, dialogs, resources);
-        this.listener = new SipRequestDispatch(admission, dialogs, responses, calls);
+        this.outbound = new OutboundInvites(props, host, calls, dialogs, resources, prompts);
+        this.listener = new SipRequestDispatch(admission, dialogs, responses, calls, outbound);
     }
 
     /** Takes new INVITEs only while {@code admission} says yes; otherwise answers 503 (Retry-After 10). */
@@ -179,6 +181,15 @@ public final class SipEndpoint implements AutoCloseable {
         return props.maxCalls();
     }
 
+    /**
+     * Places a call (a UAC INVITE to {@code uriPattern}, {@code {number}} replaced) and waits until it is answered
+     * (then {@code answer} runs it with {@code token} on a call thread) or not; see {@link OutboundInvites}.
+     */
+    public org.hotline.ivr.DirectSipCalls.Placed place(String uriPattern, String digits, String callerId,
+            java.time.Duration ringTimeout, String token, org.hotline.ivr.OutboundAnswer answer) {
+        return outbound.place(uriPattern, digits, callerId, ringTimeout, token, answer);
+    }
+
     /** Registers this endpoint's meters: the shared call meters (hotline.sip.step, calls active) and media lateness. */
     public void bindMetrics(MeterRegistry registry) {
         meters = CallMeters.register(registry, "sip",
@@ -239,7 +250,7 @@ public final class SipEndpoint implements AutoCloseable {
 
     /** Runs the flow on a thread of the call's own; hangs up when no thread can be had. */
     private void startFlow(SipCall call) {
-        CallHandler h = handler.get();
+        CallHandler h = call.flow() != null ? call.flow() : handler.get();
         callThreads.incrementAndGet();
         try {
             callThreadPool.execute(() -> {

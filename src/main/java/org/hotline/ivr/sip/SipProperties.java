@@ -27,12 +27,24 @@ import org.springframework.boot.context.properties.bind.ConstructorBinding;
  * @param trustedPeers      peers (addresses or CIDR blocks) whose P-Asserted-Identity / From count as a verified
  *                          calling number; from anyone else the number is unverified (docs/security.md). Default:
  *                          loopback only
+ * @param outboundUri       where calls the gateway places itself go without Asterisk, e.g.
+ *                          {@code sip:{number}@carrier.example:5060} ({@code {number}}: the digits dialled); blank
+ *                          (the default): the outbound module dials over Asterisk's AMI
  */
 @ConfigurationProperties("hotline.sip")
 public record SipProperties(Boolean enabled, String bindAddress, String advertisedAddress, Integer port,
         List<String> transports, Integer maxCalls, Integer busyStatus, Duration answerDelay, Integer rtpPortMin,
         Integer rtpPortMax, Duration rtpTimeout, String agentUri, Duration transferTimeout,
-        List<String> acceptedUsers, List<String> trustedPeers) {
+        List<String> acceptedUsers, List<String> trustedPeers, String outboundUri) {
+
+    /** Without an outbound URI. */
+    public SipProperties(Boolean enabled, String bindAddress, String advertisedAddress, Integer port,
+            List<String> transports, Integer maxCalls, Integer busyStatus, Duration answerDelay, Integer rtpPortMin,
+            Integer rtpPortMax, Duration rtpTimeout, String agentUri, Duration transferTimeout,
+            List<String> acceptedUsers, List<String> trustedPeers) {
+        this(enabled, bindAddress, advertisedAddress, port, transports, maxCalls, busyStatus, answerDelay, rtpPortMin,
+                rtpPortMax, rtpTimeout, agentUri, transferTimeout, acceptedUsers, trustedPeers, null);
+    }
 
     /** Without trusted peers: loopback only. */
     public SipProperties(Boolean enabled, String bindAddress, String advertisedAddress, Integer port,
@@ -60,6 +72,10 @@ public record SipProperties(Boolean enabled, String bindAddress, String advertis
         agentUri = blank(agentUri) ? "sip:agents@127.0.0.1:5080" : agentUri.trim();
         transferTimeout = transferTimeout == null ? Duration.ofSeconds(10) : transferTimeout;
         acceptedUsers = acceptedUsers == null ? List.of() : List.copyOf(acceptedUsers);
+        outboundUri = blank(outboundUri) ? "" : outboundUri.trim();
+        if (!outboundUri.isEmpty() && !outboundUri.startsWith("sip:")) {
+            throw new IllegalArgumentException("hotline.sip.outbound-uri: a sip: URI, not " + outboundUri);
+        }
         trustedPeers = trustedPeers == null ? PeerAddresses.LOOPBACK : List.copyOf(trustedPeers);
         PeerAddresses.parse(trustedPeers, "hotline.sip.trusted-peers"); // fails at start-up with the setting's name on a bad entry
         if (busyStatus != 486 && busyStatus != 503) {

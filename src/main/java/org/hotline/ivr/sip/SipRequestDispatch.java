@@ -31,9 +31,11 @@ final class SipRequestDispatch implements SipListenerExt {
     private final InDialogRequests dialogs;
     private final SipResponses responses;
     private final CallRegistry calls;
+    private final OutboundInvites outbound;
 
     SipRequestDispatch(InviteAdmission admission, InDialogRequests dialogs, SipResponses responses,
-            CallRegistry calls) {
+            CallRegistry calls, OutboundInvites outbound) {
+        this.outbound = outbound;
         this.admission = admission;
         this.dialogs = dialogs;
         this.responses = responses;
@@ -85,6 +87,24 @@ final class SipRequestDispatch implements SipListenerExt {
     @Override
     public void processResponse(ResponseEvent e) {
         ClientTransaction ct = e.getClientTransaction();
+        if (ct != null && ct.getApplicationData() instanceof OutboundInvites.Pending p
+                && Request.INVITE.equals(ct.getRequest().getMethod())) {
+            outbound.response(e, p);
+            return;
+        }
+        if (ct == null && e.getResponse().getStatusCode() / 100 == 2 && e.getDialog() != null
+                && Request.INVITE.equals(((javax.sip.header.CSeqHeader) e.getResponse()
+                        .getHeader(javax.sip.header.CSeqHeader.NAME)).getMethod())) {
+            // a retransmitted 200 to our INVITE (its transaction is gone): ACK it again (RFC 3261 13.2.2.4)
+            try {
+                Dialog d = e.getDialog();
+                d.sendAck(d.createAck(((javax.sip.header.CSeqHeader) e.getResponse()
+                        .getHeader(javax.sip.header.CSeqHeader.NAME)).getSeqNumber()));
+            } catch (Exception ex) {
+                log.debug("re-ACK failed: {}", ex.toString());
+            }
+            return;
+        }
         if (ct != null && ct.getApplicationData() instanceof SipCall call
                 && Request.REFER.equals(ct.getRequest().getMethod())) {
             call.referAnswered(e.getResponse().getStatusCode());
@@ -95,6 +115,10 @@ final class SipRequestDispatch implements SipListenerExt {
     public void processTimeout(TimeoutEvent e) {
         if (!e.isServerTransaction()) {
             ClientTransaction ct = e.getClientTransaction();
+            if (ct != null && ct.getApplicationData() instanceof OutboundInvites.Pending p) {
+                outbound.timedOut(p);
+                return;
+            }
             if (ct != null && ct.getApplicationData() instanceof SipCall call
                     && Request.REFER.equals(ct.getRequest().getMethod())) {
                 call.referAnswered(Response.REQUEST_TIMEOUT);
