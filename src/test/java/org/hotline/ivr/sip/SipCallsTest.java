@@ -156,7 +156,7 @@ class SipCallsTest {
         // up to the time slice (a place is now held), then the caller hangs up while "for whom" plays
         String script = "2500:5|2000:1|1500:1|1500:1|1500:1|1500:1|2500:";
         Sipp sipp = Sipp.scenario(work, "uac_rfc4733.xml", sip.endpoint().port())
-                .calls("hotline;" + script + ";" + caller + ";bye").args("-rtp_echo").start();
+                .calls("hotline;" + script + ";" + caller + ";bye").args("-rtp_echo").start().listening();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         boolean sawHold = false;
         while (System.nanoTime() < deadline && !sawHold) {
@@ -275,5 +275,100 @@ class SipCallsTest {
     static String basic(String user) {
         return "Basic " + java.util.Base64.getEncoder().encodeToString((user + ":test-password-123")
                 .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    // ------------------------------------------------------------------ outbound calls without Asterisk (issue 18)
+
+    @Autowired org.hotline.outbound.OutboundStore outboundStore;
+    @Autowired org.hotline.outbound.OutboundCalls outboundCalls;
+    @Autowired org.hotline.outbound.OutboundChecks outboundChecks;
+    @Autowired org.hotline.outbound.OutboundAnswerer outboundAnswerer;
+    @Autowired org.hotline.outbound.ReminderCalls reminders;
+    @Autowired org.hotline.booking.BookingService bookings;
+
+    /** A booking for tomorrow made from a landline (so its reminder is a telephone call). */
+    org.hotline.booking.Booking bookedFromLandline(String landline, int minute) {
+        long slot = fx.slot(dept, now.toLocalDate().plusDays(1).atTime(11, minute), 1, 0, 5);
+        return ((org.hotline.booking.BookingOutcome.Booked) bookings.book(slot, null,
+                new org.hotline.booking.BookingRequest(0, Fixtures.residentIdAged(70), Fixtures.mobile(), List.of(),
+                        landline, org.hotline.booking.Channel.PHONE_MENU, "test", null))).booking();
+    }
+
+    /** A node placing its calls over the direct SIP adapter to SIPp ({@code hotline.sip.outbound-uri}). */
+    org.hotline.outbound.OutboundScheduler sipNode(int sippPort) {
+        org.hotline.outbound.OutboundProperties props = org.hotline.outbound.OutboundProperties.defaults();
+        return new org.hotline.outbound.OutboundScheduler(outboundStore, outboundCalls, outboundChecks,
+                new org.hotline.outbound.SipDialer(sip, "sip:{number}@127.0.0.1:" + sippPort, outboundAnswerer, props),
+                props, clock, "gw-sip", 2);
+    }
+
+    Map<String, Object> outboundRow(long id) {
+        return jdbc.queryForMap("SELECT c.status, c.attempts, c.outcome, a.via, a.keys_pressed,"
+                + " a.outcome AS attempt_outcome FROM outbound_call c JOIN outbound_attempt a ON a.call_id = c.id"
+                + " WHERE c.id = ? ORDER BY a.id DESC LIMIT 1", id);
+    }
+
+    void waitForOutbound(long id, String status) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline && !status.equals(jdbc.queryForObject(
+                "SELECT status FROM outbound_call WHERE id = ?", String.class, id))) {
+            Thread.sleep(100);
+        }
+    }
+
+    @Test
+    void withoutAsteriskTheSipAdapterCallsTheElderAndTwoThenOneCancelsTheBookingByRfc4733() throws Exception {
+        String landline = String.format("010%08d", (System.nanoTime() / 1000) % 100_000_000);
+        org.hotline.booking.Booking b = bookedFromLandline(landline, 5);
+        reminders.on(new org.hotline.booking.BookingEvents.ReminderDue(b));
+        long id = outboundStore.find(org.hotline.outbound.Purpose.REMINDER, String.valueOf(b.id())).orElseThrow().id();
+
+        Sipp phone = Sipp.scenario(work, "uas_answer_rfc4733.xml", sip.endpoint().port()).args("-rtp_echo").start().listening();
+        org.hotline.outbound.OutboundScheduler node = sipNode(phone.sipPort());
+        try {
+            assertThat(node.poll()).isEqualTo(1);
+            Sipp.Run run = phone.await(Duration.ofSeconds(40));
+            assertThat(run.succeeded()).as(run.logs()).isTrue();
+            String log = Sipp.messages(run);
+            assertThat(log).contains("INVITE for " + landline).contains("play_dtmf 2").contains("play_dtmf 1");
+            waitForOutbound(id, "DONE");
+        } finally {
+            phone.kill();
+            node.shutdown();
+        }
+        assertThat(bookings.findById(b.id()).orElseThrow().status())
+                .isEqualTo(org.hotline.booking.Booking.BookingStatus.CANCELLED);
+        assertThat(outboundRow(id)).containsEntry("status", "DONE").containsEntry("attempts", 1)
+                .containsEntry("via", "SIP").containsEntry("attempt_outcome", "ANSWERED")
+                .containsEntry("keys_pressed", "21");
+        assertThat(sip.endpoint().outcomes()).containsKey("outbound-answered");
+    }
+
+    @Test
+    void aBusyElderOverDirectSipIsRecordedBusyAndTriedAgainLater() throws Exception {
+        String landline = String.format("010%08d", (System.nanoTime() / 1000) % 100_000_000);
+        org.hotline.booking.Booking b = bookedFromLandline(landline, 35);
+        reminders.on(new org.hotline.booking.BookingEvents.ReminderDue(b));
+        long id = outboundStore.find(org.hotline.outbound.Purpose.REMINDER, String.valueOf(b.id())).orElseThrow().id();
+
+        Sipp phone = Sipp.scenario(work, "uas_busy_486.xml", sip.endpoint().port()).start().listening();
+        org.hotline.outbound.OutboundScheduler node = sipNode(phone.sipPort());
+        try {
+            assertThat(node.poll()).isEqualTo(1);
+            Sipp.Run run = phone.await(Duration.ofSeconds(15));
+            assertThat(run.succeeded()).as(run.logs()).isTrue();
+            waitForOutbound(id, "PENDING");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (System.nanoTime() < deadline && outboundRow(id).get("attempt_outcome") == null) {
+                Thread.sleep(100);
+            }
+        } finally {
+            phone.kill();
+            node.shutdown();
+        }
+        assertThat(outboundRow(id)).containsEntry("status", "PENDING").containsEntry("attempts", 1)
+                .containsEntry("outcome", "BUSY").containsEntry("via", "SIP").containsEntry("attempt_outcome", "BUSY");
+        assertThat(bookings.findById(b.id()).orElseThrow().status())
+                .isEqualTo(org.hotline.booking.Booking.BookingStatus.ACTIVE);
     }
 }

@@ -51,6 +51,8 @@ final class Sipp {
     private final String scenario;
     private final int target;
     private final List<String> args = new ArrayList<>();
+    /** SIPp's own SIP port (where a UAS scenario answers the gateway's INVITEs). */
+    private final int sipPort = freeUdpPort();
     private Process process;
 
     private Sipp(Path dir, String scenario, int target) {
@@ -125,6 +127,11 @@ final class Sipp {
         return b.array();
     }
 
+    /** The port SIPp listens on for SIP: a UAS scenario's address for the gateway to call. */
+    int sipPort() {
+        return sipPort;
+    }
+
     Sipp args(String... more) {
         args.addAll(List.of(more));
         return this;
@@ -137,7 +144,7 @@ final class Sipp {
             }
             Files.copy(in, dir.resolve(scenario));
             List<String> cmd = new ArrayList<>(List.of("/usr/bin/sipp", "-sf", dir.resolve(scenario).toString(),
-                    "127.0.0.1:" + target, "-i", "127.0.0.1", "-p", Integer.toString(freeUdpPort()), "-mi",
+                    "127.0.0.1:" + target, "-i", "127.0.0.1", "-p", Integer.toString(sipPort), "-mi",
                     "127.0.0.1", "-mp", Integer.toString(freeMediaPort()), "-nostdin", "-trace_err",
                     "-trace_logs", "-timeout_error", "-max_recv_loops", "100"));
             if (!args.contains("-m")) {
@@ -150,6 +157,30 @@ final class Sipp {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Waits (up to 10 s) until SIPp holds its SIP port: a UAS scenario ready for the gateway's INVITE. Read from
+     * /proc/net/udp (binding a probe socket would race SIPp for the port).
+     */
+    Sipp listening() {
+        String local = String.format(":%04X ", sipPort);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            try {
+                if (Files.readAllLines(Path.of("/proc/net/udp")).stream()
+                        .anyMatch(l -> l.trim().split("\\s+").length > 1 && (l.trim().split("\\s+")[1] + " ").endsWith(local))) {
+                    return this;
+                }
+                Thread.sleep(20);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        throw new IllegalStateException("SIPp did not bind port " + sipPort);
     }
 
     /** Waits for the run to end (killing it after the limit) and returns what happened. */
