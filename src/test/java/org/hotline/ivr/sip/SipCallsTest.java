@@ -296,7 +296,10 @@ class SipCallsTest {
 
     /** A node placing its calls over the direct SIP adapter to SIPp ({@code hotline.sip.outbound-uri}). */
     org.hotline.outbound.OutboundScheduler sipNode(int sippPort) {
-        org.hotline.outbound.OutboundProperties props = org.hotline.outbound.OutboundProperties.defaults();
+        return sipNode(sippPort, org.hotline.outbound.OutboundProperties.defaults());
+    }
+
+    org.hotline.outbound.OutboundScheduler sipNode(int sippPort, org.hotline.outbound.OutboundProperties props) {
         return new org.hotline.outbound.OutboundScheduler(outboundStore, outboundCalls, outboundChecks,
                 new org.hotline.outbound.SipDialer(sip, "sip:{number}@127.0.0.1:" + sippPort, outboundAnswerer, props),
                 props, clock, "gw-sip", 2);
@@ -342,6 +345,31 @@ class SipCallsTest {
                 .containsEntry("via", "SIP").containsEntry("attempt_outcome", "ANSWERED")
                 .containsEntry("keys_pressed", "21");
         assertThat(sip.endpoint().outcomes()).containsKey("outbound-answered");
+    }
+
+    @Test
+    void anUnansweredDirectSipCallIsCancelledAtTheRingTimeoutAndRecordedNoAnswer() throws Exception {
+        String landline = String.format("010%08d", (System.nanoTime() / 1000) % 100_000_000);
+        org.hotline.booking.Booking b = bookedFromLandline(landline, 50);
+        reminders.on(new org.hotline.booking.BookingEvents.ReminderDue(b));
+        long id = outboundStore.find(org.hotline.outbound.Purpose.REMINDER, String.valueOf(b.id())).orElseThrow().id();
+        var ringsTwoSeconds = new org.hotline.outbound.OutboundProperties(null, null, null, null, null, null, null,
+                null, null, Duration.ofSeconds(2), null, null, null, null, null);
+
+        Sipp phone = Sipp.scenario(work, "uas_rings_cancel.xml", sip.endpoint().port()).start().listening();
+        org.hotline.outbound.OutboundScheduler node = sipNode(phone.sipPort(), ringsTwoSeconds);
+        try {
+            assertThat(node.poll()).isEqualTo(1);
+            Sipp.Run run = phone.await(Duration.ofSeconds(15));
+            assertThat(run.succeeded()).as(run.logs()).isTrue();
+            waitForOutbound(id, "PENDING");
+        } finally {
+            phone.kill();
+            node.shutdown();
+        }
+        assertThat(outboundRow(id)).containsEntry("status", "PENDING").containsEntry("attempts", 1)
+                .containsEntry("outcome", "NO_ANSWER").containsEntry("via", "SIP")
+                .containsEntry("attempt_outcome", "NO_ANSWER");
     }
 
     @Test
