@@ -48,6 +48,9 @@ async function loadHis() {
       el('td', {}, c.pushUrl || '（无）'), el('td', {}, (c.endpointHosts || []).join('、') || '（无）'),
       el('td', {}, c.ratePerMinute),
       el('td', {}, el('ul', { className: 'his-tokens' }, v.tokens.map((t) => tokenLine(c, t)))),
+      el('td', { className: 'his-backlog' }, v.backlog ? '待推送 ' + v.backlog.pending + ' 条，最久 '
+        + Math.round(v.backlog.oldestSeconds / 60) + ' 分钟，最多重试 ' + v.backlog.maxAttempts + ' 次'
+        + (v.backlog.lastError ? '；最近失败：' + v.backlog.lastError : '') : '无'),
       el('td', {},
         el('button', { className: 'secondary his-issue', disabled: valid >= 2, title: valid >= 2 ? '已有两个有效令牌：请先吊销旧令牌' : null,
           onclick: async () => {

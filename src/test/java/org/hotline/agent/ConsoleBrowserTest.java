@@ -476,6 +476,7 @@ class ConsoleBrowserTest {
         String name = "浏览器测试 HIS " + (System.nanoTime() % 1_000_000);
         type("his-name", name);
         type("his-hosts", "his.example");
+        type("his-push-url", "http://127.0.0.1:9/fhir-hook"); // nobody listens: its pushes wait
         type("his-rate", "120");
         WebElement tick = waitUpTo(10).until(ExpectedConditions.elementToBeClickable(
                 By.cssSelector("#his-facilities input[value='" + hospital + "']")));
@@ -517,6 +518,17 @@ class ConsoleBrowserTest {
                 .contains("已吊销"));
         assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM audit_event WHERE action = 'HIS_CLIENT_CREATE' AND detail "
                 + "LIKE ?", Integer.class, "%" + name + "%")).isEqualTo(1);
+        // a booking at that hospital is pushed to a receiver that is down: the screen shows the backlog
+        at(8, 0);
+        LocalDateTime start = clock.now().toLocalDate().plusDays(1).atTime(10, 0);
+        long slot = fx.slot(dept, start, 0, 0, 5, clock.now().minusDays(1), start);
+        String phone = Fixtures.mobile();
+        assertThat(booking.book(slot, null, new org.hotline.booking.BookingRequest(0, Fixtures.residentIdAged(70), phone,
+                java.util.List.of(), phone, org.hotline.booking.Channel.PHONE_MENU, "call-his-ui", null)))
+                .isInstanceOf(org.hotline.booking.BookingOutcome.Booked.class);
+        browser.findElement(By.cssSelector("#tabs button[data-tab='his']")).click();
+        waitUpTo(10).until(d -> d.findElement(By.cssSelector("#his-list tr[data-client='" + name + "'] td.his-backlog"))
+                .getText().contains("待推送 1 条"));
         screenshot("admin-his-clients");
 
         logIn(cfx.user(ConsoleRole.SUPERVISOR, null), "班长");
