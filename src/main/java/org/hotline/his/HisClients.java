@@ -265,6 +265,27 @@ public class HisClients {
                 WHERE f.facility_id = ? ORDER BY c.id""", this::client, facilityId);
     }
 
+    /** A client's Appointment pushes not yet delivered (as {@code /ops} shows them): how many, the oldest's age. */
+    public record Backlog(int pending, long oldestSeconds, int maxAttempts, String lastError) {
+    }
+
+    /** The push backlog per client that has one (for the console's 医院系统接入 screen). */
+    public Map<Long, Backlog> backlog() {
+        LocalDateTime now = LocalDateTime.now(clock);
+        Map<Long, Backlog> out = new java.util.HashMap<>();
+        jdbc.query("""
+                SELECT p.client_id, COUNT(*), MIN(p.created_at), MAX(p.attempts),
+                       (SELECT e.last_error FROM his_push e WHERE e.client_id = p.client_id AND e.status = 'PENDING'
+                          AND e.last_error IS NOT NULL ORDER BY e.id DESC LIMIT 1)
+                FROM his_push p WHERE p.status = 'PENDING' GROUP BY p.client_id""",
+                rs -> {
+                    out.put(rs.getLong(1), new Backlog(rs.getInt(2),
+                            Math.max(0, Duration.between(rs.getObject(3, LocalDateTime.class), now).toSeconds()),
+                            rs.getInt(4), rs.getString(5)));
+                });
+        return out;
+    }
+
     public List<HisToken> tokens(long clientId) {
         return jdbc.query("SELECT * FROM his_token WHERE client_id = ? ORDER BY id", HisClients::token, clientId);
     }

@@ -47,12 +47,7 @@ public class ReleaseCatchUp implements ApplicationRunner {
             log.info("Release catch-up before taking calls: nothing was due");
             return;
         }
-        String node = "catch-up";
-        try {
-            node = java.net.InetAddress.getLocalHost().getHostName();
-        } catch (java.io.IOException e) {
-            // the node name is only a label of the run
-        }
+        String node = nodeName();
         int changed = release.releaseDue(ReleaseScope.ALL, node);
         done = true;
         log.info("Release catch-up before taking calls: {} release steps were due, {} pools opened or places moved",
@@ -114,7 +109,24 @@ public class ReleaseCatchUp implements ApplicationRunner {
         }
     }
 
-    private static String nodeName() {
+    private volatile org.quartz.Scheduler scheduler;
+
+    /** The node's Quartz scheduler, when it has one: its instance id names the node in the release audit. */
+    @org.springframework.beans.factory.annotation.Autowired(required = false)
+    void scheduler(org.quartz.Scheduler s) {
+        this.scheduler = s;
+    }
+
+    /** The node as the release audit names it: the Quartz instance id (as the jobs do), else the host name. */
+    private String nodeName() {
+        org.quartz.Scheduler s = scheduler;
+        if (s != null) {
+            try {
+                return s.getSchedulerInstanceId();
+            } catch (org.quartz.SchedulerException e) {
+                // the host name, below
+            }
+        }
         try {
             return java.net.InetAddress.getLocalHost().getHostName();
         } catch (java.io.IOException e) {

@@ -96,6 +96,7 @@ function show(name) {
   if (name === 'users') loadUsers();
   if (name === 'callbacks') loadCallbacks();
   if (name === 'admin' && window.loadAdmin) window.loadAdmin();
+  if (name === 'his' && window.loadHis) window.loadHis();
 }
 for (const b of tabs) b.addEventListener('click', () => show(b.dataset.tab));
 // admin.js (loaded after this file) adds the catalogue screen; the first tab opens once every script ran

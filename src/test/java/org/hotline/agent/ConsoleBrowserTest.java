@@ -453,6 +453,90 @@ class ConsoleBrowserTest {
         screenshot("admin-vaccine");
     }
 
+    /** GET on /fhir with a bearer token, as a hospital system calls it: status and body. */
+    java.net.http.HttpResponse<String> fhirGet(String path, String token) throws Exception {
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + port + path)).header("Authorization", "Bearer " + token)
+                .header("Accept", "application/fhir+json").GET().build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+    }
+
+    /**
+     * Issue 19: an administrator connects a hospital system on the console's 医院系统接入 screen, is shown its token
+     * and push key once, and the token opens /fhir for that hospital; a second token (rotation) works alongside,
+     * and the first, revoked on the screen, is 401 at once. A supervisor has no such screen.
+     */
+    @Test
+    void anAdminConnectsAHospitalSystemOnItsScreenAndItsTokenOpensFhirUntilRevoked() throws Exception {
+        long hospital = fx.facility("DISTRICT_HOSPITAL");
+        long dept = fx.outpatientService(hospital);
+        ConsoleFixtures cfx = new ConsoleFixtures(users, transferLog, clock);
+        logIn(cfx.user(ConsoleRole.ADMIN, null), "管理员");
+        browser.findElement(By.cssSelector("#tabs button[data-tab='his']")).click();
+        String name = "浏览器测试 HIS " + (System.nanoTime() % 1_000_000);
+        type("his-name", name);
+        type("his-hosts", "his.example");
+        type("his-push-url", "http://127.0.0.1:9/fhir-hook"); // nobody listens: its pushes wait
+        type("his-rate", "120");
+        WebElement tick = waitUpTo(10).until(ExpectedConditions.elementToBeClickable(
+                By.cssSelector("#his-facilities input[value='" + hospital + "']")));
+        tick.click();
+        byId("his-submit").click();
+        String token = byId("his-secret-token").getText();
+        assertThat(token).startsWith("hlhis_");
+        assertThat(byId("his-secret-push").getText()).startsWith("hlpush_");
+        WebElement row = waitUpTo(10).until(ExpectedConditions.visibilityOfElementLocated(
+                By.cssSelector("#his-list tr[data-client='" + name + "']")));
+        assertThat(row.getText()).contains("his.example", "120", token.substring(0, 10)).doesNotContain(token);
+        // shown once: closed, the page has it nowhere (the list holds its first characters only)
+        byId("his-secret-close").click();
+        assertThat(browser.findElements(By.id("his-secret-token"))).isEmpty();
+        assertThat(browser.findElement(By.id("his-secret")).isDisplayed()).isFalse();
+
+        var schedules = fhirGet("/fhir/Schedule", token);
+        assertThat(schedules.statusCode()).isEqualTo(200);
+        assertThat(schedules.body()).contains("\"Schedule\"", "\"" + dept + "\"");
+        assertThat(fhirGet("/fhir/metadata", token).statusCode()).isEqualTo(200);
+
+        // rotation: a second token, both valid, then the first revoked on the screen
+        waitUpTo(10).until(d -> {
+            d.findElement(By.cssSelector("#his-list tr[data-client='" + name + "'] button.his-issue")).click();
+            return true;
+        });
+        String second = byId("his-secret-token").getText();
+        assertThat(second).startsWith("hlhis_").isNotEqualTo(token);
+        assertThat(fhirGet("/fhir/metadata", token).statusCode()).isEqualTo(200);
+        assertThat(fhirGet("/fhir/metadata", second).statusCode()).isEqualTo(200);
+        WebElement first = waitUpTo(10).until(ExpectedConditions.visibilityOfElementLocated(By.xpath(
+                "//table[@id='his-list']//tr[@data-client='" + name + "']//li[starts-with(normalize-space(.), '"
+                        + token.substring(0, 10) + "')]//button")));
+        first.click();
+        browser.switchTo().alert().accept();
+        waitUpTo(10).until(ExpectedConditions.textToBePresentInElementLocated(By.id("his-action-result"), "已吊销令牌"));
+        assertThat(fhirGet("/fhir/metadata", token).statusCode()).isEqualTo(401);
+        assertThat(fhirGet("/fhir/Schedule", second).statusCode()).isEqualTo(200);
+        waitUpTo(10).until(d -> d.findElement(By.cssSelector("#his-list tr[data-client='" + name + "']")).getText()
+                .contains("已吊销"));
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM audit_event WHERE action = 'HIS_CLIENT_CREATE' AND detail "
+                + "LIKE ?", Integer.class, "%" + name + "%")).isEqualTo(1);
+        // a booking at that hospital is pushed to a receiver that is down: the screen shows the backlog
+        at(8, 0);
+        LocalDateTime start = clock.now().toLocalDate().plusDays(1).atTime(10, 0);
+        long slot = fx.slot(dept, start, 0, 0, 5, clock.now().minusDays(1), start);
+        String phone = Fixtures.mobile();
+        assertThat(booking.book(slot, null, new org.hotline.booking.BookingRequest(0, Fixtures.residentIdAged(70), phone,
+                java.util.List.of(), phone, org.hotline.booking.Channel.PHONE_MENU, "call-his-ui", null)))
+                .isInstanceOf(org.hotline.booking.BookingOutcome.Booked.class);
+        browser.findElement(By.cssSelector("#tabs button[data-tab='his']")).click();
+        waitUpTo(10).until(d -> d.findElement(By.cssSelector("#his-list tr[data-client='" + name + "'] td.his-backlog"))
+                .getText().contains("待推送 1 条"));
+        screenshot("admin-his-clients");
+
+        logIn(cfx.user(ConsoleRole.SUPERVISOR, null), "班长");
+        assertThat(browser.findElements(By.cssSelector("#tabs button[data-tab='his']"))).isEmpty();
+        assertThat(browser.findElements(By.id("tab-his"))).isEmpty();
+    }
+
     /** Kept under target/ for a person to look at (and for a failing run's post-mortem). */
     static void screenshot(String name) {
         try {

@@ -168,8 +168,12 @@ class DatabaseOutageTest {
         assertThat(watch.reachable()).isTrue();
 
         // the records the gateway kept while the database was away are written once it is back
-        List<String> transferIds = outcomes.stream().map(o -> o.transcript().variable("HOTLINE_TRANSFER_ID"))
-                .filter(t -> t != null && !t.isEmpty()).toList();
+        // (of the calls handed to a person: since issue 16 a caller's transfer id is set as soon as their age is
+        // known, so that a node dying later still queues them at their priority; a caller who then booked was
+        // never transferred and has no record)
+        List<String> transferIds = outcomes.stream().filter(o -> !o.kind().startsWith("booked"))
+                .map(o -> o.transcript().variable("HOTLINE_TRANSFER_ID")).filter(t -> t != null && !t.isEmpty())
+                .toList();
         assertThat(transferIds).isNotEmpty();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (missing(transferIds) > 0 && System.nanoTime() < deadline) {

@@ -210,8 +210,11 @@ class ReleaseClusterTest {
         try (ConfigurableApplicationContext b = node("misfire", "--hotline.release.cron.open=" + cron,
                 "--spring.quartz.properties.org.quartz.jobStore.misfireThreshold=1000")) {
             JdbcTemplate jdbc = b.getBean(JdbcTemplate.class);
-            assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM release_job_run WHERE job = 'open' AND started_at >= ?",
-                    Integer.class, planned)).as("nobody ran the release at its time").isZero();
+            assertThat(jdbc.queryForObject("""
+                    SELECT COUNT(*) FROM release_job_run WHERE job = 'open' AND started_at >= ? AND started_at < ?""",
+                    Integer.class, planned, starting)).as("nobody ran the release at its time").isZero();
+            // the node carries it out before it takes calls (ReleaseCatchUp, issue 16) or Quartz's misfire fire
+            // does, whichever comes first: once, audited under the node's instance id
             await("the missed release", 30, () -> jdbc.queryForObject(
                     "SELECT COUNT(*) FROM release_audit WHERE facility_id = ?", Integer.class, facility) > 0);
             Map<String, Object> row = ReleaseFixture.local(jdbc.queryForMap(

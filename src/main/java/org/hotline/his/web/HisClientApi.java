@@ -33,7 +33,8 @@ class HisClientApi {
             Integer ratePerMinute) {
     }
 
-    record ClientView(HisClient client, List<HisToken> tokens) {
+    /** backlog: the pushes waiting for this client (null: none), as /ops shows them. */
+    record ClientView(HisClient client, List<HisToken> tokens, HisClients.Backlog backlog) {
     }
 
     private final HisClients clients;
@@ -43,9 +44,10 @@ class HisClientApi {
     }
 
     @GetMapping("/api/his/clients")
-    @Operation(summary = "接入的医院信息系统及其令牌（不含令牌本身）")
+    @Operation(summary = "接入的医院信息系统、其令牌（不含令牌本身）和推送积压")
     List<ClientView> all() {
-        return clients.all().stream().map(c -> new ClientView(c, clients.tokens(c.id()))).toList();
+        Map<Long, HisClients.Backlog> backlog = clients.backlog();
+        return clients.all().stream().map(c -> new ClientView(c, clients.tokens(c.id()), backlog.get(c.id()))).toList();
     }
 
     @PostMapping("/api/his/clients")
