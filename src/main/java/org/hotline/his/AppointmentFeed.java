@@ -89,7 +89,7 @@ public class AppointmentFeed {
         int queued = jdbc.update("""
                 INSERT INTO his_push (client_id, subscription_id, booking_id, version, status, attempts, next_at,
                   created_at)
-                SELECT * FROM (
+                SELECT client_id, subscription_id, booking_id, version, status, attempts, next_at, created_at FROM (
                   SELECT c.id AS client_id, CAST(NULL AS SIGNED) AS subscription_id, ? AS booking_id, ? AS version,
                     'PENDING' AS status, 0 AS attempts, ? AS next_at, ? AS created_at, 0 AS k, c.id AS o
                   FROM his_client c JOIN his_client_facility f ON f.client_id = c.id
@@ -100,8 +100,7 @@ public class AppointmentFeed {
                   WHERE s.status = 'active' AND (s.end_at IS NULL OR s.end_at > ?)
                     AND (s.facility_id IS NULL OR s.facility_id = ?)
                     AND (s.statuses IS NULL OR FIND_IN_SET(?, s.statuses) > 0)
-                ) t ORDER BY k, o""".replace("SELECT * FROM (", "SELECT client_id, subscription_id, booking_id, version,"
-                        + " status, attempts, next_at, created_at FROM ("),
+                ) t ORDER BY k, o""",
                 b.id(), version, now, now, b.facilityId(), b.id(), version, now, now, b.facilityId(), now,
                 b.facilityId(), fhirStatus(status));
         if (queued > 0) {
